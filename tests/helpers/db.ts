@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { parseDatabaseUrl, type DbConnection } from '../../src/config.js';
+import { clientConfig, quoteIdent } from '../../src/db/pool.js';
+
+/** A fresh database of its own for one test file (or one test). */
+export interface TestDatabase {
+  readonly name: string;
+  readonly connection: DbConnection;
+  /** `postgres://user:pass@host:port/name` for child processes. */
+  readonly url: string;
+  /** Runs SQL on this database with a short-lived client. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  drop(): Promise<void>;
+}
+
+/** The server the test run was given (`npm test` sets TEST_DATABASE_URL, embedded or real). */
+export function adminConnection(): DbConnection {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set: run the suite with `npm test`, which provides a server.');
+  return parseDatabaseUrl(url);
+}
+
+export function connectionUrl(db: DbConnection): string {
+  const auth = db.password ? `${encodeURIComponent(db.user)}:${encodeURIComponent(db.password)}` : encodeURIComponent(db.user);
+  return `postgres://${auth}@${db.host}:${db.port}/${encodeURIComponent(db.database)}`;
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client(clientConfig(adminConnection(), 'dbship-tests'));
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates `dbship_<label>_<random>` on the test server. */
+export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+  const name = `dbship_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${quoteIdent(name)}`);
+  const connection = { ...adminConnection(), database: name };
+  return {
+    name,
+    connection,
+    url: connectionUrl(connection),
+    async query(sql, params) {
+      const client = new pg.Client(clientConfig(connection, 'dbship-tests'));
+      await client.connect();
+      try {
+        return await client.query(sql, params);
+      } finally {
+        await client.end();
+      }
+    },
+    async drop() {
+      await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    },
+  };
+}
