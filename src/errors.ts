@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'EMBEDDED_UNAVAILABLE'
   | 'DATA_DIR_IN_USE'
   | 'GENERATE_FAILED'
-  | 'PROBLEMS_FOUND';
+  | 'PROBLEMS_FOUND'
+  | 'INTERRUPTED'
+  | 'DIVERGED';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   CONFIG_INVALID: ExitCode.Usage,
@@ -44,6 +46,8 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   DATA_DIR_IN_USE: ExitCode.Usage,
   GENERATE_FAILED: ExitCode.Usage,
   PROBLEMS_FOUND: ExitCode.ProblemsFound,
+  INTERRUPTED: ExitCode.MigrationFailed,
+  DIVERGED: ExitCode.Integrity,
 };
 
 export interface DbshipErrorOptions {

@@ -1,4 +1,6 @@
 import type { Command } from '../command.js';
+import { command as status } from './status.js';
+import { command as upgrade } from './upgrade.js';
 
 /** Every CLI verb, in the order `dbship --help` lists them. */
-export const commands: Command[] = [];
+export const commands: Command[] = [upgrade, status];

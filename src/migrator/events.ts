@@ -1,0 +1,10 @@
+/** Progress the engine reports while it works; the CLI prints or logs them. */
+export type EngineEvent =
+  | { type: 'lock-wait'; holder: string; waitedMs: number }
+  | { type: 'lock-acquired'; waitedMs: number }
+  | { type: 'retry'; name: string; attempt: number; delayMs: number; statement: string }
+  | { type: 'applying'; name: string; transactional: boolean }
+  | { type: 'applied'; name: string; durationMs: number }
+  | { type: 'reverted'; name: string; durationMs: number }
+  | { type: 'warning'; message: string }
+  | { type: 'wait-db'; attempt: number; reason: string; waitedMs: number };
