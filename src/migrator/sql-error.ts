@@ -63,6 +63,14 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
       cause: err,
     });
   }
+  if (code === '25001' && target.transactional) {
+    return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} failed: ${e.message}`, {
+      details,
+      why: `dbship runs each migration in a transaction unless told otherwise, and this statement (e.g. CREATE INDEX CONCURRENTLY) cannot run in one. ${rolledBack}`,
+      fix: 'put it in its own migration whose first line is `-- dbship:no-transaction` (one statement per such file).',
+      cause: err,
+    });
+  }
   return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} failed: ${e.message ?? String(err)}`, {
     details,
     why: rolledBack,

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface MigrationSpec {
+  /** Without the NNNN_ prefix; the index is the position. */
+  readonly name: string;
+  readonly sql: string;
+  readonly down?: string;
+}
+
+/** Writes a migrations folder in drizzle-kit's format (journal + NNNN_name.sql [+ .down.sql]). */
+export function writeMigrations(specs: readonly MigrationSpec[], dir = mkdtempSync(path.join(os.tmpdir(), 'dbship-mig-'))): string {
+  mkdirSync(path.join(dir, 'meta'), { recursive: true });
+  const entries = specs.map((s, idx) => {
+    const tag = `${String(idx).padStart(4, '0')}_${s.name}`;
+    writeFileSync(path.join(dir, `${tag}.sql`), s.sql);
+    if (s.down !== undefined) writeFileSync(path.join(dir, `${tag}.down.sql`), s.down);
+    return { idx, version: '7', when: 1_700_000_000_000 + idx, tag, breakpoints: true };
+  });
+  writeFileSync(path.join(dir, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'postgresql', entries }, null, 2));
+  return dir;
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Environment for a CLI child: only what dbship reads, never the test runner's own variables. */
+export function cliEnv(databaseUrl: string, migrationsDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databaseUrl, MIGRATIONS_DIR: migrationsDir, LOG_LEVEL: 'info', HOSTNAME: 'test-runner', ...extra };
+}
+
+/** Starts `dbship <args>` as a separate OS process (the real CLI entry under tsx). */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs `dbship <args>` to completion. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return collect(spawnCli(args, env));
+}
+
+export function collect(child: ChildProcess): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
