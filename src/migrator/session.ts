@@ -91,6 +91,7 @@ export async function withLockedSession<T>(config: Config, options: SessionOptio
     });
     locked = true;
     options.onEvent?.({ type: 'lock-acquired', waitedMs: lockWaitMs });
+    await detectDeadClient(client);
     await bootstrap(client);
     await recordLockHolder(client, actor);
     return await fn({ client, actor, lockWaitMs });
@@ -112,6 +113,15 @@ export async function withReadSession<T>(config: Config, fn: (client: pg.Client)
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * Makes the server notice within a second when this runner dies mid-statement (kill -9, node
+ * evicted), so its transaction rolls back and the lock is freed at once instead of when the
+ * statement would have ended. PostgreSQL 14+; older servers notice at the next network write.
+ */
+async function detectDeadClient(client: pg.Client): Promise<void> {
+  await client.query("SET client_connection_check_interval = '1s'").catch(() => {});
 }
 
 function destroy(client: pg.Client): void {
