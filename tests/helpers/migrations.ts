@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -12,8 +12,20 @@ export interface MigrationSpec {
   readonly down?: string;
 }
 
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder removed when the test process exits. */
+export function tempDir(prefix = 'dbship-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 /** Writes a migrations folder in drizzle-kit's format (journal + NNNN_name.sql [+ .down.sql]). */
-export function writeMigrations(specs: readonly MigrationSpec[], dir = mkdtempSync(path.join(os.tmpdir(), 'dbship-mig-'))): string {
+export function writeMigrations(specs: readonly MigrationSpec[], dir = tempDir('dbship-mig-')): string {
   mkdirSync(path.join(dir, 'meta'), { recursive: true });
   const entries = specs.map((s, idx) => {
     const tag = `${String(idx).padStart(4, '0')}_${s.name}`;
