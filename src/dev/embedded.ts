@@ -51,8 +51,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       onError: (e: unknown) => options.onLog?.(String(e)),
     });
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-    // A server that crashed leaves postmaster.pid behind; our lock proves nobody else runs it.
-    if (existsSync(path.join(dataDir, 'postmaster.pid'))) unlinkSync(path.join(dataDir, 'postmaster.pid'));
+    await stopOrphan(dataDir);
     try {
       await server.start();
     } catch (err) {
@@ -121,6 +120,19 @@ function acquireDirLock(dir: string): () => void {
     }
   }
   throw new DbshipError('DATA_DIR_IN_USE', `could not take the lock on ${dir}`, { fix: 'try again.' });
+}
+
+/**
+ * A launcher killed with SIGKILL leaves its PostgreSQL running. Our lock proves no launcher owns
+ * it any more, so ask it to shut down (fast mode) before starting a new one on the same folder.
+ */
+async function stopOrphan(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 function isAlive(pid: number): boolean {

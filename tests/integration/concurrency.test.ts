@@ -45,7 +45,7 @@ describe(`${RUNNERS} concurrent upgrade processes on a fresh database`, () => {
           { name: '0002_add_column', n: 1 },
         ]);
         const lock = await db.query('SELECT count(*)::int AS n FROM dbship.lock_holder');
-        assert.equal(lock.rows[0].n, 0, 'the holder row is cleared on release');
+        assert.equal(lock.rows[0]!.n, 0, 'the holder row is cleared on release');
       });
     });
   }

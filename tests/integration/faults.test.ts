@@ -51,7 +51,7 @@ describe('lock_timeout: a migration never queues behind a long transaction', () 
     const cols = await db.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'busy' ORDER BY 1");
     assert.deepEqual(cols.rows.map((c) => c.column_name), ['id']);
     const recorded = await db.query('SELECT count(*)::int AS n FROM dbship.migrations');
-    assert.equal(recorded.rows[0].n, 0);
+    assert.equal(recorded.rows[0]!.n, 0);
   });
 
   it('succeeds when the other transaction ends within the retries', async () => {
@@ -87,20 +87,20 @@ describe('kill -9 of the runner mid-migration', () => {
     const exited = collect(child);
     await until(async () => {
       const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND query LIKE '%pg_sleep%' AND state = 'active'");
-      return r.rows[0].n === 1;
+      return r.rows[0]!.n === 1;
     });
     child.kill('SIGKILL');
     const killed = await exited;
     assert.equal(killed.signal, 'SIGKILL');
     await until(async () => {
       const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'");
-      return r.rows[0].n === 0;
+      return r.rows[0]!.n === 0;
     });
     const partial = await db.query("SELECT to_regclass('k1') AS k1, to_regclass('k2') AS k2");
-    assert.deepEqual(partial.rows[0], { k1: null, k2: null });
+    assert.deepEqual(partial.rows[0]!, { k1: null, k2: null });
     const again = await runCli(['upgrade'], cliEnv(db.url, dir));
     assert.equal(again.code, 0, again.stderr);
     const full = await db.query("SELECT to_regclass('k1')::text AS k1, to_regclass('k2')::text AS k2");
-    assert.deepEqual(full.rows[0], { k1: 'k1', k2: 'k2' });
+    assert.deepEqual(full.rows[0]!, { k1: 'k1', k2: 'k2' });
   });
 });

@@ -42,7 +42,7 @@ describe('upgrade', () => {
       { name: '0000_create_items', kind: 'applied', applied_by: 'test-runner' },
       { name: '0001_seed_items', kind: 'applied', applied_by: 'test-runner' },
     ]);
-    assert.equal((await db.query('SELECT count(*)::int AS n FROM items')).rows[0].n, 1);
+    assert.equal((await db.query('SELECT count(*)::int AS n FROM items')).rows[0]!.n, 1);
   });
 
   it('refuses a changed applied file and applies nothing', async () => {
@@ -51,7 +51,7 @@ describe('upgrade', () => {
     const err = await expectError(upgrade(testConfig(db, dir)), 'CHECKSUM_MISMATCH');
     assert.equal(err.exitCode, 5);
     assert.match(err.message, /0001_seed_items/);
-    assert.equal((await db.query("SELECT to_regclass('more_items') AS t")).rows[0].t, null);
+    assert.equal((await db.query("SELECT to_regclass('more_items') AS t")).rows[0]!.t, null);
   });
 
   it('refuses a deleted applied file when later ones exist', async () => {
@@ -104,7 +104,7 @@ describe('upgrade: out-of-order and partial failure', () => {
     const err = await expectError(upgrade(testConfig(db, merged)), 'OUT_OF_ORDER');
     assert.equal(err.exitCode, 5);
     assert.match(err.message, /0001_b/);
-    assert.equal((await db.query("SELECT to_regclass('b') AS t")).rows[0].t, null);
+    assert.equal((await db.query("SELECT to_regclass('b') AS t")).rows[0]!.t, null);
     const cli = await runCli(['upgrade', '--allow-out-of-order'], cliEnv(db.url, merged));
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /Applied 0001_b/);
@@ -127,7 +127,7 @@ describe('upgrade: out-of-order and partial failure', () => {
       assert.match(cli.stderr, /SQLSTATE 42703/);
       assert.match(cli.stderr, /nothing of 0001_broken was applied/);
       const tables = await fresh.query("SELECT to_regclass('first_t') AS a, to_regclass('broken_t') AS b, to_regclass('third_t') AS c");
-      assert.deepEqual(tables.rows[0], { a: 'first_t', b: null, c: null });
+      assert.deepEqual(tables.rows[0]!, { a: 'first_t', b: null, c: null });
       const names = await fresh.query('SELECT name FROM dbship.migrations');
       assert.deepEqual(names.rows.map((r) => r.name), ['0000_first']);
     } finally {
@@ -148,7 +148,7 @@ describe('upgrade: out-of-order and partial failure', () => {
       const good = await runCli(['upgrade'], cliEnv(fresh.url, withHeader));
       assert.equal(good.code, 0, good.stderr);
       const idx = await fresh.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_v_idx'::regclass");
-      assert.equal(idx.rows[0].indisvalid, true);
+      assert.equal(idx.rows[0]!.indisvalid, true);
     } finally {
       await fresh.drop();
     }
