@@ -104,3 +104,31 @@ describe('kill -9 of the runner mid-migration', () => {
     assert.deepEqual(full.rows[0]!, { k1: 'k1', k2: 'k2' });
   });
 });
+
+describe('SIGTERM to a runner mid-migration', () => {
+  let db: TestDatabase;
+  before(async () => (db = await createTestDatabase('sigterm')));
+  after(async () => db.drop());
+
+  it('rolls back the current migration, exits non-zero, and the next run completes', async () => {
+    const dir = writeMigrations([
+      { name: 'quick', sql: 'CREATE TABLE q (id int);\n' },
+      { name: 'slow', sql: 'CREATE TABLE s1 (id int);\nSELECT pg_sleep(3);\nCREATE TABLE s2 (id int);\n' },
+    ]);
+    const child = spawnCli(['upgrade'], cliEnv(db.url, dir));
+    const exited = collect(child);
+    await until(async () => {
+      const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND query LIKE '%pg_sleep%' AND state = 'active'");
+      return r.rows[0]!.n === 1;
+    });
+    child.kill('SIGTERM');
+    const r = await exited;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /error\[INTERRUPTED\]: stopped: received SIGTERM/);
+    const state = await db.query("SELECT to_regclass('q')::text AS q, to_regclass('s1')::text AS s1, (SELECT array_agg(name ORDER BY seq) FROM dbship.migrations) AS names");
+    assert.deepEqual(state.rows[0], { q: 'q', s1: null, names: ['0000_quick'] });
+    const again = await runCli(['upgrade'], cliEnv(db.url, dir));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Applied 0001_slow/);
+  });
+});
