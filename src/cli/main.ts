@@ -4,7 +4,7 @@ import { runCli } from './run.js';
 
 // SIGTERM / SIGINT abort the command: the engine closes its connection (the server rolls back the
 // migration in progress) and returns an error. Should a command not finish within the grace
-// period, or a second signal arrive, the process exits non-zero anyway: a signal never yields 0.
+// period, or a second signal arrive, the process exits non-zero anyway.
 const GRACE_MS = 10_000;
 const controller = new AbortController();
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
