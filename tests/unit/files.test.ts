@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { DbshipError } from '../../src/errors.js';
+import { checksumOf, headerDirectives, loadMigrations } from '../../src/migrator/files.js';
+import { caretExcerpt, lineColumn, splitStatements } from '../../src/migrator/sql-split.js';
+import { tempDir, writeMigrations } from '../helpers/migrations.js';
+
+describe('loadMigrations', () => {
+  it('an absent folder is an empty history', () => {
+    assert.deepEqual(loadMigrations(path.join(tempDir(), 'nope')), []);
+  });
+
+  it('reads files in journal order with checksum, down file and header directives', () => {
+    const dir = writeMigrations([
+      { name: 'init', sql: 'CREATE TABLE a (id int);\n', down: 'DROP TABLE a;\n' },
+      { name: 'idx', sql: '-- dbship:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n' },
+      { name: 'backfill', sql: '-- dbship:irreversible deletes rows\nDELETE FROM a;\n' },
+    ]);
+    const [init, idx, backfill] = loadMigrations(dir);
+    assert.equal(init!.name, '0000_init');
+    assert.equal(init!.checksum, checksumOf('CREATE TABLE a (id int);\n'));
+    assert.equal(init!.downSql, 'DROP TABLE a;\n');
+    assert.equal(init!.transactional, true);
+    assert.equal(idx!.transactional, false);
+    assert.equal(idx!.downSql, null);
+    assert.equal(backfill!.irreversible, 'deletes rows');
+  });
+
+  it('reports every inconsistency at once', () => {
+    const dir = writeMigrations([{ name: 'a', sql: 'SELECT 1;' }, { name: 'b', sql: 'SELECT 2;' }]);
+    rmSync(path.join(dir, '0001_b.sql'));
+    writeFileSync(path.join(dir, '0002_stray.sql'), 'SELECT 3;');
+    try {
+      loadMigrations(dir);
+      assert.fail('expected an error');
+    } catch (err) {
+      assert.ok(err instanceof DbshipError);
+      assert.equal(err.code, 'MIGRATIONS_DIR_INVALID');
+      assert.equal(err.exitCode, 5);
+      assert.deepEqual(err.details, ['journal lists "0001_b" but 0001_b.sql does not exist', '0002_stray.sql is not listed in meta/_journal.json']);
+    }
+  });
+
+  it('header directives stop at the first statement', () => {
+    const d = headerDirectives('-- a comment\n-- dbship:no-transaction\nSELECT 1;\n-- dbship:irreversible too late\n');
+    assert.deepEqual([...d.keys()], ['dbship:no-transaction']);
+  });
+});
+
+describe('splitStatements', () => {
+  it('splits on the parser, not on semicolons, with character offsets after non-ASCII text', async () => {
+    const sql = "-- héllo wörld\nINSERT INTO t VALUES ('a;b', 'ünï');\n--> statement-breakpoint\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n";
+    const stmts = await splitStatements(sql);
+    assert.deepEqual(stmts.map((s) => s.text), ["INSERT INTO t VALUES ('a;b', 'ünï')", 'CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql']);
+    assert.equal(sql.slice(stmts[1]!.offset, stmts[1]!.offset + 15), 'CREATE FUNCTION');
+    assert.deepEqual(lineColumn(sql, stmts[1]!.offset), { line: 4, column: 1 });
+  });
+
+  it('throws the parser error with its position', async () => {
+    await assert.rejects(splitStatements('SELECT 1;\nSELEC 2;'), (e: Error & { sqlDetails?: { cursorPosition: number } }) => e.sqlDetails?.cursorPosition === 10);
+  });
+
+  it('draws a caret under a column', () => {
+    assert.deepEqual(caretExcerpt('a\n  bad thing', 4), ['  bad thing', '  ^']);
+  });
+});
