@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'GENERATE_FAILED'
   | 'PROBLEMS_FOUND'
   | 'INTERRUPTED'
-  | 'DIVERGED';
+  | 'DIVERGED'
+  | 'CONNECTION_LOST';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   CONFIG_INVALID: ExitCode.Usage,
@@ -48,6 +49,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   PROBLEMS_FOUND: ExitCode.ProblemsFound,
   INTERRUPTED: ExitCode.MigrationFailed,
   DIVERGED: ExitCode.Integrity,
+  CONNECTION_LOST: ExitCode.Unreachable,
 };
 
 export interface DbshipErrorOptions {

@@ -81,6 +81,8 @@ export async function withLockedSession<T>(config: Config, options: SessionOptio
   const client = await openClient(migrationDb(config), actor);
   const onAbort = () => destroy(client);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  let lost = false;
+  client.once('end', () => (lost = true));
   let locked = false;
   try {
     if (options.signal?.aborted) throw interrupted(options.signal);
@@ -96,7 +98,8 @@ export async function withLockedSession<T>(config: Config, options: SessionOptio
     await recordLockHolder(client, actor);
     return await fn({ client, actor, lockWaitMs });
   } catch (err) {
-    if (options.signal?.aborted && !(err instanceof DbshipError)) throw interrupted(options.signal);
+    if (options.signal?.aborted) throw err instanceof DbshipError && err.code === 'INTERRUPTED' ? err : interrupted(options.signal);
+    if (lost) throw connectionLost(err);
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -122,6 +125,16 @@ export async function withReadSession<T>(config: Config, fn: (client: pg.Client)
  */
 async function detectDeadClient(client: pg.Client): Promise<void> {
   await client.query("SET client_connection_check_interval = '1s'").catch(() => {});
+}
+
+/** The server went away mid-run (restart, failover, network): nothing uncommitted survived. */
+function connectionLost(err: unknown): DbshipError {
+  return new DbshipError('CONNECTION_LOST', 'the connection to the database was lost while migrating', {
+    cause: err,
+    details: err instanceof DbshipError ? [err.message, ...err.details] : [],
+    why: 'the server restarted, failed over, or the network dropped; the server rolled back the migration that was in progress.',
+    fix: 'run again once the database is back (`dbship deploy` retries by itself until DB_WAIT runs out).',
+  });
 }
 
 function destroy(client: pg.Client): void {
