@@ -51,6 +51,16 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   const env = options.env ?? process.env;
   let config: Config | undefined;
   let logger: Logger | undefined;
+  let release: (() => Promise<void>) | undefined;
+  try {
+    if (!OFFLINE_VERBS.has(command.name)) {
+      const attached = await attachLocalDatabase(loadConfig({ env, cwd }), cwd, err);
+      config = attached?.config;
+      release = attached?.release;
+    }
+  } catch (e) {
+    return report(e, err, env);
+  }
   const ctx: CommandContext = {
     values: parsed.values,
     positionals: parsed.positionals,
@@ -65,14 +75,47 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   try {
     return await command.run(ctx);
   } catch (e) {
-    if (e instanceof DbshipError) {
-      err(e.format());
-      return e.exitCode;
-    }
-    err(`error[INTERNAL]: ${(e as Error)?.message ?? String(e)}\n  fix: this is a bug in dbship; please report it with the command you ran.`);
-    if (env.DBSHIP_DEBUG) err(String((e as Error)?.stack));
-    return ExitCode.MigrationFailed;
+    return report(e, err, env);
+  } finally {
+    await release?.();
   }
+}
+
+/** Verbs that never touch a database. */
+const OFFLINE_VERBS = new Set(['generate', 'check', 'lint']);
+
+function report(e: unknown, err: (line: string) => void, env: RunOptions['env']): ExitCode {
+  if (e instanceof DbshipError) {
+    err(e.format());
+    return e.exitCode;
+  }
+  err(`error[INTERNAL]: ${(e as Error)?.message ?? String(e)}\n  fix: this is a bug in dbship; please report it with the command you ran.`);
+  if (env?.DBSHIP_DEBUG) err(String((e as Error)?.stack));
+  return ExitCode.MigrationFailed;
+}
+
+/** The shape of `src/dev/local-db.ts`, declared here so that the build does not pull it in. */
+interface LocalDbModule {
+  localDatabase(cwd: string): Promise<{ db: NonNullable<Config['db']>; how: string; release(): Promise<void> }>;
+}
+
+/**
+ * In a development checkout with no database configured, use the embedded PostgreSQL (the one a
+ * running `npm start` advertises, or one started for this command). The module is loaded by URL
+ * so that the production build, which has no `dev/` folder, never includes it: there a missing
+ * database stays the configuration error it is.
+ */
+async function attachLocalDatabase(config: Config, cwd: string, err: (line: string) => void): Promise<{ config: Config; release?: () => Promise<void> } | undefined> {
+  if (config.db) return { config };
+  let mod: LocalDbModule;
+  try {
+    mod = (await import(new URL('../dev/local-db.js', import.meta.url).href)) as LocalDbModule;
+  } catch {
+    return { config };
+  }
+  const local = await mod.localDatabase(cwd);
+  err(`no database configured: using ${local.how}`);
+  return { config: Object.freeze({ ...config, db: local.db, migrateDb: local.db }), release: () => local.release() };
 }
 
 function helpText(): string {
