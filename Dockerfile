@@ -1,0 +1,50 @@
+# dbship: one image for both jobs in the pod.
+#   init container:  dbship deploy                 (apply pending migrations, then exit)
+#   app container:   node dist/app/server.js       (the default CMD)
+#
+# Build:   docker build -t dbship:latest .
+# Behind a TLS-inspecting proxy, hand npm the host's CA bundle as a build secret (never stored
+# in any layer):
+#          docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt -t dbship:latest .
+# Any Node >= 20.12 base works (the e2e test passes a locally built Debian image):
+#          docker build --build-arg NODE_IMAGE=localhost/dbship-node-base:20 ...
+
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# ---- build: full dependency tree, compile TypeScript to dist/ ----------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No dependency needs an install script to compile (esbuild and embedded-postgres are dev tools
+# the compiler never runs), so none is run: faster, and no third-party code executes at build time.
+RUN --mount=type=secret,id=ca_bundle \
+    --mount=type=cache,target=/root/.npm,sharing=locked \
+    if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=warn
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- runtime: production dependencies only (no drizzle-kit, no embedded-postgres, no tsx) -----
+FROM ${NODE_IMAGE} AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN --mount=type=secret,id=ca_bundle \
+    --mount=type=cache,target=/root/.npm,sharing=locked \
+    if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn
+COPY --from=build /app/dist ./dist
+COPY migrations ./migrations
+# `dbship` on PATH for the init container and for `kubectl exec ... dbship status`.
+# Code stays root-owned and read-only: the app user can run it, never change it.
+RUN chmod 0755 dist/cli/main.js \
+ && ln -s /app/dist/cli/main.js /usr/local/bin/dbship \
+ && groupadd --gid 10001 dbship \
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin dbship
+# Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
+USER 10001:10001
+EXPOSE 8000
+# Exec form: node is PID 1 and receives SIGTERM itself (the server drains and exits).
+CMD ["node", "dist/app/server.js"]
