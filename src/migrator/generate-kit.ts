@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { DbshipError } from '../errors.js';
+import type { Snapshot } from './snapshot.js';
+
+/** The two functions of `drizzle-kit/api` that generate uses (its diff engine). */
+export interface DrizzleKit {
+  generateDrizzleJson(models: Record<string, unknown>, prevId?: string): Snapshot;
+  generateMigration(prev: Snapshot, cur: Snapshot): Promise<string[]>;
+}
+
+/**
+ * Loads drizzle-kit lazily: it is a development dependency and is absent from the production
+ * image, where every verb but `generate` must still work.
+ */
+export async function loadDrizzleKit(): Promise<DrizzleKit> {
+  try {
+    const api = (await import('drizzle-kit/api')) as unknown as DrizzleKit;
+    return { generateDrizzleJson: api.generateDrizzleJson, generateMigration: api.generateMigration };
+  } catch (err) {
+    throw new DbshipError('GENERATE_FAILED', 'drizzle-kit is not installed, and `dbship generate` needs it', {
+      cause: err,
+      why: 'generate is a development-time verb: it diffs the models with drizzle-kit, a dev dependency that production images do not ship.',
+      fix: 'run `dbship generate` in a development checkout after `npm ci` (with dev dependencies), then commit the generated files.',
+    });
+  }
+}
+
+/**
+ * Imports the models module (a `.ts` file works because `npm run db` runs under tsx). Every
+ * export is handed to drizzle-kit, which picks out the tables, enums, sequences and views.
+ */
+export async function loadModels(schemaPath: string): Promise<Record<string, unknown>> {
+  if (!existsSync(schemaPath)) {
+    throw new DbshipError('GENERATE_FAILED', `the models module ${schemaPath} does not exist`, {
+      fix: 'pass the file that defines your drizzle tables with --schema <path> (default src/db/schema.ts).',
+    });
+  }
+  try {
+    return { ...((await import(pathToFileURL(schemaPath).href)) as Record<string, unknown>) };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new DbshipError('GENERATE_FAILED', `could not load the models module ${schemaPath}`, {
+      cause: err,
+      why: reason,
+      fix: 'fix the error in the models module (`npx tsc --noEmit -p .` shows it), then run generate again.',
+    });
+  }
+}
