@@ -6,6 +6,7 @@
 #   scripts/deploy.sh --image registry.example.com/dbship:1.4.2 --push
 #   scripts/deploy.sh --no-build --image registry.example.com/dbship:1.4.2
 #   scripts/deploy.sh --dry-run                 # print the commands, change nothing
+#   scripts/deploy.sh --image REF --print-manifest   # print k8s/02-app.yaml as it would be applied
 #
 # Environment: CONTAINER_TOOL (docker | podman, default docker), BUILD_CA_BUNDLE (a CA file for npm
 # inside the build, passed as a build secret), ROLLOUT_TIMEOUT (default 5m).
@@ -16,6 +17,7 @@ image=dbship:latest
 build=1
 push=0
 dry_run=0
+print_manifest=0
 tool=${CONTAINER_TOOL:-docker}
 timeout=${ROLLOUT_TIMEOUT:-5m}
 # The literal image both containers of k8s/02-app.yaml name (and DBSHIP_IMAGE repeats); the
@@ -23,6 +25,7 @@ timeout=${ROLLOUT_TIMEOUT:-5m}
 manifest_image=dbship:latest
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+render() { sed -e "s#image: ${manifest_image}\$#image: ${image}#" -e "s#value: ${manifest_image}\$#value: ${image}#" k8s/02-app.yaml; }
 die() { printf 'deploy: error: %s\n' "$1" >&2; [ -n "${2:-}" ] && printf '  fix: %s\n' "$2" >&2; exit 2; }
 run() {
   printf '+ %s\n' "$*" >&2
@@ -36,11 +39,13 @@ while [ $# -gt 0 ]; do
     --push) push=1; shift ;;
     --no-build) build=0; shift ;;
     --dry-run) dry_run=1; shift ;;
+    --print-manifest) print_manifest=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option $1" "run scripts/deploy.sh --help" ;;
   esac
 done
 [[ "$image" =~ ^[A-Za-z0-9._/:@-]+$ ]] || die "--image \"$image\" is not an image reference" "use name:tag, e.g. registry.example.com/dbship:1.4.2"
+if [ "$print_manifest" -eq 1 ]; then render; exit 0; fi
 command -v kubectl >/dev/null || [ "$dry_run" -eq 1 ] || die "kubectl is not installed" "install kubectl and select the cluster with kubectl config use-context"
 
 if [ "$build" -eq 1 ]; then
@@ -61,7 +66,7 @@ fi
 
 # Postgres, Secret and PVC first (the app's init container waits for the database anyway).
 run kubectl apply -f k8s/01-postgres.yaml
-rendered=$(sed -e "s#image: ${manifest_image}\$#image: ${image}#" -e "s#value: ${manifest_image}\$#value: ${image}#" k8s/02-app.yaml)
+rendered=$(render)
 printf '+ kubectl apply -f - (k8s/02-app.yaml with image %s)\n' "$image" >&2
 [ "$dry_run" -eq 1 ] || printf '%s\n' "$rendered" | kubectl apply -f -
 
@@ -79,4 +84,8 @@ if ! run kubectl rollout status deployment/dbship-app --timeout="$timeout"; then
   printf '  roll back the app with: kubectl rollout undo deployment/dbship-app\n' >&2
   exit 1
 fi
-printf 'deploy: dbship-app is rolled out with %s\n' "$image" >&2
+if [ "$dry_run" -eq 1 ]; then
+  printf 'deploy: dry run, nothing was changed\n' >&2
+else
+  printf 'deploy: dbship-app is rolled out with %s\n' "$image" >&2
+fi
