@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,8 +19,9 @@ import pg from 'pg';
 import { clientConfig, quoteIdent } from '../../src/db/pool.js';
 import { findManifest, loadManifests, podTemplate, type Manifest, type PodTemplate } from '../../scripts/k8s/manifests.js';
 import { adminConnection, createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { buildBaseImage, buildImage, journalTags, previousReleaseContext } from './image.js';
 import { renderForHost, runToCompletion, start, type RunSpec } from './pod-runner.js';
-import { exec, firstLine, hostCaBundle, podman, podmanUnavailable, stream, tail } from './podman.js';
+import { firstLine, podman, podmanUnavailable, tail } from './podman.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const unavailable = await podmanUnavailable();
@@ -29,6 +30,7 @@ if (unavailable) console.error(`e2e: SKIPPED: ${unavailable}`);
 const runId = randomBytes(4).toString('hex');
 const label = `dbship-e2e=${runId}`;
 const image = `localhost/dbship:e2e-${runId}`;
+const previousImage = `localhost/dbship:e2e-${runId}-previous`;
 
 describe('container image and pod, end to end', { skip: unavailable ?? false, timeout: 14 * 60_000 }, () => {
   let db: TestDatabase | undefined;
@@ -37,17 +39,35 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
   let appPort = 0;
   let manifests: Manifest[] = [];
   let pod: PodTemplate;
+  let render: (img: string) => Manifest[] = () => [];
+  let base = '';
   let workDir = '';
   let built = false;
   let appStarted = false;
   let appReady = false;
 
-  const spec = (name: string, container: string, envOverrides?: Record<string, string>): RunSpec => {
-    const c = [...(pod.initContainers ?? []), ...pod.containers].find((x) => x.name === container);
+  /** How to run one container of the dbship-app pod (of `rendered`: another image's manifests). */
+  const spec = (name: string, container: string, envOverrides?: Record<string, string>, rendered = manifests): RunSpec => {
+    const p = podTemplate(findManifest(rendered, 'Deployment', 'dbship-app'));
+    const c = [...(p.initContainers ?? []), ...p.containers].find((x) => x.name === container);
     assert.ok(c, `no container ${container} in dbship-app`);
-    return { name: `${name}-${runId}`, pod, container: c, manifests, workDir, label, ...(envOverrides ? { envOverrides } : {}) };
+    return { name: `${name}-${runId}`, pod: p, container: c, manifests: rendered, workDir, label, ...(envOverrides ? { envOverrides } : {}) };
   };
   const http = (p: string, init?: RequestInit) => fetch(`http://127.0.0.1:${appPort}${p}`, { ...init, signal: AbortSignal.timeout(5_000) });
+  /** Polls the manifest's readiness path until 200, as the kubelet would; fails with the logs if the container exits. */
+  const waitReady = async (container: string) => {
+    const readiness = pod.containers.find((c) => c.name === 'app')!.readinessProbe!.httpGet!.path!;
+    let last = 'no answer';
+    for (let attempt = 0; attempt < 120; attempt++) {
+      const res = await http(readiness).catch((e: Error) => e);
+      if (!(res instanceof Error) && res.status === 200) return;
+      last = res instanceof Error ? res.message : `HTTP ${res.status}`;
+      const state = await podman(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', container]);
+      if (state.stdout.startsWith('false')) assert.fail(`${container} exited (${state.stdout.trim()}):\n${tail((await podman(['logs', container])).stderr)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.fail(`${readiness} of ${container} never returned 200 (last: ${last})`);
+  };
   const noSecretIn = (text: string, where: string) => assert.ok(!text.includes(password), `${where} contains the database password`);
 
   before(async () => {
@@ -59,32 +79,28 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
     await admin(`ALTER DATABASE ${quoteIdent(db.name)} OWNER TO ${quoteIdent(role)}`);
     appPort = await freePort();
     const server = adminConnection();
-    manifests = renderForHost(loadManifests(path.join(root, 'k8s'), root), {
-      image,
-      secret: { name: 'dbship-db', data: { DB_NAME: db.name, DB_USER: role, DB_PASS: password } },
+    const original = loadManifests(path.join(root, 'k8s'), root);
+    render = (img) => renderForHost(original, {
+      image: img,
+      secret: { name: 'dbship-db', data: { DB_NAME: db!.name, DB_USER: role, DB_PASS: password } },
       config: { name: 'dbship-config', data: { DB_HOST: server.host, DB_PORT: String(server.port), PORT: String(appPort), DB_WAIT: '30s' } },
     });
+    manifests = render(image);
     pod = podTemplate(findManifest(manifests, 'Deployment', 'dbship-app'));
   });
 
   after(async () => {
     const ids = await podman(['ps', '-aq', '--filter', `label=${label}`]);
     for (const id of ids.stdout.split('\n').filter(Boolean)) await podman(['rm', '-f', '--time', '0', id]);
-    if (built) await podman(['rmi', '-f', image]);
+    if (built) await podman(['rmi', '-f', image, previousImage]);
     await db?.drop();
     if (role) await admin(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
   it('builds the Dockerfile on a local Debian base: production dependencies only, numeric non-root user, no build secret left', async () => {
-    const base = await exec('bash', [path.join(root, 'tests/e2e/build-base-image.sh')], { timeoutMs: 8 * 60_000, cwd: root });
-    assert.equal(base.code, 0, `base image: ${tail(base.stderr)}`);
-    const ca = hostCaBundle();
-    const build = await stream('podman', [
-      'build', '--network', 'host', '--pull=never', '--layers', '--label', label, '-f', 'Dockerfile', '-t', image,
-      '--build-arg', `NODE_IMAGE=${base.stdout.trim()}`, ...(ca ? ['--secret', `id=ca_bundle,src=${ca}`] : []), '.',
-    ], { cwd: root, timeoutMs: 10 * 60_000 });
-    assert.equal(build.code, 0, `podman build failed:\n${tail(build.stderr)}`);
+    base = await buildBaseImage(root);
+    await buildImage({ root, context: root, tag: image, base, label });
     built = true;
 
     const inspect = JSON.parse((await podman(['image', 'inspect', image])).stdout)[0].Config as { User: string; Cmd: string[]; Env: string[] };
@@ -109,9 +125,8 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
     assert.equal(b.code, 0, `pod-b init container exited ${b.code}:\n${tail(b.stderr + b.stdout)}`);
     noSecretIn(a.stdout + a.stderr + b.stdout + b.stderr, 'the init container output');
 
-    const journal = JSON.parse(readFileSync(path.join(root, 'migrations/meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
     const rows = (await db!.query<{ name: string; applied_by: string; image: string | null; kind: string }>('SELECT name, applied_by, image, kind FROM dbship.migrations ORDER BY name')).rows;
-    assert.deepEqual(rows.map((r) => r.name).sort(), journal.entries.map((e) => e.tag).sort(), 'every committed migration is applied');
+    assert.deepEqual(rows.map((r) => r.name).sort(), journalTags(path.join(root, 'migrations')).sort(), 'every committed migration is applied');
     for (const r of rows) {
       assert.ok([`pod-a-${runId}`, `pod-b-${runId}`].includes(r.applied_by), `applied_by is the pod's hostname (got ${r.applied_by})`);
       assert.equal(r.image, image, 'the image reference (DBSHIP_IMAGE) is recorded');
@@ -123,17 +138,7 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
     const started = await start(spec('app', 'app'));
     assert.equal(started.code, 0, `podman run: ${started.stderr}`);
     appStarted = true;
-    const readiness = pod.containers.find((c) => c.name === 'app')!.readinessProbe!.httpGet!.path!;
-    let last = 'no answer';
-    for (let attempt = 0; attempt < 120; attempt++) {
-      const res = await http(readiness).catch((e: Error) => e);
-      if (!(res instanceof Error) && res.status === 200) break;
-      last = res instanceof Error ? res.message : `HTTP ${res.status}`;
-      const state = await podman(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', `app-${runId}`]);
-      if (state.stdout.startsWith('false')) assert.fail(`the app exited (${state.stdout.trim()}):\n${tail((await podman(['logs', `app-${runId}`])).stderr)}`);
-      await new Promise((r) => setTimeout(r, 500));
-      if (attempt === 119) assert.fail(`${readiness} never returned 200 (last: ${last})`);
-    }
+    await waitReady(`app-${runId}`);
     appReady = true;
     const live = pod.containers.find((c) => c.name === 'app')!.livenessProbe!.httpGet!.path!;
     assert.equal((await http(live)).status, 200, `${live}`);
@@ -181,6 +186,24 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
     assert.equal(state.Running, false);
     assert.notEqual(state.ExitCode, 137, 'the app ignored SIGTERM and was killed after the grace period');
     assert.equal(state.ExitCode, 0, `the app exited ${state.ExitCode} on SIGTERM:\n${tail((await podman(['logs', `app-${runId}`])).stderr, 10)}`);
+  });
+
+  it('rollback: the previous image (one migration behind) deploys with exit 0 and a warning, and its app turns ready', async () => {
+    assert.ok(built, 'the image was not built (see the first test)');
+    const context = path.join(workDir, 'previous-release');
+    mkdirSync(context);
+    const dropped = previousReleaseContext(root, context);
+    await buildImage({ root, context, tag: previousImage, base, label });
+    const previous = render(previousImage);
+    const init = await runToCompletion(spec('pod-old', 'migrate', undefined, previous), 3 * 60_000);
+    const output = init.stdout + init.stderr;
+    assert.equal(init.code, 0, `the previous release's init container exited ${init.code}:\n${tail(output)}`);
+    assert.match(output, /ahead/i, 'it warns that the database is ahead of the build');
+    assert.ok(output.includes(dropped), `the warning names the migration this build does not know (${dropped})`);
+    const started = await start(spec('app-old', 'app', undefined, previous));
+    assert.equal(started.code, 0, started.stderr);
+    await waitReady(`app-old-${runId}`);
+    await podman(['stop', '--time', String(pod.terminationGracePeriodSeconds ?? 30), `app-old-${runId}`], { timeoutMs: 90_000 });
   });
 });
 

@@ -1,0 +1,49 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { exec, hostCaBundle, stream, tail } from './podman.js';
+
+/** Builds (or reuses) the local Debian + Node base image; returns its reference. */
+export async function buildBaseImage(root: string): Promise<string> {
+  const base = await exec('bash', [path.join(root, 'tests/e2e/build-base-image.sh')], { timeoutMs: 8 * 60_000, cwd: root });
+  if (base.code !== 0) throw new Error(`building the base image failed:\n${tail(base.stderr)}`);
+  return base.stdout.trim();
+}
+
+/**
+ * `podman build` of the project's Dockerfile in `context`, on `base`, with the host CA bundle as
+ * the `ca_bundle` build secret (npm behind a TLS-inspecting proxy). Layers are cached, so an
+ * unchanged package-lock.json reuses both `npm ci` layers.
+ */
+export async function buildImage(options: { root: string; context: string; tag: string; base: string; label: string }): Promise<void> {
+  const ca = hostCaBundle();
+  const build = await stream('podman', [
+    'build', '--network', 'host', '--pull=never', '--layers', '--label', options.label,
+    '-f', path.join(options.root, 'Dockerfile'), '-t', options.tag,
+    '--build-arg', `NODE_IMAGE=${options.base}`, ...(ca ? ['--secret', `id=ca_bundle,src=${ca}`] : []), options.context,
+  ], { cwd: options.root, timeoutMs: 10 * 60_000 });
+  if (build.code !== 0) throw new Error(`podman build failed:\n${tail(build.stderr)}`);
+}
+
+/** Tags in `migrations/meta/_journal.json`, oldest first. */
+export function journalTags(migrationsDir: string): string[] {
+  const journal = JSON.parse(readFileSync(path.join(migrationsDir, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  return journal.entries.map((e) => e.tag);
+}
+
+/**
+ * A build context for "the previous release": the files the Dockerfile reads, with the newest
+ * migration removed (journal entry, up, down and snapshot). Returns the removed tag.
+ */
+export function previousReleaseContext(root: string, dir: string): string {
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.dockerignore', 'src', 'migrations']) {
+    cpSync(path.join(root, f), path.join(dir, f), { recursive: true });
+  }
+  const journalPath = path.join(dir, 'migrations/meta/_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string }[] };
+  const newest = journal.entries.pop();
+  if (!newest) throw new Error('migrations/meta/_journal.json has no entries: there is no previous release to build');
+  writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+  const idx = String(newest.idx).padStart(4, '0');
+  for (const f of [`${newest.tag}.sql`, `${newest.tag}.down.sql`, `meta/${idx}_snapshot.json`]) rmSync(path.join(dir, 'migrations', f), { force: true });
+  return newest.tag;
+}
