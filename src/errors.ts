@@ -26,7 +26,8 @@ export type ErrorCode =
   | 'PROBLEMS_FOUND'
   | 'INTERRUPTED'
   | 'DIVERGED'
-  | 'CONNECTION_LOST';
+  | 'CONNECTION_LOST'
+  | 'BASELINE_CONFLICT';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   CONFIG_INVALID: ExitCode.Usage,
@@ -50,6 +51,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   INTERRUPTED: ExitCode.MigrationFailed,
   DIVERGED: ExitCode.Integrity,
   CONNECTION_LOST: ExitCode.Unreachable,
+  BASELINE_CONFLICT: ExitCode.Integrity,
 };
 
 export interface DbshipErrorOptions {

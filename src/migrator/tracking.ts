@@ -125,6 +125,25 @@ export async function removeApplied(client: Queryable, name: string): Promise<vo
   await client.query('DELETE FROM dbship.migrations WHERE name = $1', [name]);
 }
 
+/** Replaces the recorded checksum of `name` (repair); false when the row no longer holds `from`. */
+export async function updateChecksum(client: Queryable, name: string, from: string, to: string): Promise<boolean> {
+  const { rowCount } = await client.query('UPDATE dbship.migrations SET checksum = $3 WHERE name = $1 AND checksum = $2', [name, from, to]);
+  return rowCount === 1;
+}
+
+/** Runs `fn` in one transaction on the pinned client, so tracking changes land together or not at all. */
+export async function inTransaction<T>(client: Queryable, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
 export async function appendHistory(
   client: Queryable,
   entry: Pick<HistoryEntry, 'name' | 'action'> & Partial<Pick<HistoryEntry, 'checksum' | 'previousChecksum' | 'durationMs' | 'lockWaitMs' | 'reason'>>,
