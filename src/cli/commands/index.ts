@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { command as generate } from './generate.js';
 import { command as status } from './status.js';
 import { command as upgrade } from './upgrade.js';
+import { command as downgrade } from './downgrade.js';
 
 /** Every CLI verb, in the order `dbship --help` lists them. */
-export const commands: Command[] = [generate, upgrade, status];
+export const commands: Command[] = [generate, upgrade, downgrade, status];
