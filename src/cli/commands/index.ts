@@ -3,6 +3,7 @@ import { command as generate } from './generate.js';
 import { command as status } from './status.js';
 import { command as upgrade } from './upgrade.js';
 import { command as downgrade } from './downgrade.js';
+import { command as repair } from './repair.js';
 
 /** Every CLI verb, in the order `dbship --help` lists them. */
-export const commands: Command[] = [generate, upgrade, downgrade, status];
+export const commands: Command[] = [generate, upgrade, downgrade, status, repair];
