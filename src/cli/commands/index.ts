@@ -5,6 +5,7 @@ import { command as upgrade } from './upgrade.js';
 import { command as downgrade } from './downgrade.js';
 import { command as repair } from './repair.js';
 import { command as history } from './history.js';
+import { command as baseline } from './baseline.js';
 
 /** Every CLI verb, in the order `dbship --help` lists them. */
-export const commands: Command[] = [generate, upgrade, downgrade, status, history, repair];
+export const commands: Command[] = [generate, upgrade, downgrade, status, history, baseline, repair];
