@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DbshipError } from '../../src/errors.js';
+import { downgrade } from '../../src/migrator/downgrade.js';
+import { loadMigrations } from '../../src/migrator/files.js';
+import { upgrade } from '../../src/migrator/upgrade.js';
+import { testConfig } from '../helpers/config.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { ROOT, writeMigrations } from '../helpers/migrations.js';
+
+/**
+ * The public schema as the catalog describes it, independent of object ids and column order (a
+ * down file cannot put a re-added column back in its old position): relations, columns with
+ * type / nullability / default / identity, indexes, constraints, sequences, enums, views,
+ * functions and triggers, each a sorted list of definition strings.
+ */
+const CATALOG_QUERIES: Record<string, string> = {
+  relations: `SELECT format('%s %s', c.relname, c.relkind) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'i', 'I')`,
+  columns: `SELECT format('%s.%s %s%s%s%s%s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                   CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
+                   COALESCE(' default ' || pg_get_expr(d.adbin, d.adrelid), ''),
+                   CASE a.attidentity WHEN '' THEN '' ELSE ' identity ' || a.attidentity::text END,
+                   CASE a.attgenerated WHEN '' THEN '' ELSE ' generated ' || a.attgenerated::text END)
+              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped`,
+  indexes: `SELECT pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END
+              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public'`,
+  constraints: `SELECT format('%s %s %s', COALESCE(c.conrelid::regclass::text, c.contypid::regtype::text), c.conname, pg_get_constraintdef(c.oid))
+                  FROM pg_constraint c WHERE c.connamespace = 'public'::regnamespace`,
+  sequences: `SELECT format('%s %s start %s inc %s min %s max %s cycle %s', sequencename, data_type, start_value, increment_by, min_value, max_value, cycle)
+                FROM pg_sequences WHERE schemaname = 'public'`,
+  types: `SELECT format('%s %s %s', t.typname, t.typtype::text,
+                 COALESCE((SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), format_type(t.typbasetype, t.typtypmod)))
+            FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('e', 'd')`,
+  views: `SELECT c.relname || ': ' || pg_get_viewdef(c.oid) FROM pg_class c
+           WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('v', 'm')`,
+  functions: `SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace`,
+  triggers: `SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+              WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal`,
+};
+
+type Schema = Record<string, string[]>;
+
+async function captureSchema(db: TestDatabase): Promise<Schema> {
+  const schema: Schema = {};
+  for (const [part, sql] of Object.entries(CATALOG_QUERIES)) {
+    const { rows } = await db.query(`SELECT d FROM (${sql}) AS q(d) ORDER BY d COLLATE "C"`);
+    schema[part] = rows.map((r) => r.d as string);
+  }
+  return schema;
+}
+
+async function expectIrreversible(promise: Promise<unknown>): Promise<void> {
+  await assert.rejects(promise, (err) => err instanceof DbshipError && err.code === 'IRREVERSIBLE');
+}
+
+/**
+ * Upgrades one migration at a time, capturing the schema after each; then for every migration,
+ * newest first: downgrade one step, upgrade one step (same schema as before), downgrade one step
+ * (same schema as before that migration was first applied). Stops at an irreversible migration,
+ * after checking that downgrade refuses it. Returns how many migrations were round-tripped.
+ */
+async function roundTrip(db: TestDatabase, dir: string): Promise<number> {
+  const config = testConfig(db, dir);
+  const files = loadMigrations(dir);
+  const states: Schema[] = [await captureSchema(db)];
+  for (const file of files) {
+    assert.deepEqual((await upgrade(config, { to: file.name })).applied.map((a) => a.name), [file.name]);
+    states.push(await captureSchema(db));
+  }
+  for (let i = files.length - 1; i >= 0; i--) {
+    const file = files[i]!;
+    if (file.irreversible !== null || file.downSql === null) {
+      await expectIrreversible(downgrade(config));
+      return files.length - 1 - i;
+    }
+    assert.deepEqual(await captureSchema(db), states[i + 1], `schema before reverting ${file.name}`);
+    assert.deepEqual((await downgrade(config)).reverted.map((r) => r.name), [file.name]);
+    assert.deepEqual(await captureSchema(db), states[i], `${file.name}.down.sql restores the schema it found`);
+    assert.deepEqual((await upgrade(config, { to: file.name })).applied.map((a) => a.name), [file.name]);
+    assert.deepEqual(await captureSchema(db), states[i + 1], `${file.name}: down then up gives the same schema`);
+    await downgrade(config);
+  }
+  return files.length;
+}
+
+const richHistory = [
+  {
+    name: 'create_accounts',
+    sql: `CREATE TYPE account_status AS ENUM ('active', 'closed');\n--> statement-breakpoint\nCREATE TABLE accounts (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  email text NOT NULL,\n  status account_status DEFAULT 'active' NOT NULL,\n  created_at timestamptz DEFAULT now() NOT NULL,\n  CONSTRAINT accounts_email_unique UNIQUE (email)\n);\n`,
+    down: 'DROP TABLE accounts;\nDROP TYPE account_status;\n',
+  },
+  {
+    name: 'create_posts',
+    sql: `CREATE TABLE posts (\n  id serial PRIMARY KEY,\n  account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,\n  title varchar(200) NOT NULL CHECK (title <> ''),\n  body text\n);\nCREATE INDEX posts_account_id_idx ON posts (account_id);\n`,
+    down: 'DROP TABLE posts;\n',
+  },
+  {
+    name: 'accounts_display_name',
+    sql: 'ALTER TABLE accounts ADD COLUMN display_name text;\nALTER TABLE accounts ADD COLUMN score numeric(10, 2) DEFAULT 0;\n',
+    down: 'ALTER TABLE accounts DROP COLUMN score;\nALTER TABLE accounts DROP COLUMN display_name;\n',
+  },
+  {
+    name: 'posts_title_index',
+    sql: '-- dbship:no-transaction\nCREATE INDEX CONCURRENTLY posts_title_idx ON posts (lower(title));\n',
+    down: '-- dbship:no-transaction\nDROP INDEX CONCURRENTLY posts_title_idx;\n',
+  },
+  {
+    name: 'drop_posts_body',
+    sql: 'ALTER TABLE posts DROP COLUMN body;\n',
+    down: 'ALTER TABLE posts ADD COLUMN body text;\n',
+  },
+  {
+    name: 'active_accounts_view',
+    sql: `CREATE VIEW active_accounts AS SELECT id, email FROM accounts WHERE status = 'active';\nCREATE FUNCTION touch_created_at() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.created_at := now(); RETURN NEW; END $$;\nCREATE TRIGGER accounts_touch BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION touch_created_at();\n`,
+    down: 'DROP TRIGGER accounts_touch ON accounts;\nDROP FUNCTION touch_created_at();\nDROP VIEW active_accounts;\n',
+  },
+];
+
+describe('round trip: down then up leaves the schema as it was', () => {
+  let db: TestDatabase;
+  before(async () => (db = await createTestDatabase('roundtrip')));
+  after(async () => db.drop());
+
+  const committed = path.join(ROOT, 'migrations');
+  const committedCount = loadMigrations(committed).length;
+  it('the committed migrations', { skip: committedCount > 0 ? false : 'no committed migrations yet' }, async () => {
+    assert.equal(await roundTrip(db, committed), committedCount, 'every committed migration is reversible');
+    assert.deepEqual((await captureSchema(db)).relations, [], 'reverting everything leaves an empty public schema');
+  });
+
+  it('a history with enums, identities, foreign keys, CONCURRENTLY indexes, a dropped column, views, functions and triggers', async () => {
+    const fresh = await createTestDatabase('roundtrip_rich');
+    try {
+      assert.equal(await roundTrip(fresh, writeMigrations(richHistory)), richHistory.length);
+      const empty = await captureSchema(fresh);
+      assert.ok(Object.values(empty).every((rows) => rows.length === 0), JSON.stringify(empty));
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('catches a down file that does not restore the schema', async () => {
+    const fresh = await createTestDatabase('roundtrip_bad');
+    try {
+      const lossy = [richHistory[0]!, richHistory[1]!, { ...richHistory[2]!, down: 'ALTER TABLE accounts DROP COLUMN score;\n' }];
+      await assert.rejects(roundTrip(fresh, writeMigrations(lossy)), (err) => err instanceof assert.AssertionError && /0002_accounts_display_name\.down\.sql restores/.test(err.message));
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
