@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { DbshipError } from '../errors.js';
+import { findRenameAmbiguities, type RenameAmbiguity } from './generate-renames.js';
 import type { Snapshot } from './snapshot.js';
 
 /** The two functions of `drizzle-kit/api` that generate uses (its diff engine). */
@@ -13,17 +14,41 @@ export interface DrizzleKit {
  * Loads drizzle-kit lazily: it is a development dependency and is absent from the production
  * image, where every verb but `generate` must still work.
  */
-export async function loadDrizzleKit(): Promise<DrizzleKit> {
+export async function loadDrizzleKit(verb = 'generate'): Promise<DrizzleKit> {
   try {
     const api = (await import('drizzle-kit/api')) as unknown as DrizzleKit;
     return { generateDrizzleJson: api.generateDrizzleJson, generateMigration: api.generateMigration };
   } catch (err) {
-    throw new DbshipError('GENERATE_FAILED', 'drizzle-kit is not installed, and `dbship generate` needs it', {
+    throw new DbshipError('GENERATE_FAILED', `drizzle-kit is not installed, and \`dbship ${verb}\` needs it`, {
       cause: err,
-      why: 'generate is a development-time verb: it diffs the models with drizzle-kit, a dev dependency that production images do not ship.',
-      fix: 'run `dbship generate` in a development checkout after `npm ci` (with dev dependencies), then commit the generated files.',
+      why: `${verb} is a development-time verb: it diffs the models with drizzle-kit, a dev dependency that production images do not ship.`,
+      fix: `run \`dbship ${verb}\` in a development checkout or CI job after \`npm ci\` (with dev dependencies).`,
     });
   }
+}
+
+/** The models compared with a snapshot. */
+export interface ModelDiff {
+  readonly kit: DrizzleKit;
+  /** The models as a snapshot, linked after `prev`. */
+  readonly cur: Snapshot;
+  /** Removed-and-added objects: when any, `up` is empty because the diff was not run. */
+  readonly ambiguities: RenameAmbiguity[];
+  /** drizzle-kit's SQL from `prev` to the models (empty: in sync). */
+  readonly up: string[];
+}
+
+/**
+ * Diffs the models module against `prev`. The rename ambiguities are detected first and the
+ * diff is skipped when there are any: drizzle-kit would stop and ask on the terminal, and wait
+ * forever in CI or a git hook.
+ */
+export async function diffModels(schemaPath: string, prev: Snapshot, verb = 'generate'): Promise<ModelDiff> {
+  const kit = await loadDrizzleKit(verb);
+  const cur = kit.generateDrizzleJson(await loadModels(schemaPath), prev.id);
+  const ambiguities = findRenameAmbiguities(prev, cur);
+  const up = ambiguities.length > 0 ? [] : await kit.generateMigration(prev, cur);
+  return { kit, cur, ambiguities, up };
 }
 
 /**

@@ -44,13 +44,21 @@ export function findRenameAmbiguities(prev: Snapshot, cur: Snapshot): RenameAmbi
   return found.filter((a): a is RenameAmbiguity => a !== undefined);
 }
 
+/** `column of table "public.users": removed "title"; added "headline"`. */
+export function formatAmbiguity(a: RenameAmbiguity): string {
+  return `${a.what}: removed ${a.removed.map((n) => `"${n}"`).join(', ')}; added ${a.added.map((n) => `"${n}"`).join(', ')}`;
+}
+
+/** The expand/contract steps that replace a rename. */
+export const RENAME_FIX =
+  'do it in steps, one migration each: (1) add the new object next to the old one and generate; (2) backfill it and switch the code to it; (3) in a later release remove the old one and generate. If you really meant drop-and-add, do the removal and the addition in two separate generate runs.';
+
 /** Throws a refusal that explains the expand/contract way when any rename ambiguity exists. */
-export function refuseRenameAmbiguities(prev: Snapshot, cur: Snapshot): void {
-  const found = findRenameAmbiguities(prev, cur);
+export function refuseRenameAmbiguities(found: readonly RenameAmbiguity[]): void {
   if (found.length === 0) return;
   throw new DbshipError('GENERATE_FAILED', 'the models both remove and add objects of the same kind: this looks like a rename, and dbship never guesses renames', {
-    details: found.map((a) => `${a.what}: removed ${a.removed.map((n) => `"${n}"`).join(', ')}; added ${a.added.map((n) => `"${n}"`).join(', ')}`),
+    details: found.map(formatAmbiguity),
     why: 'a rename breaks the pods of the previous release, which keep using the old name until the rollout ends; and dropping + adding would lose the data.',
-    fix: 'do it in steps, one migration each: (1) add the new object next to the old one and generate; (2) backfill it and switch the code to it; (3) in a later release remove the old one and generate. If you really meant drop-and-add, do the removal and the addition in two separate generate runs.',
+    fix: RENAME_FIX,
   });
 }

@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DbshipError } from '../errors.js';
 import { loadMigrations } from './files.js';
-import { loadDrizzleKit, loadModels } from './generate-kit.js';
+import { diffModels } from './generate-kit.js';
+import { lintPending, unsafeRefusal, type LintFinding, type PendingFile } from './generate-lint.js';
+import { planDiff, relink, type PlannedMigration } from './generate-plan.js';
 import { refuseRenameAmbiguities } from './generate-renames.js';
+import { markAllowed, migrationTag, renderSql } from './generate-render.js';
 import { migrationPaths, writeMigrationSet, type RenderedMigration } from './generate-write.js';
 import { newestSnapshot, type Snapshot } from './snapshot.js';
 
@@ -12,17 +14,19 @@ export interface GenerateOptions {
   readonly dir: string;
   /** What the migration does, snake_case: becomes `NNNN_<name>`. */
   readonly name: string;
-  /** Path of the models module (default `src/db/schema.ts` under the project). */
+  /** Path of the models module. */
   readonly schemaPath: string;
   /** Write an empty, hand-written (data) migration instead of a diff. */
   readonly custom?: boolean;
-  /** Write statements the lint rejects, marked as deliberately allowed. */
+  /** Write statements the lint rejects, each marked with a `-- dbship:allow` directive. */
   readonly allowUnsafe?: boolean;
   /** Clock for the journal's `when` (tests pin it). */
   readonly now?: () => number;
+  /** Paths in messages are shown relative to this folder (default: absolute). */
+  readonly cwd?: string;
 }
 
-/** One migration generate wrote (or would write). */
+/** One migration generate wrote. */
 export interface GeneratedMigration {
   readonly tag: string;
   readonly upPath: string;
@@ -37,21 +41,13 @@ export interface GenerateResult {
   /** `no-changes`: the models equal the newest snapshot and nothing was written. */
   readonly status: 'written' | 'no-changes';
   readonly migrations: GeneratedMigration[];
-}
-
-/** A migration before rendering: statements, header directives, the schema after it. */
-export interface PlannedMigration {
-  readonly name: string;
-  readonly header: string[];
-  readonly up: string[];
-  readonly down: string[];
-  readonly transactional: boolean;
-  readonly snapshot: Snapshot;
+  /** False when this build has no linter: the SQL was written unchecked. */
+  readonly linted: boolean;
+  /** Lint findings on the written files (warnings; errors only with `allowUnsafe`). */
+  readonly findings: LintFinding[];
 }
 
 const NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
-// drizzle-kit's own delimiter: its migrator and ours split on it (statements end with `;`).
-const BREAKPOINT = '--> statement-breakpoint\n';
 
 /** Throws USAGE unless `name` is snake_case (letters, digits, single underscores) and short. */
 export function validateMigrationName(name: string): void {
@@ -63,64 +59,92 @@ export function validateMigrationName(name: string): void {
 }
 
 /**
- * Generates the next migration from the difference between the models and the newest snapshot:
- * up SQL, down SQL (the reverse diff) and the new snapshot, in drizzle-kit's folder format.
- * Returns `no-changes` and writes nothing when they are in sync.
+ * Generates the next migration(s) from the difference between the models and the newest
+ * snapshot: up SQL in its safe forms, down SQL (the reverse diff) and the new snapshot, in
+ * drizzle-kit's folder format. Lints what it would write and refuses (PROBLEMS_FOUND, nothing
+ * written) on lint errors unless `allowUnsafe`. Writes nothing and returns `no-changes` when the
+ * models and the snapshot agree.
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   validateMigrationName(options.name);
-  const existing = loadMigrations(options.dir);
+  const first = loadMigrations(options.dir).length;
   const prev = newestSnapshot(options.dir);
-  const planned = options.custom ? [planCustom(options.name, prev)] : await planDiff(options, prev);
-  if (planned.length === 0) return { status: 'no-changes', migrations: [] };
-  const rendered = planned.map((p, i) => render(p, existing.length + i));
+  const planned = options.custom ? [planCustom(options.name, prev)] : await planModelChange(options, prev);
+  if (planned.length === 0) return { status: 'no-changes', migrations: [], linted: true, findings: [] };
+  const checked = await lintPlanned(options, planned, first);
+  const rendered = checked.plans.map((p, i) => render(p, first + i));
   writeMigrationSet(options.dir, rendered, (options.now ?? Date.now)());
-  return { status: 'written', migrations: rendered.map((r, i) => describe(options.dir, r, planned[i]!)) };
+  const migrations = rendered.map((r, i) => describe(options.dir, r, checked.plans[i]!));
+  return { status: 'written', migrations, linted: checked.linted, findings: checked.findings };
 }
 
-async function planDiff(options: GenerateOptions, prev: Snapshot): Promise<PlannedMigration[]> {
-  const kit = await loadDrizzleKit();
-  const models = await loadModels(path.resolve(options.schemaPath));
-  const cur = kit.generateDrizzleJson(models, prev.id);
-  refuseRenameAmbiguities(prev, cur);
-  const up = await kit.generateMigration(prev, cur);
-  if (up.length === 0) return [];
-  const down = await kit.generateMigration(cur, prev);
-  return [{ name: options.name, header: [], up, down, transactional: true, snapshot: cur }];
+async function planModelChange(options: GenerateOptions, prev: Snapshot): Promise<PlannedMigration[]> {
+  const { kit, cur, ambiguities, up } = await diffModels(path.resolve(options.schemaPath), prev);
+  refuseRenameAmbiguities(ambiguities);
+  return up.length === 0 ? [] : planDiff(kit, options.name, prev, cur, up);
+}
+
+interface Checked {
+  readonly plans: PlannedMigration[];
+  readonly linted: boolean;
+  readonly findings: LintFinding[];
+}
+
+/**
+ * Lints the files as they would be written. Errors refuse the whole set (nothing is written)
+ * unless `allowUnsafe`; then each offending statement is marked with a `dbship:allow` directive
+ * and the result is linted again, so that what is written passes `check` deliberately. Errors
+ * that a directive cannot silence (a syntax error) refuse even then.
+ */
+async function lintPlanned(options: GenerateOptions, plans: PlannedMigration[], first: number): Promise<Checked> {
+  const rel = (p: string) => (options.cwd ? path.relative(options.cwd, p) : p);
+  const lint = await lintPending(options.dir, pendingFiles(options.dir, plans, first), first);
+  const errors = lint.findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) return { plans, linted: lint.available, findings: lint.findings };
+  if (!options.allowUnsafe) throw unsafeRefusal(errors, rel);
+  const marked = plans.map((p, i) => {
+    const files = migrationPaths(options.dir, migrationTag(first + i, p.name), first + i);
+    return markAllowed(p, errors.filter((f) => f.file === files.up), errors.filter((f) => f.file === files.down));
+  });
+  const again = await lintPending(options.dir, pendingFiles(options.dir, marked, first), first);
+  const left = again.findings.filter((f) => f.severity === 'error');
+  if (left.length > 0) throw unsafeRefusal(left, rel);
+  return { plans: marked, linted: true, findings: [...errors, ...again.findings] };
+}
+
+function pendingFiles(dir: string, plans: readonly PlannedMigration[], first: number): PendingFile[] {
+  return plans.flatMap((p, i) => {
+    const r = render(p, first + i);
+    const files = migrationPaths(dir, r.tag, r.index);
+    return [{ path: files.up, content: r.up }, { path: files.down, content: r.down }, { path: files.snapshot, content: JSON.stringify(r.snapshot, null, 2) }];
+  });
 }
 
 /** The header of a hand-written migration: explains the directives dbship reads. */
 export const CUSTOM_HEADER = [
-  '-- Hand-written migration: put the SQL below. Statements run in one transaction.',
-  '-- Header directives (comment lines before the first statement):',
+  '-- Hand-written migration: put the SQL below. It runs in one transaction with its tracking row.',
+  '-- Header directives (comment lines before the first statement, one per line):',
   '--   -- dbship:no-transaction          run outside a transaction, statement by statement',
-  '--                                     (required for CREATE INDEX CONCURRENTLY; make each',
-  '--                                     statement idempotent, e.g. IF NOT EXISTS).',
+  '--                                     (required for CREATE INDEX CONCURRENTLY; make every',
+  '--                                     statement safe to re-run, e.g. IF NOT EXISTS).',
   '--   -- dbship:irreversible <reason>   this migration cannot be undone; downgrade refuses it.',
   '-- Keep one concern per migration, and batch large backfills.',
 ];
 
 const CUSTOM_DOWN_HEADER = [
-  '-- Undo of the hand-written migration with the same name: put the SQL that reverses it below,',
-  '-- or mark it with "-- dbship:irreversible <reason>" as the first line when it cannot be undone.',
+  '-- Undo of the hand-written migration with the same name: put the SQL that reverses it below.',
+  '-- If it cannot be undone, make the first line: -- dbship:irreversible <reason>',
 ];
 
 function planCustom(name: string, prev: Snapshot): PlannedMigration {
   // A custom migration does not change the schema: its snapshot is the previous one, re-linked.
-  const snapshot = { ...structuredClone(prev), id: randomUUID(), prevId: prev.id };
-  return { name, header: CUSTOM_HEADER, up: [], down: [], transactional: true, snapshot };
+  const snapshot = relink(prev, prev.id);
+  return { name, header: CUSTOM_HEADER, up: [], downHeader: CUSTOM_DOWN_HEADER, down: [], transactional: true, snapshot };
 }
 
 function render(p: PlannedMigration, index: number): RenderedMigration {
-  const tag = `${String(index).padStart(4, '0')}_${p.name}`;
-  const downHeader = p.header === CUSTOM_HEADER ? CUSTOM_DOWN_HEADER : p.header;
-  return { tag, index, up: join(p.header, p.up), down: join(downHeader, p.down), snapshot: p.snapshot };
-}
-
-function join(header: readonly string[], statements: readonly string[]): string {
-  const body = statements.join(BREAKPOINT);
-  if (header.length === 0) return body;
-  return `${header.join('\n')}\n${body}`;
+  const tag = migrationTag(index, p.name);
+  return { tag, index, up: renderSql(p.header, p.up), down: renderSql(p.downHeader, p.down), snapshot: p.snapshot };
 }
 
 function describe(dir: string, r: RenderedMigration, p: PlannedMigration): GeneratedMigration {

@@ -1,0 +1,137 @@
+import { parseSync } from 'libpg-query';
+import { quoteIdent } from '../db/pool.js';
+import type { Snapshot } from './snapshot.js';
+import { loadParser } from './sql-split.js';
+
+/** An index whose creation or removal moved to the no-transaction migration. */
+export interface MovedIndex {
+  /** Snapshot table key, `schema.table`. */
+  readonly table: string;
+  readonly name: string;
+}
+
+/**
+ * drizzle-kit's up statements rewritten into the forms that do not block production traffic,
+ * split by the kind of migration they must run in.
+ */
+export interface SafeFormPlan {
+  /** Statements of the ordinary (transactional) migration; foreign keys gain `NOT VALID`. */
+  readonly transactional: string[];
+  /** `CREATE INDEX CONCURRENTLY IF NOT EXISTS` / `DROP INDEX CONCURRENTLY IF EXISTS`: no transaction. */
+  readonly concurrent: string[];
+  /** `ALTER TABLE ... VALIDATE CONSTRAINT`, in a transaction of its own after the NOT VALID one commits. */
+  readonly validate: string[];
+  /** Indexes the concurrent migration creates or drops (to build the intermediate snapshot). */
+  readonly movedIndexes: MovedIndex[];
+}
+
+interface RangeVar {
+  schemaname?: string;
+  relname: string;
+}
+
+type Stmt = Record<string, Record<string, unknown>>;
+
+const CREATE_INDEX = /^CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(IF\s+NOT\s+EXISTS\s+)?/i;
+const DROP_INDEX = /^DROP\s+INDEX\s+(CONCURRENTLY\s+)?(IF\s+EXISTS\s+)?/i;
+
+/** `schema.table` as drizzle-kit keys its snapshot tables. */
+export function tableKey(schema: string | undefined, name: string): string {
+  return `${schema || 'public'}.${name}`;
+}
+
+function parseOne(sql: string): Stmt | undefined {
+  const tree = parseSync(sql) as { stmts?: Array<{ stmt: Stmt }> };
+  return tree.stmts?.length === 1 ? tree.stmts[0]!.stmt : undefined;
+}
+
+/** `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS ...`: safe on a live table and idempotent on re-run. */
+export function concurrentCreateIndex(sql: string): string {
+  return sql.replace(CREATE_INDEX, (_m, unique: string | undefined) => `CREATE ${unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS `);
+}
+
+/** `DROP INDEX CONCURRENTLY IF EXISTS ...`. */
+export function concurrentDropIndex(sql: string): string {
+  return sql.replace(DROP_INDEX, 'DROP INDEX CONCURRENTLY IF EXISTS ');
+}
+
+/** A plain `CREATE INDEX` (CONCURRENTLY cannot run in a transaction and gains nothing on a new table). */
+function plainCreateIndex(sql: string): string {
+  return sql.replace(CREATE_INDEX, (_m, unique: string | undefined, _c, ine: string | undefined) => `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${ine ?? ''}`);
+}
+
+/**
+ * Rewrites drizzle-kit's up statements into their safe forms. Objects created by the same
+ * migration are exempt: nothing else can be using a table that does not exist yet.
+ * - an index created or dropped on an existing table moves to a no-transaction migration and
+ *   runs CONCURRENTLY (a plain CREATE INDEX blocks every write to the table while it builds);
+ * - a foreign key added to an existing table is added `NOT VALID` (no scan under the lock) and
+ *   validated in a later transaction (the scan then only takes SHARE UPDATE EXCLUSIVE).
+ * Statements of any other kind pass through unchanged (the lint judges them).
+ */
+export async function applySafeForms(statements: readonly string[], prev: Snapshot): Promise<SafeFormPlan> {
+  await loadParser();
+  const plan: SafeFormPlan = { transactional: [], concurrent: [], validate: [], movedIndexes: [] };
+  const newTables = new Set<string>();
+  for (const sql of statements) {
+    const stmt = parseOne(sql);
+    const create = stmt?.CreateStmt?.relation as RangeVar | undefined;
+    if (create) newTables.add(tableKey(create.schemaname, create.relname));
+    if (!stmt || !(rewriteIndex(stmt, sql, newTables, plan, prev) || rewriteForeignKey(stmt, sql, newTables, plan))) {
+      plan.transactional.push(sql);
+    }
+  }
+  return plan;
+}
+
+function rewriteIndex(stmt: Stmt, sql: string, newTables: Set<string>, plan: SafeFormPlan, prev: Snapshot): boolean {
+  const index = stmt.IndexStmt;
+  if (index) {
+    const rel = index.relation as RangeVar;
+    const key = tableKey(rel.schemaname, rel.relname);
+    if (newTables.has(key)) {
+      plan.transactional.push(index.concurrent ? plainCreateIndex(sql) : sql);
+    } else {
+      plan.concurrent.push(concurrentCreateIndex(sql));
+      plan.movedIndexes.push({ table: key, name: String(index.idxname) });
+    }
+    return true;
+  }
+  const drop = stmt.DropStmt;
+  if (drop?.removeType !== 'OBJECT_INDEX') return false;
+  const moved = dropNames(drop).map((names) => indexOwner(prev, names));
+  // An index the previous schema does not know (hand-made) has no snapshot entry to restore.
+  if (moved.some((m) => m === undefined)) return false;
+  plan.concurrent.push(concurrentDropIndex(sql));
+  plan.movedIndexes.push(...(moved as MovedIndex[]));
+  return true;
+}
+
+/** The table that holds index `[schema.]name` in the snapshot. */
+function indexOwner(prev: Snapshot, names: string[]): MovedIndex | undefined {
+  const name = names.at(-1)!;
+  const schema = names.length > 1 ? names[0] : 'public';
+  for (const [key, table] of Object.entries(prev.tables)) {
+    if ((table.schema || 'public') !== schema) continue;
+    if (table.indexes?.[name]) return { table: key, name };
+  }
+  return undefined;
+}
+
+function dropNames(drop: Record<string, unknown>): string[][] {
+  const objects = (drop.objects ?? []) as Array<{ List?: { items: Array<{ String: { sval: string } }> } }>;
+  return objects.map((o) => (o.List?.items ?? []).map((i) => i.String.sval));
+}
+
+function rewriteForeignKey(stmt: Stmt, sql: string, newTables: Set<string>, plan: SafeFormPlan): boolean {
+  const alter = stmt.AlterTableStmt;
+  const cmds = (alter?.cmds ?? []) as Array<{ AlterTableCmd?: { subtype: string; def?: { Constraint?: Record<string, unknown> } } }>;
+  const constraint = cmds.length === 1 ? cmds[0]!.AlterTableCmd?.def?.Constraint : undefined;
+  if (!alter || cmds[0]?.AlterTableCmd?.subtype !== 'AT_AddConstraint' || constraint?.contype !== 'CONSTR_FOREIGN') return false;
+  const rel = alter.relation as RangeVar;
+  if (newTables.has(tableKey(rel.schemaname, rel.relname)) || constraint.skip_validation || !/;\s*$/.test(sql)) return false;
+  const target = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
+  plan.transactional.push(sql.replace(/;\s*$/, ' NOT VALID;'));
+  plan.validate.push(`ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(String(constraint.conname))};`);
+  return true;
+}
