@@ -1,0 +1,98 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import type pg from 'pg';
+import Format from 'typebox/format';
+import type { Config } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import { loadMigrations } from '../migrator/files.js';
+import { schemaReadiness, type SchemaReadiness } from '../migrator/readiness.js';
+import { loggableError } from './db-errors.js';
+import { isValidEmail } from './email.js';
+import { mapError } from './error-mapping.js';
+import { ApiError } from './http-errors.js';
+import { registerOpenApi } from './openapi.js';
+import { ReadinessProbe, type ReadinessProbeOptions } from './readiness-probe.js';
+import { pathOf, registerRequestLog } from './request-log.js';
+import { healthRoutes } from './routes/health.js';
+import { usersRoutes } from './routes/users.js';
+import { UsersRepository } from './users-repository.js';
+import { validatorCompiler } from './validator.js';
+
+/** The service's Fastify instance, typed for TypeBox schemas. */
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface AppDeps {
+  /** The app's pool (from `createPool`); the caller owns it and ends it after `app.close()`. */
+  readonly pool: pg.Pool;
+  /** Default: `createLogger(config.logLevel)`. */
+  readonly logger?: Logger;
+  /** Readiness cache and timeout (defaults: 1 s, 1.5 s). */
+  readonly readiness?: Omit<ReadinessProbeOptions, 'onChange'>;
+}
+
+/** Request bodies are small JSON objects; anything larger is refused before parsing. */
+const BODY_LIMIT = 64 * 1024;
+const RETRY_AFTER_SECONDS = '5';
+
+// The API's own address rules (see email.ts) back `format: "email"` in every schema.
+Format.Set('email', isValidEmail);
+
+/**
+ * Builds the HTTP service; never listens (see `server.ts`). Reads the build's migrations once,
+ * to know which one `/readyz` waits for; an inconsistent migrations folder fails here
+ * (`MIGRATIONS_DIR_INVALID`). Never creates or changes the schema.
+ */
+export function buildApp(config: Config, deps: AppDeps): App {
+  const logger = deps.logger ?? createLogger(config.logLevel, { name: 'dbship-app' });
+  const newest = loadMigrations(config.migrations.dir).at(-1)?.name ?? null;
+  const app: App = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // One line per request comes from request-log.ts instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // While draining, requests on open keep-alive connections are still served (with
+    // `Connection: close`); /readyz says "shutting down" so the endpoint is removed.
+    return503OnClosing: false,
+    bodyLimit: BODY_LIMIT,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+
+  const probe = new ReadinessProbe(() => schemaReadiness(deps.pool, newest), {
+    ...deps.readiness,
+    onChange: (state) => logReadiness(app.log, state),
+  });
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+    probe.beginShutdown();
+  });
+  // A request that began before the drain gets `Connection: close` too, so its keep-alive
+  // connection ends with the response instead of holding `close()` open.
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) void reply.header('connection', 'close');
+  });
+  registerErrorHandlers(app);
+  registerRequestLog(app);
+  registerOpenApi(app);
+  app.register(healthRoutes, { probe });
+  app.register(usersRoutes, { repository: new UsersRepository(deps.pool) });
+  return app;
+}
+
+function registerErrorHandlers(app: App): void {
+  app.setErrorHandler((err, request, reply) => {
+    const { error, serverSide } = mapError(err, request.id);
+    if (serverSide) request.log.error({ err: loggableError(error.cause ?? err), code: error.code }, error.message);
+    else request.log.debug({ code: error.code, details: error.details }, error.message);
+    if (error.code === 'DATABASE_UNAVAILABLE') void reply.header('retry-after', RETRY_AFTER_SECONDS);
+    return reply.code(error.statusCode).send(error.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('ROUTE_NOT_FOUND', `no route for ${request.method} ${pathOf(request.url)}; the API is described at /docs`);
+    return reply.code(404).send(error.toBody());
+  });
+}
+
+function logReadiness(log: FastifyBaseLogger, state: SchemaReadiness): void {
+  if (state.ready) log.info({ migration: state.migration }, 'ready: the database schema serves this build');
+  else log.warn({ reason: state.reason }, `not ready: ${state.reason}`);
+}
