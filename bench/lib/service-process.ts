@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT } from './build.js';
+
+/** A service (the app or a peer) running as its own OS process on 127.0.0.1. */
+export interface ServiceProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly child: ChildProcess;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** stdout + stderr so far (for diagnostics; the caller decides what to show). */
+  output(): string;
+  /** Sends `signal` (default SIGTERM) and waits for the exit, SIGKILL after `graceMs`. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface StartOptions {
+  readonly name: string;
+  /** Arguments to `node`, e.g. `['--import', 'tsx', 'src/app/server.ts']`. */
+  readonly args: readonly string[];
+  readonly port: number;
+  readonly env: NodeJS.ProcessEnv;
+  /** Path polled until it answers 200 (default `/readyz`). */
+  readonly readyPath?: string;
+  /** Give up waiting for readiness after this many polls of 100 ms (default 300). */
+  readonly readyPolls?: number;
+}
+
+/** Starts the process and waits (bounded) until `readyPath` answers 200. */
+export async function startService(options: StartOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [...options.args], {
+    cwd: ROOT,
+    env: { ...options.env, HOST: '127.0.0.1', PORT: String(options.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-200_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  const service: ServiceProcess = {
+    name: options.name,
+    port: options.port,
+    baseUrl,
+    child,
+    exited,
+    output: () => output,
+    async stop(signal = 'SIGTERM', graceMs = 15_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (let i = 0; i < (options.readyPolls ?? 300); i++) {
+    if (gone) throw new Error(`${options.name} exited before it was ready:\n${output.trimEnd().split('\n').slice(-20).join('\n')}`);
+    if (await answers200(`${baseUrl}${options.readyPath ?? '/readyz'}`)) return service;
+    await sleep(100);
+  }
+  await service.stop('SIGKILL');
+  throw new Error(`${options.name} was not ready after ${((options.readyPolls ?? 300) / 10).toFixed(0)} s:\n${output.trimEnd().split('\n').slice(-20).join('\n')}`);
+}
+
+/** True when GET `url` answers 200 within a second. */
+export async function answers200(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
