@@ -43,6 +43,7 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
   let base = '';
   let workDir = '';
   let built = false;
+  let initSucceeded = false;
   let appStarted = false;
   let appReady = false;
 
@@ -123,6 +124,7 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
     const [a, b] = await Promise.all([runToCompletion(spec('pod-a', 'migrate'), 3 * 60_000), runToCompletion(spec('pod-b', 'migrate'), 3 * 60_000)]);
     assert.equal(a.code, 0, `pod-a init container exited ${a.code}:\n${tail(a.stderr + a.stdout)}`);
     assert.equal(b.code, 0, `pod-b init container exited ${b.code}:\n${tail(b.stderr + b.stdout)}`);
+    initSucceeded = true;
     noSecretIn(a.stdout + a.stderr + b.stdout + b.stderr, 'the init container output');
 
     const rows = (await db!.query<{ name: string; applied_by: string; image: string | null; kind: string }>('SELECT name, applied_by, image, kind FROM dbship.migrations ORDER BY name')).rows;
@@ -135,6 +137,7 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
   });
 
   it('the app container starts after the init container and turns ready; JSON logs, no password', async () => {
+    assert.ok(initSucceeded, 'the kubelet starts the app only after every init container exited 0 (see above)');
     const started = await start(spec('app', 'app'));
     assert.equal(started.code, 0, `podman run: ${started.stderr}`);
     appStarted = true;
