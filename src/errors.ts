@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'INTERRUPTED'
   | 'DIVERGED'
   | 'CONNECTION_LOST'
+  | 'CATALOG_READ_FAILED'
   | 'BASELINE_CONFLICT';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
@@ -51,6 +52,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   INTERRUPTED: ExitCode.MigrationFailed,
   DIVERGED: ExitCode.Integrity,
   CONNECTION_LOST: ExitCode.Unreachable,
+  CATALOG_READ_FAILED: ExitCode.MigrationFailed,
   BASELINE_CONFLICT: ExitCode.Integrity,
 };
 
