@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { clientConfig } from '../../src/db/pool.js';
+import { loadMigrations, type MigrationFile } from '../../src/migrator/files.js';
+import { generate } from '../../src/migrator/generate.js';
+import { splitStatements } from '../../src/migrator/sql-split.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { makeProject, NOW, POSTS, usersModel } from '../unit/generate-fixture.js';
+
+const WITH_EDITOR = POSTS.replace("title: text('title').notNull(),", "title: text('title').notNull(),\n  editorId: bigint('editor_id', { mode: 'number' }).references(() => users.id),");
+
+/** A history that exercises every safe form, generated on top of the committed migrations. */
+async function generatedHistory(): Promise<MigrationFile[]> {
+  const p = makeProject({ history: true });
+  const steps: Array<[string, string]> = [
+    ['add_posts', usersModel({ after: POSTS })],
+    ['add_user_name_index', usersModel({ after: POSTS, extras: ["index('users_name_idx').on(t.name)"] })],
+    ['add_post_editor', usersModel({ after: WITH_EDITOR, extras: ["index('users_name_idx').on(t.name)"] })],
+    ['add_user_nickname', usersModel({ after: WITH_EDITOR, columns: ["nickname: text('nickname'),"], extras: ["index('users_name_idx').on(t.name)", "uniqueIndex('users_nickname_idx').on(t.nickname)"] })],
+    ['drop_user_name_index', usersModel({ after: WITH_EDITOR, columns: ["nickname: text('nickname'),"], extras: ["uniqueIndex('users_nickname_idx').on(t.nickname)"] })],
+  ];
+  for (const [name, models] of steps) await generate({ dir: p.dir, name, schemaPath: p.models(models), now: NOW });
+  return loadMigrations(p.dir);
+}
+
+/** Runs a file as the engine would: one transaction, or statement by statement without one. */
+async function runFile(client: pg.Client, sql: string, transactional: boolean): Promise<void> {
+  const statements = await splitStatements(sql);
+  if (transactional) await client.query('BEGIN');
+  try {
+    for (const s of statements) await client.query(s.text);
+    if (transactional) await client.query('COMMIT');
+  } catch (err) {
+    if (transactional) await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
+/** The schema as the catalog sees it: columns, indexes (with validity), constraints (with validation). */
+async function fingerprint(client: pg.Client): Promise<string> {
+  const columns = await client.query(`SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2`);
+  const indexes = await client.query(`SELECT c.relname, pg_get_indexdef(i.indexrelid) AS def, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY 1`);
+  const constraints = await client.query(`SELECT conname, contype, convalidated, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1`);
+  return JSON.stringify({ columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows }, null, 1);
+}
+
+describe('generated migrations apply on PostgreSQL: up, down, up again', () => {
+  let db: TestDatabase;
+  let client: pg.Client;
+  let files: MigrationFile[];
+
+  before(async () => {
+    files = await generatedHistory();
+    db = await createTestDatabase('generate_apply');
+    client = new pg.Client(clientConfig(db.connection, 'dbship-tests'));
+    await client.connect();
+  });
+  after(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  it('the history holds each safe form', () => {
+    assert.deepEqual(files.map((f) => [f.name, f.transactional]), [
+      ['0000_init', true], ['0001_add_user_bio', true], ['0002_add_posts', true], ['0003_add_user_name_index_concurrently', false],
+      ['0004_add_post_editor', true], ['0005_add_post_editor_validate', true], ['0006_add_user_nickname', true],
+      ['0007_add_user_nickname_concurrently', false], ['0008_drop_user_name_index_concurrently', false],
+    ]);
+    assert.match(files[7]!.sql, /CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_nickname_idx"/);
+  });
+
+  it('every down file restores the schema before its up file, and up again gives the same schema', async () => {
+    const states = [await fingerprint(client)];
+    for (const f of files) {
+      await runFile(client, f.sql, f.transactional);
+      states.push(await fingerprint(client));
+    }
+    const final = states.at(-1)!;
+    assert.match(final, /"conname": "posts_editor_id_users_id_fk",\s*"contype": "f",\s*"convalidated": true/);
+    assert.doesNotMatch(final, /"indisvalid": false/);
+    assert.doesNotMatch(final, /users_name_idx/);
+    for (let i = files.length - 1; i >= 0; i--) {
+      const f = files[i]!;
+      assert.ok(f.downSql !== null, `${f.name} has a down file`);
+      await runFile(client, f.downSql, !f.downSql.startsWith('-- dbship:no-transaction'));
+      // A validated constraint cannot be made NOT VALID again, and need not be: the down file of a
+      // _validate migration changes nothing, and the one before it drops the constraint.
+      const relax = (fp: string) => (f.name.endsWith('_validate') ? fp.replace(/"convalidated": (true|false)/g, '').replace(/ NOT VALID/g, '') : fp);
+      assert.equal(relax(await fingerprint(client)), relax(states[i]!), `down of ${f.name}`);
+    }
+    for (const f of files) await runFile(client, f.sql, f.transactional);
+    assert.equal(await fingerprint(client), final);
+  });
+
+  it('the NOT VALID + VALIDATE pair rejects an orphan row once validated', async () => {
+    await client.query(`INSERT INTO users (email) VALUES ('a@example.com')`);
+    await assert.rejects(client.query(`INSERT INTO posts (user_id, title, editor_id) VALUES ((SELECT id FROM users LIMIT 1), 't', 999999)`), (e: { code?: string }) => e.code === '23503');
+  });
+});
