@@ -41,7 +41,7 @@ const NO_TX_HEADER = `-- ${NO_TRANSACTION}`;
 
 /**
  * Turns the diff `prev -> cur` into one to three migrations, in the order they must run:
- * `<name>` (transactional part), `<name>_validate` (foreign keys added NOT VALID by the first,
+ * `<name>` (transactional part), `<name>_validate` (foreign keys and checks added NOT VALID by the first,
  * validated in their own transaction), `<name>_concurrently` (index builds and drops on existing
  * tables, outside a transaction). Each gets its down SQL and a snapshot, chained by id/prevId so
  * that the last one is `cur`.
@@ -61,7 +61,7 @@ export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cu
     const snapshot = relink(last, last.id);
     plans.push({
       name: `${name}_validate`,
-      header: [`-- Validates the foreign keys that ${name} added NOT VALID: scans the rows with only a SHARE UPDATE EXCLUSIVE lock, so reads and writes continue.`],
+      header: [`-- Validates the constraints that ${name} added NOT VALID: scans the rows holding only a SHARE UPDATE EXCLUSIVE lock, so reads and writes continue.`],
       up: safe.validate,
       downHeader: [`-- Nothing to undo: validation changes no data; the down file of ${name} drops the constraints.`],
       down: [],

@@ -40,11 +40,13 @@ export function migrationPaths(dir: string, tag: string, index: number): Migrati
 export function writeMigrationSet(dir: string, migrations: readonly RenderedMigration[], now: number): void {
   mkdirSync(path.join(dir, 'meta'), { recursive: true });
   const journal = readJournal(dir);
+  // drizzle-kit's own migrator orders by `when`: keep it increasing even if this clock is behind.
+  const start = Math.max(now, (journal.entries.at(-1)?.when ?? 0) + 1);
   const files: Array<{ target: string; content: string }> = [];
   migrations.forEach((m, i) => {
     const p = migrationPaths(dir, m.tag, m.index);
     files.push({ target: p.up, content: m.up }, { target: p.down, content: m.down }, { target: p.snapshot, content: JSON.stringify(m.snapshot, null, 2) });
-    const entry: JournalEntry = { idx: m.index, version: '7', when: now + i, tag: m.tag, breakpoints: true };
+    const entry: JournalEntry = { idx: m.index, version: '7', when: start + i, tag: m.tag, breakpoints: true };
     journal.entries.push(entry);
   });
   const existing = files.filter((f) => existsSync(f.target)).map((f) => path.relative(dir, f.target));
@@ -72,9 +74,9 @@ function commitFiles(files: ReadonlyArray<{ target: string; content: string }>):
       placed.push(f.target);
     }
   } catch (err) {
-    // The journal is renamed last, so a failure here never leaves it pointing at missing files.
+    // The journal is renamed last, so when anything failed it still lists none of these files.
     for (const t of temps) rmSync(t, { force: true });
-    for (const p of placed) if (!p.endsWith('_journal.json')) rmSync(p, { force: true });
+    for (const p of placed) rmSync(p, { force: true });
     throw new DbshipError('GENERATE_FAILED', 'could not write the migration files; nothing was written', {
       cause: err,
       why: err instanceof Error ? err.message : String(err),

@@ -15,7 +15,7 @@ export interface MovedIndex {
  * split by the kind of migration they must run in.
  */
 export interface SafeFormPlan {
-  /** Statements of the ordinary (transactional) migration; foreign keys gain `NOT VALID`. */
+  /** Statements of the ordinary (transactional) migration; foreign keys and checks gain `NOT VALID`. */
   readonly transactional: string[];
   /** `CREATE INDEX CONCURRENTLY IF NOT EXISTS` / `DROP INDEX CONCURRENTLY IF EXISTS`: no transaction. */
   readonly concurrent: string[];
@@ -65,8 +65,9 @@ function plainCreateIndex(sql: string): string {
  * migration are exempt: nothing else can be using a table that does not exist yet.
  * - an index created or dropped on an existing table moves to a no-transaction migration and
  *   runs CONCURRENTLY (a plain CREATE INDEX blocks every write to the table while it builds);
- * - a foreign key added to an existing table is added `NOT VALID` (no scan under the lock) and
- *   validated in a later transaction (the scan then only takes SHARE UPDATE EXCLUSIVE).
+ * - a foreign key or CHECK constraint added to an existing table is added `NOT VALID` (no scan
+ *   under the lock) and validated in a later transaction (the scan then only takes SHARE UPDATE
+ *   EXCLUSIVE).
  * Statements of any other kind pass through unchanged (the lint judges them).
  */
 export async function applySafeForms(statements: readonly string[], prev: Snapshot): Promise<SafeFormPlan> {
@@ -77,7 +78,7 @@ export async function applySafeForms(statements: readonly string[], prev: Snapsh
     const stmt = parseOne(sql);
     const create = stmt?.CreateStmt?.relation as RangeVar | undefined;
     if (create) newTables.add(tableKey(create.schemaname, create.relname));
-    if (!stmt || !(rewriteIndex(stmt, sql, newTables, plan, prev) || rewriteForeignKey(stmt, sql, newTables, plan))) {
+    if (!stmt || !(rewriteIndex(stmt, sql, newTables, plan, prev) || rewriteValidatable(stmt, sql, newTables, plan))) {
       plan.transactional.push(sql);
     }
   }
@@ -123,15 +124,18 @@ function dropNames(drop: Record<string, unknown>): string[][] {
   return objects.map((o) => (o.List?.items ?? []).map((i) => i.String.sval));
 }
 
-function rewriteForeignKey(stmt: Stmt, sql: string, newTables: Set<string>, plan: SafeFormPlan): boolean {
+/** Constraints PostgreSQL can add NOT VALID and validate later. */
+const VALIDATABLE = new Set(['CONSTR_FOREIGN', 'CONSTR_CHECK']);
+
+function rewriteValidatable(stmt: Stmt, sql: string, newTables: Set<string>, plan: SafeFormPlan): boolean {
   const alter = stmt.AlterTableStmt;
   const cmds = (alter?.cmds ?? []) as Array<{ AlterTableCmd?: { subtype: string; def?: { Constraint?: Record<string, unknown> } } }>;
   const constraint = cmds.length === 1 ? cmds[0]!.AlterTableCmd?.def?.Constraint : undefined;
-  if (!alter || cmds[0]?.AlterTableCmd?.subtype !== 'AT_AddConstraint' || constraint?.contype !== 'CONSTR_FOREIGN') return false;
+  if (!alter || cmds[0]?.AlterTableCmd?.subtype !== 'AT_AddConstraint' || !VALIDATABLE.has(String(constraint?.contype))) return false;
   const rel = alter.relation as RangeVar;
-  if (newTables.has(tableKey(rel.schemaname, rel.relname)) || constraint.skip_validation || !/;\s*$/.test(sql)) return false;
+  if (newTables.has(tableKey(rel.schemaname, rel.relname)) || constraint!.skip_validation || !/;\s*$/.test(sql)) return false;
   const target = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
   plan.transactional.push(sql.replace(/;\s*$/, ' NOT VALID;'));
-  plan.validate.push(`ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(String(constraint.conname))};`);
+  plan.validate.push(`ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(String(constraint!.conname))};`);
   return true;
 }

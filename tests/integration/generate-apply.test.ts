@@ -19,6 +19,7 @@ async function generatedHistory(): Promise<MigrationFile[]> {
     ['add_post_editor', usersModel({ after: WITH_EDITOR, extras: ["index('users_name_idx').on(t.name)"] })],
     ['add_user_nickname', usersModel({ after: WITH_EDITOR, columns: ["nickname: text('nickname'),"], extras: ["index('users_name_idx').on(t.name)", "uniqueIndex('users_nickname_idx').on(t.nickname)"] })],
     ['drop_user_name_index', usersModel({ after: WITH_EDITOR, columns: ["nickname: text('nickname'),"], extras: ["uniqueIndex('users_nickname_idx').on(t.nickname)"] })],
+    ['limit_email', usersModel({ after: WITH_EDITOR, columns: ["nickname: text('nickname'),"], extras: ["uniqueIndex('users_nickname_idx').on(t.nickname)", 'check(\'users_email_length\', sql`length(${t.email}) <= 320`)'] })],
   ];
   for (const [name, models] of steps) await generate({ dir: p.dir, name, schemaPath: p.models(models), now: NOW });
   return loadMigrations(p.dir);
@@ -66,6 +67,7 @@ describe('generated migrations apply on PostgreSQL: up, down, up again', () => {
       ['0000_init', true], ['0001_add_user_bio', true], ['0002_add_posts', true], ['0003_add_user_name_index_concurrently', false],
       ['0004_add_post_editor', true], ['0005_add_post_editor_validate', true], ['0006_add_user_nickname', true],
       ['0007_add_user_nickname_concurrently', false], ['0008_drop_user_name_index_concurrently', false],
+      ['0009_limit_email', true], ['0010_limit_email_validate', true],
     ]);
     assert.match(files[7]!.sql, /CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_nickname_idx"/);
   });
@@ -78,6 +80,7 @@ describe('generated migrations apply on PostgreSQL: up, down, up again', () => {
     }
     const final = states.at(-1)!;
     assert.match(final, /"conname": "posts_editor_id_users_id_fk",\s*"contype": "f",\s*"convalidated": true/);
+    assert.match(final, /"conname": "users_email_length",\s*"contype": "c",\s*"convalidated": true/);
     assert.doesNotMatch(final, /"indisvalid": false/);
     assert.doesNotMatch(final, /users_name_idx/);
     for (let i = files.length - 1; i >= 0; i--) {
@@ -93,8 +96,9 @@ describe('generated migrations apply on PostgreSQL: up, down, up again', () => {
     assert.equal(await fingerprint(client), final);
   });
 
-  it('the NOT VALID + VALIDATE pair rejects an orphan row once validated', async () => {
+  it('the NOT VALID + VALIDATE constraints reject bad rows once validated', async () => {
     await client.query(`INSERT INTO users (email) VALUES ('a@example.com')`);
     await assert.rejects(client.query(`INSERT INTO posts (user_id, title, editor_id) VALUES ((SELECT id FROM users LIMIT 1), 't', 999999)`), (e: { code?: string }) => e.code === '23503');
+    await assert.rejects(client.query(`INSERT INTO users (email) VALUES (repeat('x', 400))`), (e: { code?: string }) => e.code === '23514');
   });
 });

@@ -69,7 +69,8 @@ export function usersModel(options: { bio?: boolean; columns?: string[]; extras?
   ];
   const extras = options.extras?.length ? `, (t) => [${options.extras.join(', ')}]` : '';
   return [
-    "import { bigint, foreignKey, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';",
+    "import { sql } from 'drizzle-orm';",
+    "import { bigint, check, foreignKey, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';",
     `export const users = pgTable('users', {\n  ${columns.join('\n  ')}\n}${extras});`,
     options.after ?? '',
   ].join('\n');

@@ -163,6 +163,17 @@ describe('generate: safe forms', () => {
   });
 });
 
+describe('generate: CHECK constraints', () => {
+  it('a CHECK constraint on an existing table is added NOT VALID and validated in the next migration', async () => {
+    const p = makeProject({ history: true });
+    const result = await run(p, 'limit_email', usersModel({ extras: ['check(\'users_email_length\', sql`length(${t.email}) <= 320`)'] }));
+    assert.deepEqual(result.migrations.map((m) => m.tag), ['0002_limit_email', '0003_limit_email_validate']);
+    assert.equal(p.read('0002_limit_email.sql'), 'ALTER TABLE "users" ADD CONSTRAINT "users_email_length" CHECK (length("users"."email") <= 320) NOT VALID;');
+    assert.match(p.read('0003_limit_email_validate.sql'), /\nALTER TABLE "users" VALIDATE CONSTRAINT "users_email_length";$/);
+    assert.equal(p.read('0002_limit_email.down.sql'), 'ALTER TABLE "users" DROP CONSTRAINT "users_email_length";');
+  });
+});
+
 describe('generate: refusals', () => {
   it('refuses a rename ambiguity with the expand/contract steps, and never waits for a terminal', async () => {
     const p = makeProject({ history: true });
