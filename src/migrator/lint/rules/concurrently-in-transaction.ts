@@ -1,0 +1,44 @@
+import type { Node } from 'libpg-query';
+import { as } from '../ast.js';
+import type { LintRule } from '../types.js';
+
+/**
+ * The statement PostgreSQL refuses inside a transaction block ("cannot run inside a transaction
+ * block", SQLSTATE 25001), described for the message; undefined for any other statement.
+ */
+export function needsNoTransaction(node: Node): string | undefined {
+  if (as(node, 'IndexStmt')?.concurrent) return 'CREATE INDEX CONCURRENTLY';
+  const drop = as(node, 'DropStmt');
+  if (drop?.concurrent) return 'DROP INDEX CONCURRENTLY';
+  const reindex = as(node, 'ReindexStmt');
+  if (reindex?.params?.some((p) => as(p, 'DefElem')?.defname === 'concurrently')) return 'REINDEX CONCURRENTLY';
+  const alter = as(node, 'AlterTableStmt');
+  const detach = alter?.cmds?.some((c) => as(as(c, 'AlterTableCmd')?.def, 'PartitionCmd')?.concurrent);
+  if (detach) return 'DETACH PARTITION CONCURRENTLY';
+  const vacuum = as(node, 'VacuumStmt');
+  if (vacuum?.is_vacuumcmd) return 'VACUUM';
+  if (as(node, 'CreatedbStmt')) return 'CREATE DATABASE';
+  if (as(node, 'DropdbStmt')) return 'DROP DATABASE';
+  if (as(node, 'AlterSystemStmt')) return 'ALTER SYSTEM';
+  return undefined;
+}
+
+/** CONCURRENTLY (and the few other statements PostgreSQL refuses in a transaction) in a transactional migration. */
+export const rule: LintRule = {
+  id: 'concurrently-in-transaction',
+  severity: 'error',
+  summary: 'CONCURRENTLY (or another statement that cannot run in a transaction block) in a transactional migration',
+  why:
+    'dbship runs every migration in one transaction unless its first line is `-- dbship:no-transaction`. ' +
+    'PostgreSQL refuses CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY, ' +
+    'VACUUM, CREATE/DROP DATABASE and ALTER SYSTEM inside a transaction block ("cannot run inside a transaction ' +
+    'block"), so the migration fails on deploy every time.',
+  fix:
+    'Move the statement to a migration of its own whose first line is `-- dbship:no-transaction` (one statement ' +
+    'per such file, see no-transaction-multiple-statements).',
+  check(stmt, ctx) {
+    if (!ctx.transactional) return [];
+    const what = needsNoTransaction(stmt.node);
+    return what ? [{ message: `${what} cannot run inside the transaction dbship wraps this migration in` }] : [];
+  },
+};

@@ -1,0 +1,21 @@
+import type { LintRule } from '../types.js';
+
+/** A `-- dbship:no-transaction` migration with more than one statement (SET statements aside). */
+export const rule: LintRule = {
+  id: 'no-transaction-multiple-statements',
+  severity: 'warning',
+  summary: 'a `-- dbship:no-transaction` migration with more than one statement',
+  why:
+    'Without a transaction each statement commits on its own. If a later statement fails, the earlier ones stay ' +
+    'applied but the migration is not recorded, so the next deploy runs the file again from the top and the first ' +
+    'statement fails with "already exists".',
+  fix:
+    'Put one statement in each no-transaction migration (typically one CREATE INDEX CONCURRENTLY), or make every ' +
+    'statement safe to repeat (IF NOT EXISTS / IF EXISTS).',
+  check(stmt, ctx) {
+    if (ctx.transactional || stmt.tag === 'VariableSetStmt') return [];
+    const counted = ctx.statements.filter((s) => s.tag !== 'VariableSetStmt');
+    if (counted[1] !== stmt) return [];
+    return [{ message: `this no-transaction migration has ${counted.length} statements; if one fails, those before it stay applied and the file is run again from the top` }];
+  },
+};
