@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { command as check } from './check.js';
 import { command as drift } from './drift.js';
 import { command as generate } from './generate.js';
+import { command as lint } from './lint.js';
 import { command as status } from './status.js';
 import { command as upgrade } from './upgrade.js';
 import { command as downgrade } from './downgrade.js';
@@ -10,4 +11,4 @@ import { command as history } from './history.js';
 import { command as baseline } from './baseline.js';
 
 /** Every CLI verb, in the order `dbship --help` lists them. */
-export const commands: Command[] = [generate, check, upgrade, downgrade, status, history, drift, baseline, repair];
+export const commands: Command[] = [generate, check, lint, upgrade, downgrade, status, history, drift, baseline, repair];
