@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { command as deploy } from './deploy.js';
 import { command as check } from './check.js';
 import { command as drift } from './drift.js';
 import { command as generate } from './generate.js';
@@ -11,4 +12,4 @@ import { command as history } from './history.js';
 import { command as baseline } from './baseline.js';
 
 /** Every CLI verb, in the order `dbship --help` lists them. */
-export const commands: Command[] = [generate, check, lint, upgrade, downgrade, status, history, drift, baseline, repair];
+export const commands: Command[] = [generate, check, lint, upgrade, downgrade, status, history, drift, deploy, baseline, repair];
