@@ -15,16 +15,24 @@ export interface DrizzleKit {
  * image, where every verb but `generate` must still work.
  */
 export async function loadDrizzleKit(verb = 'generate'): Promise<DrizzleKit> {
+  let api: DrizzleKit;
   try {
-    const api = (await import('drizzle-kit/api')) as unknown as DrizzleKit;
-    return { generateDrizzleJson: api.generateDrizzleJson, generateMigration: api.generateMigration };
+    api = (await import('drizzle-kit/api')) as unknown as DrizzleKit;
   } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') {
+      throw new DbshipError('GENERATE_FAILED', 'drizzle-kit is installed but failed to load', {
+        cause: err,
+        why: err instanceof Error ? err.message : String(err),
+        fix: 'reinstall the development dependencies (`npm ci`) and run the command again.',
+      });
+    }
     throw new DbshipError('GENERATE_FAILED', `drizzle-kit is not installed, and \`dbship ${verb}\` needs it`, {
       cause: err,
       why: `${verb} is a development-time verb: it diffs the models with drizzle-kit, a dev dependency that production images do not ship.`,
       fix: `run \`dbship ${verb}\` in a development checkout or CI job after \`npm ci\` (with dev dependencies).`,
     });
   }
+  return { generateDrizzleJson: api.generateDrizzleJson, generateMigration: api.generateMigration };
 }
 
 /** The models compared with a snapshot. */
