@@ -69,6 +69,11 @@ export const ErrorBodySchema = Type.Object(
 
 export type ErrorBody = Static<typeof ErrorBodySchema>;
 
+/** The error body schema with the description an OpenAPI response shows. */
+export function errorResponse(description: string): typeof ErrorBodySchema {
+  return Type.Object(ErrorBodySchema.properties, { title: 'ErrorResponse', description });
+}
+
 /** `404 USER_NOT_FOUND` for a user id. */
 export function userNotFound(id: number): ApiError {
   return new ApiError('USER_NOT_FOUND', `user ${id} does not exist (it may have been deleted); list users with GET /users`);

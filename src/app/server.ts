@@ -117,45 +117,47 @@ function baseUrl(address: AddressInfo): string {
  */
 async function main(): Promise<void> {
   let logger = createLogger('info', { name: 'dbship-app' });
-  try {
-    const config = loadConfig();
-    logger = createLogger(config.logLevel, { name: 'dbship-app' });
-    const server = await startServer(config, { logger });
-    logger.info({ url: server.url, bound: `${config.http.host}:${config.http.port}` }, `dbship service listening on ${server.url}`);
-    handleSignals(server, logger);
-  } catch (err) {
-    logFatal(logger, err);
-    process.exitCode = err instanceof DbshipError ? err.exitCode : 1;
-  }
-}
-
-function handleSignals(server: RunningServer, logger: Logger): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn(`second ${signal}: exiting without waiting for requests`);
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info(`${signal} received: draining (no new connections; in-flight requests may finish)`);
-    server.shutdown().then(
-      ({ forced }) => {
-        process.exitCode = forced ? 1 : 0;
-        logger.info(forced ? 'stopped; some requests were cut off' : 'stopped cleanly');
-        // Should some handle keep the loop alive after everything is closed, do not hang.
-        setTimeout(() => process.exit(), 2_000).unref();
-      },
-      (err: unknown) => {
-        logFatal(logger, err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  // Handlers go in before anything else: a signal during start-up must end in a clean stop, not
+  // the default action (which kills a normal process and is ignored by PID 1).
+  const signalled = onFirstSignal(() => logger);
   process.on('uncaughtException', (err) => {
     logFatal(logger, err);
     process.exit(1);
+  });
+  let server: RunningServer;
+  try {
+    const config = loadConfig();
+    logger = createLogger(config.logLevel, { name: 'dbship-app' });
+    server = await startServer(config, { logger });
+    logger.info({ url: server.url, bound: `${config.http.host}:${config.http.port}` }, `dbship service listening on ${server.url}`);
+  } catch (err) {
+    logFatal(logger, err);
+    process.exitCode = err instanceof DbshipError ? err.exitCode : 1;
+    return;
+  }
+  const signal = await signalled;
+  logger.info(`${signal} received: draining (no new connections; in-flight requests may finish)`);
+  const { forced } = await server.shutdown();
+  process.exitCode = forced ? 1 : 0;
+  logger.info(forced ? 'stopped; some requests were cut off' : 'stopped cleanly');
+  // Should some handle keep the loop alive after everything is closed, do not hang.
+  setTimeout(() => process.exit(), 2_000).unref();
+}
+
+/** Resolves on the first SIGTERM / SIGINT; a second one exits at once. */
+function onFirstSignal(logger: () => Logger): Promise<NodeJS.Signals> {
+  let received = false;
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      if (received) {
+        logger().warn(`second ${signal}: exiting without waiting for requests`);
+        process.exit(1);
+      }
+      received = true;
+      resolve(signal);
+    };
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
   });
 }
 
@@ -178,4 +180,9 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) await main();
+if (isEntryPoint()) {
+  await main().catch((err: unknown) => {
+    process.stderr.write(`${JSON.stringify({ level: 60, msg: 'the service failed', err: loggableError(err) })}\n`);
+    process.exit(1);
+  });
+}

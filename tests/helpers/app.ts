@@ -55,9 +55,11 @@ export interface TestAppOptions {
   /** Apply the migrations first: all (true), none (false), or up to this one. Default true. */
   readonly migrate?: boolean | string;
   readonly migrationsDir?: string;
-  /** Extra configuration variables (e.g. a DATABASE_URL through a proxy). */
-  readonly env?: Record<string, string>;
+  /** Extra configuration variables for the app (e.g. a DATABASE_URL through a proxy). */
+  readonly env?: Record<string, string> | ((db: TestDatabase) => Record<string, string>);
   readonly readiness?: AppDeps['readiness'];
+  /** Runs after `buildApp`, before the app's plugins load (e.g. to add an `onRoute` hook). */
+  readonly beforeReady?: (app: App) => void;
 }
 
 /** A fresh database, migrated by the real engine, and the app over its own pool (not listening). */
@@ -66,10 +68,11 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
   const dir = options.migrationsDir ?? MIGRATIONS_DIR;
   const migrate = options.migrate ?? true;
   if (migrate !== false) await upgrade(testConfig(db, dir), migrate === true ? {} : { to: migrate });
-  const config = testConfig(db, dir, options.env);
+  const config = testConfig(db, dir, typeof options.env === 'function' ? options.env(db) : options.env);
   const pool = createPool(config.db!, { max: 5, applicationName: 'dbship-app-test' });
   const logs = captureLogs();
   const app = buildApp(config, { pool, logger: logs.logger, readiness: options.readiness ?? { ttlMs: 0 } });
+  options.beforeReady?.(app);
   await app.ready();
   return {
     db, config, pool, app, logs,

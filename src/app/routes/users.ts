@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { User } from '../../db/schema.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { normalizeEmail } from '../email.js';
-import { ApiError, ErrorBodySchema, userNotFound } from '../http-errors.js';
+import { ApiError, errorResponse, userNotFound } from '../http-errors.js';
 import type { UsersRepository } from '../users-repository.js';
 import {
   CreateUserBody, ListUsersQuery, PAGE_LIMIT_DEFAULT, UpdateUserBody, UserIdParams, UserListSchema, UserSchema, type UserDto,
@@ -15,7 +15,13 @@ export interface UsersRoutesOptions {
 }
 
 const tags = ['users'];
-const failures = { 400: ErrorBodySchema, 503: ErrorBodySchema };
+const failures = {
+  400: errorResponse('The request is invalid: VALIDATION_FAILED (see `details`), INVALID_JSON, INVALID_CURSOR.'),
+  500: errorResponse('INTERNAL: an unexpected failure; the message names the request id to report.'),
+  503: errorResponse('DATABASE_UNAVAILABLE: retry after the `Retry-After` header\'s seconds.'),
+};
+const notFound = errorResponse('USER_NOT_FOUND: no user has this id.');
+const emailTaken = errorResponse('EMAIL_TAKEN: another user has this email.');
 
 /** A user as the API shows it. */
 export function toUserDto(user: User): UserDto {
@@ -43,7 +49,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   app.post('/users', {
     schema: {
       tags, summary: 'Create a user', operationId: 'createUser', body: CreateUserBody,
-      response: { 201: UserSchema, ...failures, 409: ErrorBodySchema },
+      response: { 201: UserSchema, ...failures, 409: emailTaken },
     },
     preValidation: normalizeEmailField,
   }, async (request, reply) => {
@@ -72,7 +78,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   app.get('/users/:id', {
     schema: {
       tags, summary: 'Get one user', operationId: 'getUser', params: UserIdParams,
-      response: { 200: UserSchema, ...failures, 404: ErrorBodySchema },
+      response: { 200: UserSchema, ...failures, 404: notFound },
     },
   }, async (request) => {
     const user = await repository.get(request.params.id);
@@ -83,7 +89,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   app.patch('/users/:id', {
     schema: {
       tags, summary: 'Change some fields of a user', operationId: 'updateUser', params: UserIdParams, body: UpdateUserBody,
-      response: { 200: UserSchema, ...failures, 404: ErrorBodySchema, 409: ErrorBodySchema },
+      response: { 200: UserSchema, ...failures, 404: notFound, 409: emailTaken },
     },
     preValidation: normalizeEmailField,
   }, async (request) => {
@@ -95,7 +101,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   app.delete('/users/:id', {
     schema: {
       tags, summary: 'Delete a user', operationId: 'deleteUser', params: UserIdParams,
-      response: { 204: Type.Null({ description: 'Deleted; no body.' }), ...failures, 404: ErrorBodySchema },
+      response: { 204: Type.Null({ description: 'Deleted; no body.' }), ...failures, 404: notFound },
     },
   }, async (request, reply) => {
     if (!(await repository.delete(request.params.id))) throw userNotFound(request.params.id);
