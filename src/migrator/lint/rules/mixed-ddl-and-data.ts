@@ -1,4 +1,5 @@
 import { dataChange, isSchemaChange } from '../classify.js';
+import { perFile } from '../per-file.js';
 import type { LintRule } from '../types.js';
 
 /** INSERT / UPDATE / DELETE / MERGE / COPY on an existing table in a migration that also changes the schema. */
@@ -17,7 +18,7 @@ export const rule: LintRule = {
   check(stmt, ctx) {
     const data = dataChange(stmt.node);
     if (!data || ctx.isNewTable(data.table) || ctx.isRevertedTable(data.table)) return [];
-    const ddl = ctx.statements.find((s) => isSchemaChange(s));
+    const ddl = perFile(ctx.statements, 'first-schema-change', () => ctx.statements.find((s) => isSchemaChange(s)));
     if (!ddl) return [];
     return [{ message: `${data.verb} on existing table ${data.table.display} in a migration that also changes the schema (line ${ddl.line})` }];
   },

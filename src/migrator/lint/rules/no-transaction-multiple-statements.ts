@@ -1,3 +1,4 @@
+import { perFile } from '../per-file.js';
 import type { LintRule } from '../types.js';
 
 /** A `-- dbship:no-transaction` migration with more than one statement (SET statements aside). */
@@ -14,7 +15,7 @@ export const rule: LintRule = {
     'statement safe to repeat (IF NOT EXISTS / IF EXISTS).',
   check(stmt, ctx) {
     if (ctx.transactional || stmt.tag === 'VariableSetStmt') return [];
-    const counted = ctx.statements.filter((s) => s.tag !== 'VariableSetStmt');
+    const counted = perFile(ctx.statements, 'non-set-statements', () => ctx.statements.filter((s) => s.tag !== 'VariableSetStmt'));
     if (counted[1] !== stmt) return [];
     return [{ message: `this no-transaction migration has ${counted.length} statements; if one fails, those before it stay applied and the file is run again from the top` }];
   },

@@ -1,5 +1,6 @@
 import type { TableRef } from '../ast.js';
 import { touchedTables } from '../classify.js';
+import { perFile } from '../per-file.js';
 import type { LintContext, LintRule, LintStatement } from '../types.js';
 
 /** Per file: the first statement of each concern after the first, with the tables of both. */
@@ -8,8 +9,6 @@ interface Concerns {
   readonly firstTables: string[];
   readonly extra: Map<LintStatement, string[]>;
 }
-
-const cache = new WeakMap<readonly LintStatement[], Concerns>();
 
 /**
  * Groups the file's existing tables into concerns: tables touched by one statement (a table and
@@ -62,8 +61,7 @@ export const rule: LintRule = {
     'Split the migration by concern. Related (and fine together): a table, its indexes, and the tables its new ' +
     'foreign keys reference; new tables never count.',
   check(stmt, ctx) {
-    let found = cache.get(ctx.statements);
-    if (!found) cache.set(ctx.statements, (found = concerns(ctx)));
+    const found = perFile(ctx.statements, 'concerns', () => concerns(ctx));
     const tables = found.extra.get(stmt);
     if (!tables) return [];
     return [{ message: `changes ${tables.join(', ')}, unrelated to ${found.firstTables.join(', ')} changed at line ${found.firstLine}; one concern per migration` }];
