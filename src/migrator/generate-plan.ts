@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NO_TRANSACTION } from './files.js';
 import type { DrizzleKit } from './generate-kit.js';
-import { applySafeForms, concurrentCreateIndex, concurrentDropIndex, type MovedIndex } from './safe-forms.js';
+import { applySafeForms, concurrentCreateIndex, concurrentDropIndex, type MovedIndex, type SafeFormPlan } from './safe-forms.js';
 import type { Snapshot } from './snapshot.js';
 
 /** A migration before rendering: header lines, statements, and the schema after it. */
@@ -21,59 +21,81 @@ export function relink(snapshot: Snapshot, prevId: string): Snapshot {
   return { ...structuredClone(snapshot), id: randomUUID(), prevId };
 }
 
-/**
- * `cur` with the moved indexes as they were in `prev`: the schema after the transactional part,
- * before the concurrent migration creates or drops those indexes.
- */
-export function withIndexesOf(cur: Snapshot, prev: Snapshot, moved: readonly MovedIndex[]): Snapshot {
-  const mid = structuredClone(cur);
-  for (const { table, name } of moved) {
-    const indexes = mid.tables[table]?.indexes;
-    if (!indexes) continue;
-    const before = prev.tables[table]?.indexes?.[name];
-    if (before) indexes[name] = structuredClone(before);
-    else delete indexes[name];
-  }
-  return mid;
+/** `snapshot` without the given indexes (an intermediate state around a concurrent migration). */
+export function withoutIndexes(snapshot: Snapshot, indexes: readonly MovedIndex[]): Snapshot {
+  const copy = structuredClone(snapshot);
+  for (const { table, name } of indexes) delete copy.tables[table]?.indexes?.[name];
+  return copy;
 }
 
 const NO_TX_HEADER = `-- ${NO_TRANSACTION}`;
 
+/** Makes every index statement of a (down) file its concurrent, idempotent form. */
+function concurrently(statements: readonly string[]): string[] {
+  return statements.map((s) => concurrentDropIndex(concurrentCreateIndex(s)));
+}
+
+/** One migration of a split change, before its down SQL and snapshot id are known. */
+interface Step {
+  readonly name: string;
+  readonly header: readonly string[];
+  readonly up: readonly string[];
+  readonly downHeader: readonly string[];
+  readonly transactional: boolean;
+  /** The schema before and after it: the down SQL is drizzle-kit's diff `after -> before`. */
+  readonly before: Snapshot;
+  readonly after: Snapshot;
+  /** False when undoing it takes no SQL (a validation). */
+  readonly reversible: boolean;
+}
+
 /**
- * Turns the diff `prev -> cur` into one to three migrations, in the order they must run:
- * `<name>` (transactional part), `<name>_validate` (foreign keys and checks added NOT VALID by the first,
- * validated in their own transaction), `<name>_concurrently` (index builds and drops on existing
- * tables, outside a transaction). Each gets its down SQL and a snapshot, chained by id/prevId so
- * that the last one is `cur`.
+ * Turns the diff `prev -> cur` into up to four migrations, in the order they must run:
+ * `<name>_drop_concurrently` (index drops on existing tables, outside a transaction; named
+ * `<name>_concurrently` when nothing is built afterwards), `<name>` (the transactional part),
+ * `<name>_validate` (constraints the previous one added NOT VALID, validated in their own
+ * transaction) and `<name>_concurrently` (index builds on existing tables, outside a
+ * transaction). Each gets its down SQL and a snapshot, chained by id/prevId; the last one is `cur`.
  */
 export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cur: Snapshot, up: readonly string[]): Promise<PlannedMigration[]> {
-  const safe = await applySafeForms(up, prev);
-  const mid = safe.movedIndexes.length > 0 ? withIndexesOf(cur, prev, safe.movedIndexes) : cur;
+  const steps = splitSteps(name, prev, cur, await applySafeForms(up, prev));
   const plans: PlannedMigration[] = [];
-  let last = prev;
+  let prevId = prev.id;
+  for (const [i, step] of steps.entries()) {
+    const snapshot = i === steps.length - 1 ? { ...cur, prevId } : relink(step.after, prevId);
+    const reverse = step.reversible ? await kit.generateMigration(step.after, step.before) : [];
+    const down = step.transactional ? reverse : concurrently(reverse);
+    const { name: stepName, header, up: stepUp, downHeader, transactional } = step;
+    plans.push({ name: stepName, header, up: stepUp, downHeader, down, transactional, snapshot });
+    prevId = snapshot.id;
+  }
+  return plans;
+}
+
+function splitSteps(name: string, prev: Snapshot, cur: Snapshot, safe: SafeFormPlan): Step[] {
+  const steps: Step[] = [];
+  const afterDrops = withoutIndexes(prev, safe.dropped);
+  const mid = withoutIndexes(cur, safe.created);
+  const noTx = { header: [NO_TX_HEADER], downHeader: [NO_TX_HEADER], transactional: false, reversible: true };
+  if (safe.dropIndexes.length > 0) {
+    const suffix = safe.createIndexes.length > 0 ? 'drop_concurrently' : 'concurrently';
+    steps.push({ ...noTx, name: `${name}_${suffix}`, up: safe.dropIndexes, before: prev, after: afterDrops });
+  }
   if (safe.transactional.length > 0) {
-    const snapshot = mid === cur ? cur : { ...mid, id: randomUUID(), prevId: prev.id };
-    const down = await kit.generateMigration(snapshot, prev);
-    plans.push({ name, header: [], up: safe.transactional, downHeader: [], down, transactional: true, snapshot });
-    last = snapshot;
+    steps.push({ name, header: [], up: safe.transactional, downHeader: [], transactional: true, before: afterDrops, after: mid, reversible: true });
   }
   if (safe.validate.length > 0) {
-    const snapshot = relink(last, last.id);
-    plans.push({
+    steps.push({
       name: `${name}_validate`,
       header: [`-- Validates the constraints that ${name} added NOT VALID: scans the rows holding only a SHARE UPDATE EXCLUSIVE lock, so reads and writes continue.`],
       up: safe.validate,
       downHeader: [`-- Nothing to undo: validation changes no data; the down file of ${name} drops the constraints.`],
-      down: [],
       transactional: true,
-      snapshot,
+      before: mid,
+      after: mid,
+      reversible: false,
     });
-    last = snapshot;
   }
-  if (safe.concurrent.length > 0) {
-    const snapshot = { ...cur, prevId: last.id };
-    const down = (await kit.generateMigration(cur, mid)).map((s) => concurrentDropIndex(concurrentCreateIndex(s)));
-    plans.push({ name: `${name}_concurrently`, header: [NO_TX_HEADER], up: safe.concurrent, downHeader: [NO_TX_HEADER], down, transactional: false, snapshot });
-  }
-  return plans;
+  if (safe.createIndexes.length > 0) steps.push({ ...noTx, name: `${name}_concurrently`, up: safe.createIndexes, before: mid, after: cur });
+  return steps;
 }

@@ -17,12 +17,15 @@ export interface MovedIndex {
 export interface SafeFormPlan {
   /** Statements of the ordinary (transactional) migration; foreign keys and checks gain `NOT VALID`. */
   readonly transactional: string[];
-  /** `CREATE INDEX CONCURRENTLY IF NOT EXISTS` / `DROP INDEX CONCURRENTLY IF EXISTS`: no transaction. */
-  readonly concurrent: string[];
+  /** `DROP INDEX CONCURRENTLY IF EXISTS`: no transaction, before the transactional part. */
+  readonly dropIndexes: string[];
+  /** `CREATE INDEX CONCURRENTLY IF NOT EXISTS`: no transaction, after everything else. */
+  readonly createIndexes: string[];
   /** `ALTER TABLE ... VALIDATE CONSTRAINT`, in a transaction of its own after the NOT VALID one commits. */
   readonly validate: string[];
-  /** Indexes the concurrent migration creates or drops (to build the intermediate snapshot). */
-  readonly movedIndexes: MovedIndex[];
+  /** Indexes moved to `dropIndexes` / `createIndexes` (to build the intermediate snapshots). */
+  readonly dropped: MovedIndex[];
+  readonly created: MovedIndex[];
 }
 
 interface RangeVar {
@@ -64,7 +67,9 @@ function plainCreateIndex(sql: string): string {
  * Rewrites drizzle-kit's up statements into their safe forms. Objects created by the same
  * migration are exempt: nothing else can be using a table that does not exist yet.
  * - an index created or dropped on an existing table moves to a no-transaction migration and
- *   runs CONCURRENTLY (a plain CREATE INDEX blocks every write to the table while it builds);
+ *   runs CONCURRENTLY (a plain CREATE INDEX blocks every write to the table while it builds):
+ *   drops before the transactional part, builds after it, so that the down files, run in the
+ *   reverse order, rebuild an index only once its columns are back;
  * - a foreign key or CHECK constraint added to an existing table is added `NOT VALID` (no scan
  *   under the lock) and validated in a later transaction (the scan then only takes SHARE UPDATE
  *   EXCLUSIVE).
@@ -72,7 +77,7 @@ function plainCreateIndex(sql: string): string {
  */
 export async function applySafeForms(statements: readonly string[], prev: Snapshot): Promise<SafeFormPlan> {
   await loadParser();
-  const plan: SafeFormPlan = { transactional: [], concurrent: [], validate: [], movedIndexes: [] };
+  const plan: SafeFormPlan = { transactional: [], dropIndexes: [], createIndexes: [], validate: [], dropped: [], created: [] };
   const newTables = new Set<string>();
   for (const sql of statements) {
     const stmt = parseOne(sql);
@@ -93,8 +98,8 @@ function rewriteIndex(stmt: Stmt, sql: string, newTables: Set<string>, plan: Saf
     if (newTables.has(key)) {
       plan.transactional.push(index.concurrent ? plainCreateIndex(sql) : sql);
     } else {
-      plan.concurrent.push(concurrentCreateIndex(sql));
-      plan.movedIndexes.push({ table: key, name: String(index.idxname) });
+      plan.createIndexes.push(concurrentCreateIndex(sql));
+      plan.created.push({ table: key, name: String(index.idxname) });
     }
     return true;
   }
@@ -103,8 +108,8 @@ function rewriteIndex(stmt: Stmt, sql: string, newTables: Set<string>, plan: Saf
   const moved = dropNames(drop).map((names) => indexOwner(prev, names));
   // An index the previous schema does not know (hand-made) has no snapshot entry to restore.
   if (moved.some((m) => m === undefined)) return false;
-  plan.concurrent.push(concurrentDropIndex(sql));
-  plan.movedIndexes.push(...(moved as MovedIndex[]));
+  plan.dropIndexes.push(concurrentDropIndex(sql));
+  plan.dropped.push(...(moved as MovedIndex[]));
   return true;
 }
 

@@ -8,20 +8,23 @@ import { splitStatements } from '../../src/migrator/sql-split.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { makeProject, NOW, POSTS, usersModel } from '../unit/generate-fixture.js';
 
+const EMAIL_CHECK = 'check(\'users_email_length\', sql`length(${t.email}) <= 320`)';
 const WITH_EDITOR = POSTS.replace("title: text('title').notNull(),", "title: text('title').notNull(),\n  editorId: bigint('editor_id', { mode: 'number' }).references(() => users.id),");
 
 /** A history that exercises every safe form, generated on top of the committed migrations. */
 async function generatedHistory(): Promise<MigrationFile[]> {
   const p = makeProject({ history: true });
-  const steps: Array<[string, string]> = [
+  const steps: Array<[string, string, boolean?]> = [
     ['add_posts', usersModel({ after: POSTS })],
     ['add_user_name_index', usersModel({ after: POSTS, extras: ["index('users_name_idx').on(t.name)"] })],
     ['add_post_editor', usersModel({ after: WITH_EDITOR, extras: ["index('users_name_idx').on(t.name)"] })],
     ['add_user_nickname', usersModel({ after: WITH_EDITOR, columns: ["nickname: text('nickname'),"], extras: ["index('users_name_idx').on(t.name)", "uniqueIndex('users_nickname_idx').on(t.nickname)"] })],
     ['drop_user_name_index', usersModel({ after: WITH_EDITOR, columns: ["nickname: text('nickname'),"], extras: ["uniqueIndex('users_nickname_idx').on(t.nickname)"] })],
-    ['limit_email', usersModel({ after: WITH_EDITOR, columns: ["nickname: text('nickname'),"], extras: ["uniqueIndex('users_nickname_idx').on(t.nickname)", 'check(\'users_email_length\', sql`length(${t.email}) <= 320`)'] })],
+    ['limit_email', usersModel({ after: WITH_EDITOR, columns: ["nickname: text('nickname'),"], extras: ["uniqueIndex('users_nickname_idx').on(t.nickname)", EMAIL_CHECK] })],
+    // A column with an index dropped (accepted as unsafe): its index is dropped in a migration before it.
+    ['drop_nickname', usersModel({ after: WITH_EDITOR, extras: [EMAIL_CHECK] }), true],
   ];
-  for (const [name, models] of steps) await generate({ dir: p.dir, name, schemaPath: p.models(models), now: NOW });
+  for (const [name, models, allowUnsafe] of steps) await generate({ dir: p.dir, name, schemaPath: p.models(models), now: NOW, allowUnsafe: allowUnsafe === true });
   return loadMigrations(p.dir);
 }
 
@@ -67,7 +70,7 @@ describe('generated migrations apply on PostgreSQL: up, down, up again', () => {
       ['0000_init', true], ['0001_add_user_bio', true], ['0002_add_posts', true], ['0003_add_user_name_index_concurrently', false],
       ['0004_add_post_editor', true], ['0005_add_post_editor_validate', true], ['0006_add_user_nickname', true],
       ['0007_add_user_nickname_concurrently', false], ['0008_drop_user_name_index_concurrently', false],
-      ['0009_limit_email', true], ['0010_limit_email_validate', true],
+      ['0009_limit_email', true], ['0010_limit_email_validate', true], ['0011_drop_nickname_concurrently', false], ['0012_drop_nickname', true],
     ]);
     assert.match(files[7]!.sql, /CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_nickname_idx"/);
   });

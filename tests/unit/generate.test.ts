@@ -149,6 +149,29 @@ describe('generate: safe forms', () => {
     assert.match(p.read('0003_drop_user_name_index_concurrently.down.sql'), /^-- dbship:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "users_name_idx" ON "users"/);
   });
 
+  it('index drops run before the transactional part, so that the down files rebuild them after their columns', async () => {
+    const p = makeProject({ history: true });
+    await run(p, 'add_nickname', usersModel({ columns: ["nickname: text('nickname'),"], extras: ["index('users_nickname_idx').on(t.nickname)"] }));
+    const result = await run(p, 'drop_nickname', usersModel(), { allowUnsafe: true });
+    assert.deepEqual(result.migrations.map((m) => m.tag), ['0004_drop_nickname_concurrently', '0005_drop_nickname']);
+    assert.equal(p.read('0004_drop_nickname_concurrently.sql'), '-- dbship:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS "users_nickname_idx";');
+    assert.match(p.read('0005_drop_nickname.sql'), /-- dbship:allow drop-column .*\nALTER TABLE "users" DROP COLUMN "nickname";$/);
+    assert.equal(p.read('0005_drop_nickname.down.sql'), 'ALTER TABLE "users" ADD COLUMN "nickname" text;');
+    const s4 = readSnapshot(path.join(p.dir, 'meta/0004_snapshot.json'));
+    assert.ok(s4.tables['public.users']!.columns.nickname, 'the column is still there after the index drop');
+    assert.deepEqual(Object.keys(s4.tables['public.users']!.indexes), []);
+  });
+
+  it('an index whose definition changes is dropped first and rebuilt last, both concurrently', async () => {
+    const p = makeProject({ history: true });
+    await run(p, 'add_name_index', usersModel({ extras: ["index('users_name_idx').on(t.name)"] }));
+    const result = await run(p, 'name_index_with_email', usersModel({ columns: ["nickname: text('nickname'),"], extras: ["index('users_name_idx').on(t.name, t.email)"] }));
+    assert.deepEqual(result.migrations.map((m) => m.tag), ['0003_name_index_with_email_drop_concurrently', '0004_name_index_with_email', '0005_name_index_with_email_concurrently']);
+    assert.match(p.read('0005_name_index_with_email_concurrently.sql'), /CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_name_idx" ON "users" USING btree \("name","email"\)/);
+    const report = await check({ dir: p.dir, schemaPath: p.models(usersModel({ columns: ["nickname: text('nickname'),"], extras: ["index('users_name_idx').on(t.name, t.email)"] })) });
+    assert.deepEqual(report.problems, []);
+  });
+
   it('a foreign key on an existing table is added NOT VALID and validated in the next migration', async () => {
     const p = makeProject({ history: true });
     await run(p, 'add_posts', usersModel({ after: POSTS }));
