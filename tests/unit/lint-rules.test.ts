@@ -8,6 +8,8 @@ interface Case {
   readonly sql: string;
   readonly expect: readonly string[];
   readonly file?: string;
+  /** Pattern the first finding's message must match. */
+  readonly message?: RegExp;
 }
 
 const at = (f: LintFinding): string => `${f.rule}@${f.line}:${f.column}`;
@@ -15,6 +17,7 @@ const at = (f: LintFinding): string => `${f.rule}@${f.line}:${f.column}`;
 async function run(c: Case): Promise<void> {
   const findings = await lintSql(c.sql, { file: c.file ?? '0001_case.sql' });
   assert.deepEqual(findings.map(at), c.expect, JSON.stringify(findings.map((f) => `${at(f)} ${f.message}`), null, 2));
+  if (c.message) assert.match(findings[0]?.message ?? '', c.message);
   for (const f of findings) {
     assert.ok(f.message.length > 0 && f.why.length > 0 && f.fix.length > 0, `${f.rule} has message, why and fix`);
   }
@@ -169,6 +172,7 @@ const cases: Record<string, Case[]> = {
   'syntax-error': [
     { name: 'position of the error', sql: 'ALTER TABLE users ADD COLUMN a text;\nCREATE TABEL t (a int);', expect: ['syntax-error@2:8'] },
     { name: 'empty file is clean', sql: '\n-- nothing yet\n', expect: [] },
+    { name: 'a byte order mark is named', sql: '\uFEFFALTER TABLE users ADD COLUMN a text;', expect: ['syntax-error@1:1'], message: /byte order mark/ },
   ],
 };
 

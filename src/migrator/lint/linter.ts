@@ -26,7 +26,11 @@ const SUPPRESSIBLE = new Map(STATEMENT_RULES.map((r) => [r.id, r]));
 export async function lintSource(sql: string, options: LintSqlOptions): Promise<LintFinding[]> {
   const source = new SourceText(sql);
   const parsed = await parseFile(source);
-  if (!parsed.ok) return [metaFinding(META_RULES.syntaxError, options.file, source, parsed.offset, parsed.message)];
+  if (!parsed.ok) {
+    // An editor's UTF-8 byte order mark is invisible in the parser's message ("at or near ...").
+    const bom = sql.startsWith('\uFEFF') ? ' (the file starts with a UTF-8 byte order mark, which PostgreSQL rejects: save it without BOM)' : '';
+    return [metaFinding(META_RULES.syntaxError, options.file, source, parsed.offset, `${parsed.message}${bom}`)];
+  }
   const file: FileFacts = {
     file: options.file,
     kind: options.file.endsWith('.down.sql') ? 'down' : 'up',
