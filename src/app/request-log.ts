@@ -16,7 +16,9 @@ export function registerRequestLog(app: FastifyInstance): void {
       status,
       ms: Math.round(reply.elapsedTime * 10) / 10,
     };
-    if (status >= 500) request.log.warn(line, 'request failed');
+    // A 503 is an expected state (database down, draining) already logged where it arises; at info
+    // it also stays out of the probes' quieter logs.
+    if (status >= 500 && status !== 503) request.log.warn(line, 'request failed');
     else request.log.info(line, 'request completed');
   });
 }

@@ -57,7 +57,8 @@ describe('/readyz follows the schema, /healthz does not', () => {
     assert.match(String(body.reason), new RegExp(`^migration ${newest} not applied yet \\(database has `));
   });
 
-  it('logs each change of readiness once', () => {
+  it('logs each change of readiness once, and no line per probe request', () => {
+    assert.deepEqual(t.logs.lines().filter((l) => l.path === '/readyz' || l.path === '/healthz'), []);
     const changes = t.logs.lines().filter((l) => /^(ready|not ready)/.test(String(l.msg))).map((l) => l.msg);
     assert.deepEqual(changes, [
       'not ready: no migrations applied: the dbship tracking table does not exist',
