@@ -1,5 +1,6 @@
 import { classifyDbError } from './db-errors.js';
 import { ApiError, type ErrorDetail } from './http-errors.js';
+import { STORABLE_TEXT } from './users-schemas.js';
 
 /** The shape of one schema validation problem (Ajv-compatible, as TypeBox reports it). */
 export interface ValidationIssue {
@@ -98,6 +99,7 @@ export function validationDetails(issues: readonly ValidationIssue[], context: s
     if (issue.keyword === 'required') for (const n of names('requiredProperties')) add(`${path}/${n}`, 'is required');
     else if (issue.keyword === 'additionalProperties') for (const n of names('additionalProperties')) add(`${path}/${n}`, 'is not a known field');
     else if (issue.keyword === 'minProperties' && issue.params?.limit === 1) add(path, 'must contain at least one field');
+    else if (issue.keyword === 'pattern' && issue.params?.pattern === STORABLE_TEXT) add(path, 'must not contain a NUL character or a lone UTF-16 surrogate');
     else add(path, issue.message ?? `fails "${issue.keyword}"`);
   }
   return [...byPath].map(([path, messages]) => ({

@@ -11,6 +11,13 @@ export const BIO_MAX_LENGTH = 2000;
 export const PAGE_LIMIT_MAX = 100;
 export const PAGE_LIMIT_DEFAULT = 20;
 
+/**
+ * Text PostgreSQL can store as sent: no NUL character (a `text` value cannot hold one) and no lone
+ * UTF-16 surrogate (it would be stored as U+FFFD, i.e. silently altered). Written to work the
+ * same with and without a regular expression's `u` flag.
+ */
+export const STORABLE_TEXT = '^(?:[^\\u0000\\ud800-\\udfff]|[\\ud800-\\udbff][\\udc00-\\udfff])*$';
+
 const Email = Type.String({
   format: 'email',
   maxLength: EMAIL_MAX_LENGTH,
@@ -19,11 +26,11 @@ const Email = Type.String({
     'address is lower-cased before validation and storage; addresses are unique in that form.',
   examples: ['ann@example.org'],
 });
-const Name = Type.Union([Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH }), Type.Null()], {
-  description: `Display name, 1 to ${NAME_MAX_LENGTH} characters, or null.`,
+const Name = Type.Union([Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: STORABLE_TEXT }), Type.Null()], {
+  description: `Display name, 1 to ${NAME_MAX_LENGTH} characters (no NUL, no lone surrogate), or null.`,
 });
-const Bio = Type.Union([Type.String({ maxLength: BIO_MAX_LENGTH }), Type.Null()], {
-  description: `Free text up to ${BIO_MAX_LENGTH} characters, or null.`,
+const Bio = Type.Union([Type.String({ maxLength: BIO_MAX_LENGTH, pattern: STORABLE_TEXT }), Type.Null()], {
+  description: `Free text up to ${BIO_MAX_LENGTH} characters (no NUL, no lone surrogate), or null.`,
 });
 
 export const UserSchema = Type.Object(

@@ -81,6 +81,8 @@ describe('users API', () => {
       { title: 'empty name', payload: { email: 'n1@example.org', name: '' }, paths: ['body/name'] },
       { title: 'name too long', payload: { email: 'n2@example.org', name: 'x'.repeat(201) }, paths: ['body/name'] },
       { title: 'bio too long', payload: { email: 'n3@example.org', bio: 'x'.repeat(2001) }, paths: ['body/bio'] },
+      { title: 'NUL character in a name (PostgreSQL text cannot hold it)', payload: { email: 'n6@example.org', name: 'a\u0000b' }, paths: ['body/name'] },
+      { title: 'lone surrogate in a bio (it would be stored altered)', payload: { email: 'n7@example.org', bio: 'x\ud800' }, paths: ['body/bio'] },
       { title: 'unknown field', payload: { email: 'n4@example.org', nickname: 'x' }, paths: ['body/nickname'] },
       { title: 'several problems at once', payload: { email: 'bad', name: 7, extra: true }, paths: ['body/extra', 'body/email', 'body/name'] },
       { title: 'an array instead of an object', payload: [{ email: 'n5@example.org' }], paths: ['body'] },

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { classifyDbError, loggableError, type DbFailureKind } from '../../src/app/db-errors.js';
 import { mapError, validationDetails, type ValidationIssue } from '../../src/app/error-mapping.js';
 import { ApiError } from '../../src/app/http-errors.js';
+import { STORABLE_TEXT } from '../../src/app/users-schemas.js';
 
 const SECRET = 'secret-param@example.org';
 
@@ -100,6 +101,16 @@ describe('validationDetails', () => {
       ],
       context: 'body',
       expected: [{ path: 'body/nmae', message: 'is not a known field' }],
+    },
+    {
+      title: 'text PostgreSQL cannot store is explained, not shown as a regular expression',
+      issues: [
+        { keyword: 'pattern', instancePath: '/bio', params: { pattern: STORABLE_TEXT }, message: `must match pattern "${STORABLE_TEXT}"` },
+        { keyword: 'type', instancePath: '/bio', params: { type: 'null' }, message: 'must be null' },
+        { keyword: 'anyOf', instancePath: '/bio', params: {}, message: 'must match a schema in anyOf' },
+      ],
+      context: 'body',
+      expected: [{ path: 'body/bio', message: 'must not contain a NUL character or a lone UTF-16 surrogate or must be null' }],
     },
     { title: 'querystring is called query', issues: [{ keyword: 'minimum', instancePath: '/limit', params: { limit: 1 }, message: 'must be >= 1' }], context: 'querystring', expected: [{ path: 'query/limit', message: 'must be >= 1' }] },
     { title: 'an empty PATCH', issues: [{ keyword: 'minProperties', instancePath: '', params: { limit: 1 }, message: 'must not have fewer than 1 properties' }], context: 'body', expected: [{ path: 'body', message: 'must contain at least one field' }] },
