@@ -28,6 +28,13 @@ export function withoutIndexes(snapshot: Snapshot, indexes: readonly MovedIndex[
   return copy;
 }
 
+/** `snapshot` without the given unique constraints (before they are attached to their indexes). */
+export function withoutUniques(snapshot: Snapshot, uniques: readonly MovedIndex[]): Snapshot {
+  const copy = structuredClone(snapshot);
+  for (const { table, name } of uniques) delete (copy.tables[table]?.uniqueConstraints as Record<string, unknown> | undefined)?.[name];
+  return copy;
+}
+
 const NO_TX_HEADER = `-- ${NO_TRANSACTION}`;
 
 /** Makes every index statement of a (down) file its concurrent, idempotent form. */
@@ -47,15 +54,17 @@ interface Step {
   readonly after: Snapshot;
   /** False when undoing it takes no SQL (a validation). */
   readonly reversible: boolean;
+  /** Down SQL the snapshots cannot express, run before the diff's. */
+  readonly extraDown?: readonly string[];
 }
 
 /**
- * Turns the diff `prev -> cur` into up to four migrations, in the order they must run:
+ * Turns the diff `prev -> cur` into up to five migrations, in the order they must run:
  * `<name>_drop_concurrently` (index drops on existing tables, outside a transaction; named
  * `<name>_concurrently` when nothing is built afterwards), `<name>` (the transactional part),
  * `<name>_validate` (constraints the previous one added NOT VALID, validated in their own
- * transaction) and `<name>_concurrently` (index builds on existing tables, outside a
- * transaction). Each gets its down SQL and a snapshot, chained by id/prevId; the last one is `cur`.
+ * transaction), `<name>_concurrently` (index builds on existing tables, outside a transaction)
+ * and `<name>_attach` (unique constraints attached to the indexes just built). Each gets its down SQL and a snapshot, chained by id/prevId; the last one is `cur`.
  */
 export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cur: Snapshot, up: readonly string[]): Promise<PlannedMigration[]> {
   const steps = splitSteps(name, prev, cur, await applySafeForms(up, prev));
@@ -63,7 +72,7 @@ export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cu
   let prevId = prev.id;
   for (const [i, step] of steps.entries()) {
     const snapshot = i === steps.length - 1 ? { ...cur, prevId } : relink(step.after, prevId);
-    const reverse = step.reversible ? await kit.generateMigration(step.after, step.before) : [];
+    const reverse = [...(step.extraDown ?? []), ...(step.reversible ? await kit.generateMigration(step.after, step.before) : [])];
     const down = step.transactional ? reverse : concurrently(reverse);
     const { name: stepName, header, up: stepUp, downHeader, transactional } = step;
     plans.push({ name: stepName, header, up: stepUp, downHeader, down, transactional, snapshot });
@@ -75,7 +84,8 @@ export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cu
 function splitSteps(name: string, prev: Snapshot, cur: Snapshot, safe: SafeFormPlan): Step[] {
   const steps: Step[] = [];
   const afterDrops = withoutIndexes(prev, safe.dropped);
-  const mid = withoutIndexes(cur, safe.created);
+  const unattached = withoutUniques(cur, safe.attached);
+  const mid = withoutIndexes(unattached, safe.created);
   const noTx = { header: [NO_TX_HEADER], downHeader: [NO_TX_HEADER], transactional: false, reversible: true };
   if (safe.dropIndexes.length > 0) {
     const suffix = safe.createIndexes.length > 0 ? 'drop_concurrently' : 'concurrently';
@@ -96,6 +106,20 @@ function splitSteps(name: string, prev: Snapshot, cur: Snapshot, safe: SafeFormP
       reversible: false,
     });
   }
-  if (safe.createIndexes.length > 0) steps.push({ ...noTx, name: `${name}_concurrently`, up: safe.createIndexes, before: mid, after: cur });
+  if (safe.createIndexes.length > 0) {
+    steps.push({ ...noTx, name: `${name}_concurrently`, up: safe.createIndexes, before: mid, after: unattached, extraDown: safe.createIndexesDown });
+  }
+  if (safe.attach.length > 0) {
+    steps.push({
+      name: `${name}_attach`,
+      header: [`-- Turns the unique indexes that ${name}_concurrently built into constraints: a brief lock, no index build.`],
+      up: safe.attach,
+      downHeader: [],
+      transactional: true,
+      before: unattached,
+      after: cur,
+      reversible: true,
+    });
+  }
   return steps;
 }

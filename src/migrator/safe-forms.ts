@@ -23,9 +23,15 @@ export interface SafeFormPlan {
   readonly createIndexes: string[];
   /** `ALTER TABLE ... VALIDATE CONSTRAINT`, in a transaction of its own after the NOT VALID one commits. */
   readonly validate: string[];
+  /** `ALTER TABLE ... ADD CONSTRAINT c UNIQUE USING INDEX c`: after the unique index is built. */
+  readonly attach: string[];
+  /** Down SQL of the concurrent builds the snapshots cannot express (unique indexes before attaching). */
+  readonly createIndexesDown: string[];
   /** Indexes moved to `dropIndexes` / `createIndexes` (to build the intermediate snapshots). */
   readonly dropped: MovedIndex[];
   readonly created: MovedIndex[];
+  /** Unique constraints that exist only once `attach` ran (snapshot key of the table, constraint name). */
+  readonly attached: MovedIndex[];
 }
 
 interface RangeVar {
@@ -73,17 +79,19 @@ function plainCreateIndex(sql: string): string {
  * - a foreign key or CHECK constraint added to an existing table is added `NOT VALID` (no scan
  *   under the lock) and validated in a later transaction (the scan then only takes SHARE UPDATE
  *   EXCLUSIVE).
+ * - a UNIQUE constraint added to an existing table becomes a unique index built CONCURRENTLY,
+ *   attached afterwards with `ADD CONSTRAINT ... UNIQUE USING INDEX` (a brief lock, no build).
  * Statements of any other kind pass through unchanged (the lint judges them).
  */
 export async function applySafeForms(statements: readonly string[], prev: Snapshot): Promise<SafeFormPlan> {
   await loadParser();
-  const plan: SafeFormPlan = { transactional: [], dropIndexes: [], createIndexes: [], validate: [], dropped: [], created: [] };
+  const plan: SafeFormPlan = { transactional: [], dropIndexes: [], createIndexes: [], validate: [], attach: [], createIndexesDown: [], dropped: [], created: [], attached: [] };
   const newTables = new Set<string>();
   for (const sql of statements) {
     const stmt = parseOne(sql);
     const create = stmt?.CreateStmt?.relation as RangeVar | undefined;
     if (create) newTables.add(tableKey(create.schemaname, create.relname));
-    if (!stmt || !(rewriteIndex(stmt, sql, newTables, plan, prev) || rewriteValidatable(stmt, sql, newTables, plan))) {
+    if (!stmt || !(rewriteIndex(stmt, sql, newTables, plan, prev) || rewriteConstraint(stmt, sql, newTables, plan))) {
       plan.transactional.push(sql);
     }
   }
@@ -132,15 +140,38 @@ function dropNames(drop: Record<string, unknown>): string[][] {
 /** Constraints PostgreSQL can add NOT VALID and validate later. */
 const VALIDATABLE = new Set(['CONSTR_FOREIGN', 'CONSTR_CHECK']);
 
-function rewriteValidatable(stmt: Stmt, sql: string, newTables: Set<string>, plan: SafeFormPlan): boolean {
+type ConstraintNode = Record<string, unknown> & { contype?: string; conname?: string };
+
+/** The one constraint an `ALTER TABLE ... ADD CONSTRAINT` on an existing table adds, with its table. */
+function addedConstraint(stmt: Stmt, sql: string, newTables: Set<string>): { rel: RangeVar; target: string; con: ConstraintNode } | undefined {
   const alter = stmt.AlterTableStmt;
-  const cmds = (alter?.cmds ?? []) as Array<{ AlterTableCmd?: { subtype: string; def?: { Constraint?: Record<string, unknown> } } }>;
-  const constraint = cmds.length === 1 ? cmds[0]!.AlterTableCmd?.def?.Constraint : undefined;
-  if (!alter || cmds[0]?.AlterTableCmd?.subtype !== 'AT_AddConstraint' || !VALIDATABLE.has(String(constraint?.contype))) return false;
+  const cmds = (alter?.cmds ?? []) as Array<{ AlterTableCmd?: { subtype: string; def?: { Constraint?: ConstraintNode } } }>;
+  const cmd = cmds.length === 1 ? cmds[0]!.AlterTableCmd : undefined;
+  const con = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
+  if (!alter || !con?.conname || !/;\s*$/.test(sql)) return undefined;
   const rel = alter.relation as RangeVar;
-  if (newTables.has(tableKey(rel.schemaname, rel.relname)) || constraint!.skip_validation || !/;\s*$/.test(sql)) return false;
+  if (newTables.has(tableKey(rel.schemaname, rel.relname))) return undefined;
   const target = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
-  plan.transactional.push(sql.replace(/;\s*$/, ' NOT VALID;'));
-  plan.validate.push(`ALTER TABLE ${target} VALIDATE CONSTRAINT ${quoteIdent(String(constraint!.conname))};`);
+  return { rel, target, con };
+}
+
+function rewriteConstraint(stmt: Stmt, sql: string, newTables: Set<string>, plan: SafeFormPlan): boolean {
+  const added = addedConstraint(stmt, sql, newTables);
+  if (!added) return false;
+  const { rel, target, con } = added;
+  const name = quoteIdent(con.conname!);
+  if (VALIDATABLE.has(String(con.contype)) && !con.skip_validation) {
+    plan.transactional.push(sql.replace(/;\s*$/, ' NOT VALID;'));
+    plan.validate.push(`ALTER TABLE ${target} VALIDATE CONSTRAINT ${name};`);
+    return true;
+  }
+  const keys = (con.keys ?? []) as Array<{ String?: { sval: string } }>;
+  if (con.contype !== 'CONSTR_UNIQUE' || con.indexname || con.options || keys.length === 0 || keys.some((k) => !k.String)) return false;
+  const columns = keys.map((k) => quoteIdent(k.String!.sval)).join(', ');
+  const index = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${name}` : name;
+  plan.createIndexes.push(`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${target} (${columns})${con.nulls_not_distinct ? ' NULLS NOT DISTINCT' : ''};`);
+  plan.createIndexesDown.push(`DROP INDEX CONCURRENTLY IF EXISTS ${index};`);
+  plan.attach.push(`ALTER TABLE ${target} ADD CONSTRAINT ${name} UNIQUE USING INDEX ${name};`);
+  plan.attached.push({ table: tableKey(rel.schemaname, rel.relname), name: con.conname! });
   return true;
 }

@@ -197,6 +197,22 @@ describe('generate: CHECK constraints', () => {
   });
 });
 
+describe('generate: UNIQUE constraints', () => {
+  it('a UNIQUE constraint on an existing table: index built concurrently, then attached', async () => {
+    const p = makeProject({ history: true });
+    const models = usersModel({ columns: ["nickname: text('nickname').unique(),"] });
+    const result = await run(p, 'add_nickname', models);
+    assert.deepEqual(result.migrations.map((m) => [m.tag, m.transactional]), [['0002_add_nickname', true], ['0003_add_nickname_concurrently', false], ['0004_add_nickname_attach', true]]);
+    assert.equal(p.read('0003_add_nickname_concurrently.sql'), '-- dbship:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_nickname_unique" ON "users" ("nickname");');
+    assert.equal(p.read('0003_add_nickname_concurrently.down.sql'), '-- dbship:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS "users_nickname_unique";');
+    assert.match(p.read('0004_add_nickname_attach.sql'), /\nALTER TABLE "users" ADD CONSTRAINT "users_nickname_unique" UNIQUE USING INDEX "users_nickname_unique";$/);
+    assert.equal(p.read('0004_add_nickname_attach.down.sql'), 'ALTER TABLE "users" DROP CONSTRAINT "users_nickname_unique";');
+    const s3 = readSnapshot(path.join(p.dir, 'meta/0003_snapshot.json'));
+    assert.deepEqual(Object.keys(s3.tables['public.users']!.uniqueConstraints as object), ['users_email_unique']);
+    assert.deepEqual((await check({ dir: p.dir, schemaPath: p.models(models) })).problems, []);
+  });
+});
+
 describe('generate: refusals', () => {
   it('refuses a rename ambiguity with the expand/contract steps, and never waits for a terminal', async () => {
     const p = makeProject({ history: true });
