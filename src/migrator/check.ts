@@ -43,8 +43,6 @@ export interface CheckReport {
   readonly migrations: number;
   /** The newest migration's tag, or null when there is none. */
   readonly newest: string | null;
-  /** False when this build has no linter (the lint step was skipped). */
-  readonly linted: boolean;
   readonly problems: CheckProblem[];
 }
 
@@ -62,7 +60,7 @@ export async function check(options: CheckOptions): Promise<CheckReport> {
     entries = readJournal(options.dir).entries;
   } catch (err) {
     problems.push(fromError(err));
-    return report(problems, entries, true);
+    return report(problems, entries);
   }
   const migrations = loadOrReport(options.dir, problems);
   const chain = guarded(() => checkSnapshotChain(options.dir, entries).map((p) => ({ ...p, details: [] })));
@@ -70,13 +68,13 @@ export async function check(options: CheckOptions): Promise<CheckReport> {
   // Without every snapshot (or with an unreadable one) there is no trustworthy base to diff the models with.
   if (!chain.some((p) => p.kind === 'snapshot-missing' || p.kind === 'journal')) problems.push(...(await checkModels(options)));
   problems.push(...checkDownFiles(migrations, rel));
-  const lint = await lintPaths(migrations.flatMap((m) => [m.path, ...(m.downPath ? [m.downPath] : [])]));
-  problems.push(...lint.findings.filter((f) => f.severity === 'error').map((f) => lintProblem(f, rel)));
-  return report(problems, entries, lint.available);
+  const findings = await lintPaths(migrations.flatMap((m) => [m.path, ...(m.downPath ? [m.downPath] : [])]));
+  problems.push(...findings.filter((f) => f.severity === 'error').map((f) => lintProblem(f, rel)));
+  return report(problems, entries);
 }
 
-function report(problems: CheckProblem[], entries: readonly JournalEntry[], linted: boolean): CheckReport {
-  return { ok: problems.length === 0, migrations: entries.length, newest: entries.at(-1)?.tag ?? null, linted, problems };
+function report(problems: CheckProblem[], entries: readonly JournalEntry[]): CheckReport {
+  return { ok: problems.length === 0, migrations: entries.length, newest: entries.at(-1)?.tag ?? null, problems };
 }
 
 function fromError(err: unknown): CheckProblem {

@@ -2,45 +2,14 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { DbshipError } from '../errors.js';
-import type { LintFinding } from './lint/types.js';
+import { lintFiles, type LintFinding } from './lint/index.js';
 import { snapshotFileName } from './snapshot.js';
 
 export type { LintFinding };
 
-interface LintModule {
-  lintFiles(paths: string[]): Promise<LintFinding[]>;
-}
-
-let cached: Promise<LintModule | null> | undefined;
-
-/**
- * The lint module, or null when this build has none. Loaded by URL so that generate and check
- * keep working (and say that lint was skipped) in a checkout without the linter; any other load
- * failure is a bug and is thrown.
- */
-export function loadLint(): Promise<LintModule | null> {
-  cached ??= import(new URL('./lint/index.js', import.meta.url).href).then(
-    (m) => m as LintModule,
-    (err: unknown) => {
-      const code = (err as { code?: string }).code;
-      if (code === 'ERR_MODULE_NOT_FOUND' && /module '[^']*lint[/\\]index\.[jt]s'/.test(String((err as Error).message))) return null;
-      throw err;
-    },
-  );
-  return cached;
-}
-
-/** The outcome of linting: `available` false means no linter was found (nothing was checked). */
-export interface LintOutcome {
-  readonly available: boolean;
-  readonly findings: LintFinding[];
-}
-
 /** Lints committed migration files (each down file knowing its up file, as `dbship lint` does). */
-export async function lintPaths(paths: string[]): Promise<LintOutcome> {
-  const lint = await loadLint();
-  if (!lint || paths.length === 0) return { available: lint !== null, findings: [] };
-  return { available: true, findings: await lint.lintFiles(paths) };
+export async function lintPaths(paths: string[]): Promise<LintFinding[]> {
+  return paths.length === 0 ? [] : lintFiles(paths);
 }
 
 /** A file generate would write: where, and its content. */
@@ -55,9 +24,7 @@ export interface PendingFile {
  * of them starts from), so down files see their up file and the column types of the snapshot.
  * Findings name the real paths.
  */
-export async function lintPending(dir: string, files: readonly PendingFile[], firstIndex: number): Promise<LintOutcome> {
-  const lint = await loadLint();
-  if (!lint) return { available: false, findings: [] };
+export async function lintPending(dir: string, files: readonly PendingFile[], firstIndex: number): Promise<LintFinding[]> {
   const stage = mkdtempSync(path.join(os.tmpdir(), 'dbship-generate-'));
   try {
     mkdirSync(path.join(stage, 'meta'));
@@ -70,8 +37,8 @@ export async function lintPending(dir: string, files: readonly PendingFile[], fi
       staged.set(target, f.path);
     }
     const sqlFiles = [...staged.keys()].filter((p) => p.endsWith('.sql'));
-    const findings = await lint.lintFiles(sqlFiles);
-    return { available: true, findings: findings.map((f) => ({ ...f, file: staged.get(f.file) ?? f.file })) };
+    const findings = await lintFiles(sqlFiles);
+    return findings.map((f) => ({ ...f, file: staged.get(f.file) ?? f.file }));
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -41,8 +41,6 @@ export interface GenerateResult {
   /** `no-changes`: the models equal the newest snapshot and nothing was written. */
   readonly status: 'written' | 'no-changes';
   readonly migrations: GeneratedMigration[];
-  /** False when this build has no linter: the SQL was written unchecked. */
-  readonly linted: boolean;
   /** Lint findings on the written files (warnings; errors only with `allowUnsafe`). */
   readonly findings: LintFinding[];
 }
@@ -70,12 +68,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const first = loadMigrations(options.dir).length;
   const prev = newestSnapshot(options.dir);
   const planned = options.custom ? [planCustom(options.name, prev)] : await planModelChange(options, prev);
-  if (planned.length === 0) return { status: 'no-changes', migrations: [], linted: true, findings: [] };
+  if (planned.length === 0) return { status: 'no-changes', migrations: [], findings: [] };
   const checked = await lintPlanned(options, planned, first);
   const rendered = checked.plans.map((p, i) => render(p, first + i));
   writeMigrationSet(options.dir, rendered, (options.now ?? Date.now)());
   const migrations = rendered.map((r, i) => describe(options.dir, r, checked.plans[i]!));
-  return { status: 'written', migrations, linted: checked.linted, findings: checked.findings };
+  return { status: 'written', migrations, findings: checked.findings };
 }
 
 async function planModelChange(options: GenerateOptions, prev: Snapshot): Promise<PlannedMigration[]> {
@@ -86,7 +84,6 @@ async function planModelChange(options: GenerateOptions, prev: Snapshot): Promis
 
 interface Checked {
   readonly plans: PlannedMigration[];
-  readonly linted: boolean;
   readonly findings: LintFinding[];
 }
 
@@ -98,18 +95,18 @@ interface Checked {
  */
 async function lintPlanned(options: GenerateOptions, plans: PlannedMigration[], first: number): Promise<Checked> {
   const rel = (p: string) => (options.cwd ? path.relative(options.cwd, p) : p);
-  const lint = await lintPending(options.dir, pendingFiles(options.dir, plans, first), first);
-  const errors = lint.findings.filter((f) => f.severity === 'error');
-  if (errors.length === 0) return { plans, linted: lint.available, findings: lint.findings };
+  const findings = await lintPending(options.dir, pendingFiles(options.dir, plans, first), first);
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) return { plans, findings };
   if (!options.allowUnsafe) throw unsafeRefusal(errors, rel);
   const marked = plans.map((p, i) => {
     const files = migrationPaths(options.dir, migrationTag(first + i, p.name), first + i);
     return markAllowed(p, errors.filter((f) => f.file === files.up), errors.filter((f) => f.file === files.down));
   });
   const again = await lintPending(options.dir, pendingFiles(options.dir, marked, first), first);
-  const left = again.findings.filter((f) => f.severity === 'error');
+  const left = again.filter((f) => f.severity === 'error');
   if (left.length > 0) throw unsafeRefusal(left, rel);
-  return { plans: marked, linted: true, findings: [...errors, ...again.findings] };
+  return { plans: marked, findings: [...errors, ...again] };
 }
 
 function pendingFiles(dir: string, plans: readonly PlannedMigration[], first: number): PendingFile[] {
