@@ -30,13 +30,15 @@ export interface PhaseStats {
   /** Requests resent because the server had closed the kept-alive connection before reading them. */
   resent: number;
   readonly latencies: number[];
+  /** `performance.now()` when each response completed (same order as `latencies`). */
+  readonly completedAt: number[];
   readonly acknowledged: Acknowledged[];
   readonly statuses: Map<number, number>;
   readonly errorSamples: string[];
 }
 
 export function newPhase(name: string): PhaseStats {
-  return { name, sent: 0, completed: 0, non2xx: 0, errors: 0, timeouts: 0, resent: 0, latencies: [], acknowledged: [], statuses: new Map(), errorSamples: [] };
+  return { name, sent: 0, completed: 0, non2xx: 0, errors: 0, timeouts: 0, resent: 0, latencies: [], completedAt: [], acknowledged: [], statuses: new Map(), errorSamples: [] };
 }
 
 /** Requests issued that got neither a response nor a counted error. */
@@ -59,6 +61,8 @@ export interface LoadOptions {
   readonly maxId: number;
   /** Makes POSTed emails unique across runs. */
   readonly tag: string;
+  /** Only `GET /users/:id` (default: the read/list/create mix). */
+  readonly readsOnly?: boolean;
 }
 
 let sequence = 0;
@@ -71,7 +75,7 @@ interface Planned {
 
 /** The mix: half reads by id, a quarter list pages, a quarter creates. */
 function plan(i: number, options: LoadOptions): Planned {
-  switch (i % 4) {
+  switch (options.readsOnly ? 0 : i % 4) {
     case 1:
       return { method: 'POST', path: '/users', body: JSON.stringify({ email: `roll-${options.tag}-${sequence++}@example.org`, name: 'Rollout' }) };
     case 3:
@@ -118,7 +122,9 @@ async function send(agent: http.Agent, base: URL, req: Planned, phase: PhaseStat
     if (phase.errorSamples.length < 5) phase.errorSamples.push(`${req.method} ${req.path}: ${outcome.error.code ?? outcome.error.message}`);
     return;
   }
-  phase.latencies.push(performance.now() - started);
+  const now = performance.now();
+  phase.latencies.push(now - started);
+  phase.completedAt.push(now);
   phase.completed++;
   phase.statuses.set(outcome.status, (phase.statuses.get(outcome.status) ?? 0) + 1);
   if (outcome.status < 200 || outcome.status > 299) phase.non2xx++;
