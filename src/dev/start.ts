@@ -1,0 +1,63 @@
+/**
+ * `npm start`: the service for local development. With no database settings it starts an
+ * embedded real PostgreSQL in `.data/` (reused on the next start) and advertises it, so that
+ * `npm run db -- <verb>` in another terminal uses the same server; it applies the migrations, as
+ * the init container would, then starts the service. With DATABASE_URL or DB_* set it uses that.
+ */
+import path from 'node:path';
+import { describeDb, loadConfig, type Config, type DbConnection } from '../config.js';
+import { DbshipError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { startServer } from '../app/server.js';
+import { upgrade } from '../migrator/upgrade.js';
+import { logEvents } from '../cli/commands/deploy.js';
+import { startEmbedded } from './embedded.js';
+import { advertise, ensureDatabase } from './local-db.js';
+
+async function main(): Promise<number> {
+  let config = loadConfig();
+  const log = createLogger(config.logLevel, { name: 'dbship' });
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const shutdown = async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  };
+  try {
+    if (!config.db) {
+      const dir = path.resolve(process.cwd(), '.data');
+      log.info(`no database configured: starting the embedded PostgreSQL in ${dir}`);
+      const embedded = await startEmbedded({ dir });
+      cleanups.push(() => embedded.stop());
+      cleanups.push(advertise(dir, embedded.admin));
+      const db = await ensureDatabase(embedded.admin);
+      config = withDatabase(config, db);
+      log.info(`embedded PostgreSQL ready at ${describeDb(db)} (password: postgres)`);
+    }
+    await upgrade(config, { onEvent: logEvents(log) });
+    const server = await startServer(config, { logger: log });
+    cleanups.push(() => server.close());
+    log.info(`dbship service listening on ${server.url} (API docs: ${server.url}/docs)`);
+  } catch (err) {
+    await shutdown().catch(() => {});
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+  });
+  log.info('shutting down');
+  await shutdown();
+  return 0;
+}
+
+function withDatabase(config: Config, db: DbConnection): Config {
+  return Object.freeze({ ...config, db, migrateDb: db });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof DbshipError ? err.format() : String((err as Error)?.stack ?? err)}\n`);
+    process.exitCode = err instanceof DbshipError ? err.exitCode : 1;
+  },
+);
