@@ -35,6 +35,16 @@ export function withoutUniques(snapshot: Snapshot, uniques: readonly MovedIndex[
   return copy;
 }
 
+/** `snapshot` with the given columns still nullable (before the validate migration sets NOT NULL). */
+export function withNullable(snapshot: Snapshot, columns: readonly MovedIndex[]): Snapshot {
+  const copy = structuredClone(snapshot);
+  for (const { table, name } of columns) {
+    const column = copy.tables[table]?.columns[name];
+    if (column) column.notNull = false;
+  }
+  return copy;
+}
+
 const NO_TX_HEADER = `-- ${NO_TRANSACTION}`;
 
 /** Makes every index statement of a (down) file its concurrent, idempotent form. */
@@ -52,9 +62,7 @@ interface Step {
   /** The schema before and after it: the down SQL is drizzle-kit's diff `after -> before`. */
   readonly before: Snapshot;
   readonly after: Snapshot;
-  /** False when undoing it takes no SQL (a validation). */
-  readonly reversible: boolean;
-  /** Down SQL the snapshots cannot express, run before the diff's. */
+  /** Down SQL the snapshots cannot express (e.g. temporary constraints), run before the diff's. */
   readonly extraDown?: readonly string[];
 }
 
@@ -72,7 +80,7 @@ export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cu
   let prevId = prev.id;
   for (const [i, step] of steps.entries()) {
     const snapshot = i === steps.length - 1 ? { ...cur, prevId } : relink(step.after, prevId);
-    const reverse = [...(step.extraDown ?? []), ...(step.reversible ? await kit.generateMigration(step.after, step.before) : [])];
+    const reverse = [...(step.extraDown ?? []), ...(await kit.generateMigration(step.after, step.before))];
     const down = step.transactional ? reverse : concurrently(reverse);
     const { name: stepName, header, up: stepUp, downHeader, transactional } = step;
     plans.push({ name: stepName, header, up: stepUp, downHeader, down, transactional, snapshot });
@@ -82,44 +90,33 @@ export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cu
 }
 
 function splitSteps(name: string, prev: Snapshot, cur: Snapshot, safe: SafeFormPlan): Step[] {
-  const steps: Step[] = [];
   const afterDrops = withoutIndexes(prev, safe.dropped);
   const unattached = withoutUniques(cur, safe.attached);
-  const mid = withoutIndexes(unattached, safe.created);
-  const noTx = { header: [NO_TX_HEADER], downHeader: [NO_TX_HEADER], transactional: false, reversible: true };
+  const built = withoutIndexes(unattached, safe.created);
+  const mid = withNullable(built, safe.notNulled);
+  const noTx = { header: [NO_TX_HEADER], downHeader: [NO_TX_HEADER], transactional: false };
+  const tx = { header: [], downHeader: [], transactional: true };
+  const steps: Step[] = [];
   if (safe.dropIndexes.length > 0) {
     const suffix = safe.createIndexes.length > 0 ? 'drop_concurrently' : 'concurrently';
     steps.push({ ...noTx, name: `${name}_${suffix}`, up: safe.dropIndexes, before: prev, after: afterDrops });
   }
-  if (safe.transactional.length > 0) {
-    steps.push({ name, header: [], up: safe.transactional, downHeader: [], transactional: true, before: afterDrops, after: mid, reversible: true });
-  }
-  if (safe.validate.length > 0) {
-    steps.push({
-      name: `${name}_validate`,
-      header: [`-- Validates the constraints that ${name} added NOT VALID: scans the rows holding only a SHARE UPDATE EXCLUSIVE lock, so reads and writes continue.`],
-      up: safe.validate,
-      downHeader: [`-- Nothing to undo: validation changes no data; the down file of ${name} drops the constraints.`],
-      transactional: true,
-      before: mid,
-      after: mid,
-      reversible: false,
-    });
-  }
+  if (safe.transactional.length > 0) steps.push({ ...tx, name, up: safe.transactional, before: afterDrops, after: mid, extraDown: safe.transactionalDown });
+  if (safe.validate.length > 0) steps.push(validateStep(name, safe, mid, built));
   if (safe.createIndexes.length > 0) {
-    steps.push({ ...noTx, name: `${name}_concurrently`, up: safe.createIndexes, before: mid, after: unattached, extraDown: safe.createIndexesDown });
+    steps.push({ ...noTx, name: `${name}_concurrently`, up: safe.createIndexes, before: built, after: unattached, extraDown: safe.createIndexesDown });
   }
   if (safe.attach.length > 0) {
-    steps.push({
-      name: `${name}_attach`,
-      header: [`-- Turns the unique indexes that ${name}_concurrently built into constraints: a brief lock, no index build.`],
-      up: safe.attach,
-      downHeader: [],
-      transactional: true,
-      before: unattached,
-      after: cur,
-      reversible: true,
-    });
+    const header = [`-- Turns the unique indexes that ${name}_concurrently built into constraints: a brief lock, no index build.`];
+    steps.push({ ...tx, name: `${name}_attach`, header, up: safe.attach, before: unattached, after: cur });
   }
   return steps;
+}
+
+function validateStep(name: string, safe: SafeFormPlan, before: Snapshot, after: Snapshot): Step {
+  const header = [`-- Validates the constraints that ${name} added NOT VALID: scans the rows holding only a SHARE UPDATE EXCLUSIVE lock, so reads and writes continue.`];
+  if (safe.notNulled.length > 0) header.push('-- SET NOT NULL is then proved by the validated check, without a scan, and the check is dropped.');
+  // Undoing a validation takes no SQL; undoing a SET NOT NULL does (drizzle-kit's reverse diff).
+  const downHeader = safe.notNulled.length > 0 ? [] : [`-- Nothing to undo: validation changes no data; the down file of ${name} drops the constraints.`];
+  return { name: `${name}_validate`, header, up: safe.validate, downHeader, transactional: true, before, after, extraDown: safe.validateDown };
 }

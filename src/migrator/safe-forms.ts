@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseSync } from 'libpg-query';
 import { quoteIdent } from '../db/pool.js';
 import type { Snapshot } from './snapshot.js';
@@ -32,6 +33,11 @@ export interface SafeFormPlan {
   readonly created: MovedIndex[];
   /** Unique constraints that exist only once `attach` ran (snapshot key of the table, constraint name). */
   readonly attached: MovedIndex[];
+  /** Columns made NOT NULL by the validate migration (snapshot key of the table, column name). */
+  readonly notNulled: MovedIndex[];
+  /** Down SQL the snapshots cannot express: the temporary NOT NULL checks, dropped / added back. */
+  readonly transactionalDown: string[];
+  readonly validateDown: string[];
 }
 
 interface RangeVar {
@@ -79,19 +85,25 @@ function plainCreateIndex(sql: string): string {
  * - a foreign key or CHECK constraint added to an existing table is added `NOT VALID` (no scan
  *   under the lock) and validated in a later transaction (the scan then only takes SHARE UPDATE
  *   EXCLUSIVE).
+ * - SET NOT NULL on an existing table becomes a `CHECK (c IS NOT NULL) NOT VALID`, validated in
+ *   the next migration, which then sets NOT NULL (proved by the check, no scan) and drops it;
  * - a UNIQUE constraint added to an existing table becomes a unique index built CONCURRENTLY,
  *   attached afterwards with `ADD CONSTRAINT ... UNIQUE USING INDEX` (a brief lock, no build).
  * Statements of any other kind pass through unchanged (the lint judges them).
  */
 export async function applySafeForms(statements: readonly string[], prev: Snapshot): Promise<SafeFormPlan> {
   await loadParser();
-  const plan: SafeFormPlan = { transactional: [], dropIndexes: [], createIndexes: [], validate: [], attach: [], createIndexesDown: [], dropped: [], created: [], attached: [] };
+  const plan: SafeFormPlan = {
+    transactional: [], dropIndexes: [], createIndexes: [], validate: [], attach: [],
+    createIndexesDown: [], transactionalDown: [], validateDown: [], dropped: [], created: [], attached: [], notNulled: [],
+  };
   const newTables = new Set<string>();
   for (const sql of statements) {
     const stmt = parseOne(sql);
     const create = stmt?.CreateStmt?.relation as RangeVar | undefined;
     if (create) newTables.add(tableKey(create.schemaname, create.relname));
-    if (!stmt || !(rewriteIndex(stmt, sql, newTables, plan, prev) || rewriteConstraint(stmt, sql, newTables, plan))) {
+    const rewritten = stmt && (rewriteIndex(stmt, sql, newTables, plan, prev) || rewriteConstraint(stmt, sql, newTables, plan) || rewriteSetNotNull(stmt, newTables, plan));
+    if (!rewritten) {
       plan.transactional.push(sql);
     }
   }
@@ -173,5 +185,35 @@ function rewriteConstraint(stmt: Stmt, sql: string, newTables: Set<string>, plan
   plan.createIndexesDown.push(`DROP INDEX CONCURRENTLY IF EXISTS ${index};`);
   plan.attach.push(`ALTER TABLE ${target} ADD CONSTRAINT ${name} UNIQUE USING INDEX ${name};`);
   plan.attached.push({ table: tableKey(rel.schemaname, rel.relname), name: con.conname! });
+  return true;
+}
+
+/** PostgreSQL truncates identifiers to 63 bytes; a longer generated name gets a short hash instead. */
+export function constraintName(table: string, column: string, suffix: string): string {
+  const name = `${table}_${column}_${suffix}`;
+  if (Buffer.byteLength(name) <= 63) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${Buffer.from(name).subarray(0, 63 - suffix.length - 10).toString('utf8').replace(/\uFFFD+$/, '')}_${hash}_${suffix}`;
+}
+
+function rewriteSetNotNull(stmt: Stmt, newTables: Set<string>, plan: SafeFormPlan): boolean {
+  const alter = stmt.AlterTableStmt;
+  const cmds = (alter?.cmds ?? []) as Array<{ AlterTableCmd?: { subtype: string; name?: string } }>;
+  const column = cmds.length === 1 && cmds[0]!.AlterTableCmd?.subtype === 'AT_SetNotNull' ? cmds[0]!.AlterTableCmd.name : undefined;
+  if (!alter || !column) return false;
+  const rel = alter.relation as RangeVar;
+  if (newTables.has(tableKey(rel.schemaname, rel.relname))) return false;
+  const target = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
+  const check = quoteIdent(constraintName(rel.relname, column, 'not_null'));
+  const addCheck = `ALTER TABLE ${target} ADD CONSTRAINT ${check} CHECK (${quoteIdent(column)} IS NOT NULL) NOT VALID;`;
+  plan.transactional.push(addCheck);
+  plan.validateDown.push(addCheck);
+  plan.transactionalDown.push(`ALTER TABLE ${target} DROP CONSTRAINT IF EXISTS ${check};`);
+  plan.validate.push(
+    `ALTER TABLE ${target} VALIDATE CONSTRAINT ${check};`,
+    `ALTER TABLE ${target} ALTER COLUMN ${quoteIdent(column)} SET NOT NULL;`,
+    `ALTER TABLE ${target} DROP CONSTRAINT ${check};`,
+  );
+  plan.notNulled.push({ table: tableKey(rel.schemaname, rel.relname), name: column });
   return true;
 }

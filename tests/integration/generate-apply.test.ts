@@ -24,6 +24,7 @@ async function generatedHistory(): Promise<MigrationFile[]> {
     // A column with an index dropped (accepted as unsafe): its index is dropped in a migration before it.
     ['drop_nickname', usersModel({ after: WITH_EDITOR, extras: [EMAIL_CHECK] }), true],
     ['unique_name', usersModel({ after: WITH_EDITOR, columns: ["handle: text('handle').unique(),"], extras: [EMAIL_CHECK] })],
+    ['require_name', usersModel({ after: WITH_EDITOR, columns: ["handle: text('handle').unique(),"], extras: [EMAIL_CHECK] }).replace("name: text('name'),", "name: text('name').notNull(),")],
   ];
   for (const [name, models, allowUnsafe] of steps) await generate({ dir: p.dir, name, schemaPath: p.models(models), now: NOW, allowUnsafe: allowUnsafe === true });
   return loadMigrations(p.dir);
@@ -79,6 +80,7 @@ describe('generated migrations apply on PostgreSQL: up, down, up again', () => {
       ['0007_add_user_nickname_concurrently', false], ['0008_drop_user_name_index_concurrently', false],
       ['0009_limit_email', true], ['0010_limit_email_validate', true], ['0011_drop_nickname_concurrently', false], ['0012_drop_nickname', true],
       ['0013_unique_name', true], ['0014_unique_name_concurrently', false], ['0015_unique_name_attach', true],
+      ['0016_require_name', true], ['0017_require_name_validate', true],
     ]);
     assert.match(files[7]!.sql, /CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_nickname_idx"/);
   });
@@ -116,10 +118,11 @@ describe('generated migrations apply on PostgreSQL: up, down, up again', () => {
   });
 
   it('the constraints written in their safe forms reject bad rows once in place', async () => {
-    await client.query(`INSERT INTO users (email) VALUES ('a@example.com')`);
+    await client.query(`INSERT INTO users (email, name) VALUES ('a@example.com', 'A')`);
+    await assert.rejects(client.query(`INSERT INTO users (email) VALUES ('n@example.com')`), (e: { code?: string }) => e.code === '23502');
     await assert.rejects(client.query(`INSERT INTO posts (user_id, title, editor_id) VALUES ((SELECT id FROM users LIMIT 1), 't', 999999)`), (e: { code?: string }) => e.code === '23503');
-    await assert.rejects(client.query(`INSERT INTO users (email) VALUES (repeat('x', 400))`), (e: { code?: string }) => e.code === '23514');
+    await assert.rejects(client.query(`INSERT INTO users (email, name) VALUES (repeat('x', 400), 'X')`), (e: { code?: string }) => e.code === '23514');
     await client.query(`UPDATE users SET handle = 'h'`);
-    await assert.rejects(client.query(`INSERT INTO users (email, handle) VALUES ('b@example.com', 'h')`), (e: { code?: string }) => e.code === '23505');
+    await assert.rejects(client.query(`INSERT INTO users (email, name, handle) VALUES ('b@example.com', 'B', 'h')`), (e: { code?: string }) => e.code === '23505');
   });
 });

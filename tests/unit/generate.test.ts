@@ -6,6 +6,7 @@ import { DbshipError } from '../../src/errors.js';
 import { loadMigrations, readJournal } from '../../src/migrator/files.js';
 import { check } from '../../src/migrator/check.js';
 import { CUSTOM_HEADER, generate, validateMigrationName } from '../../src/migrator/generate.js';
+import { constraintName } from '../../src/migrator/safe-forms.js';
 import { ORIGIN_ID, readSnapshot } from '../../src/migrator/snapshot.js';
 import { ROOT, spawnCli, collect } from '../helpers/migrations.js';
 import { makeProject, NOW, POSTS, usersModel, type Project } from './generate-fixture.js';
@@ -195,6 +196,35 @@ describe('generate: CHECK constraints', () => {
     assert.match(p.read('0003_limit_email_validate.sql'), /\nALTER TABLE "users" VALIDATE CONSTRAINT "users_email_length";$/);
     assert.equal(p.read('0002_limit_email.down.sql'), 'ALTER TABLE "users" DROP CONSTRAINT "users_email_length";');
   });
+});
+
+describe('generate: SET NOT NULL', () => {
+  it('becomes a NOT VALID check, validated in the next migration, which sets NOT NULL and drops the check', async () => {
+    const p = makeProject({ history: true });
+    const models = usersModel().replace("name: text('name'),", "name: text('name').notNull(),");
+    const result = await run(p, 'require_name', models);
+    assert.deepEqual(result.migrations.map((m) => m.tag), ['0002_require_name', '0003_require_name_validate']);
+    assert.equal(p.read('0002_require_name.sql'), 'ALTER TABLE "users" ADD CONSTRAINT "users_name_not_null" CHECK ("name" IS NOT NULL) NOT VALID;');
+    assert.equal(p.read('0002_require_name.down.sql'), 'ALTER TABLE "users" DROP CONSTRAINT IF EXISTS "users_name_not_null";');
+    assert.match(p.read('0003_require_name_validate.sql'), /VALIDATE CONSTRAINT "users_name_not_null";--> statement-breakpoint\nALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL;--> statement-breakpoint\nALTER TABLE "users" DROP CONSTRAINT "users_name_not_null";$/);
+    assert.equal(p.read('0003_require_name_validate.down.sql'), 'ALTER TABLE "users" ADD CONSTRAINT "users_name_not_null" CHECK ("name" IS NOT NULL) NOT VALID;--> statement-breakpoint\nALTER TABLE "users" ALTER COLUMN "name" DROP NOT NULL;');
+    assert.equal(readSnapshot(path.join(p.dir, 'meta/0002_snapshot.json')).tables['public.users']!.columns.name!.notNull, false);
+    assert.equal(readSnapshot(path.join(p.dir, 'meta/0003_snapshot.json')).tables['public.users']!.columns.name!.notNull, true);
+    assert.deepEqual((await check({ dir: p.dir, schemaPath: p.models(models) })).problems, []);
+  });
+
+  const names: Array<[string, string, string]> = [
+    ['users', 'name', 'users_name_not_null'],
+    ['t'.repeat(40), 'c'.repeat(30), `${'t'.repeat(40)}_cccc_`],
+  ];
+  for (const [table, column, prefix] of names) {
+    it(`names the temporary check within 63 bytes (${table.length + column.length} characters)`, () => {
+      const name = constraintName(table, column, 'not_null');
+      assert.ok(Buffer.byteLength(name) <= 63, name);
+      assert.ok(name.startsWith(prefix), name);
+      assert.ok(name.endsWith('_not_null'), name);
+    });
+  }
 });
 
 describe('generate: UNIQUE constraints', () => {
