@@ -18,6 +18,7 @@ export type CheckProblemKind =
   | 'snapshot-collision'
   | 'snapshot-chain'
   | 'snapshot-duplicate-id'
+  | 'snapshot-unreadable'
   | 'down-missing'
   | 'lint';
 
@@ -66,7 +67,7 @@ export async function check(options: CheckOptions): Promise<CheckReport> {
   const chain = guarded(() => checkSnapshotChain(options.dir, entries).map((p) => ({ ...p, details: [] })));
   problems.push(...chain);
   // Without every snapshot (or with an unreadable one) there is no trustworthy base to diff the models with.
-  if (!chain.some((p) => p.kind === 'snapshot-missing' || p.kind === 'journal')) problems.push(...(await checkModels(options)));
+  if (!chain.some((p) => p.kind === 'snapshot-missing' || p.kind === 'snapshot-unreadable')) problems.push(...(await checkModels(options)));
   problems.push(...checkDownFiles(migrations, rel));
   const findings = await lintPaths(migrations.flatMap((m) => [m.path, ...(m.downPath ? [m.downPath] : [])]));
   problems.push(...findings.filter((f) => f.severity === 'error').map((f) => lintProblem(f, rel)));
@@ -77,9 +78,9 @@ function report(problems: CheckProblem[], entries: readonly JournalEntry[]): Che
   return { ok: problems.length === 0, migrations: entries.length, newest: entries.at(-1)?.tag ?? null, problems };
 }
 
-function fromError(err: unknown): CheckProblem {
+function fromError(err: unknown, kind: CheckProblemKind = 'journal'): CheckProblem {
   if (!(err instanceof DbshipError) || err.code !== 'MIGRATIONS_DIR_INVALID') throw err;
-  return { kind: 'journal', message: err.message, details: [...err.details, ...(err.why ? [`why: ${err.why}`] : [])], fix: err.fix ?? '' };
+  return { kind, message: err.message, details: [...err.details, ...(err.why ? [`why: ${err.why}`] : [])], fix: err.fix ?? '' };
 }
 
 /** Runs a step whose unreadable-file errors become problems (other errors are bugs and thrown). */
@@ -87,7 +88,7 @@ function guarded(step: () => CheckProblem[]): CheckProblem[] {
   try {
     return step();
   } catch (err) {
-    return [fromError(err)];
+    return [fromError(err, 'snapshot-unreadable')];
   }
 }
 

@@ -109,6 +109,14 @@ describe('check', () => {
     assert.deepEqual(kinds(missing), ['snapshot-missing']);
   });
 
+  it('a snapshot broken by a merge conflict is reported, and the models are not diffed against it', async () => {
+    const p = makeProject({ history: true });
+    writeFileSync(path.join(p.dir, 'meta/0001_snapshot.json'), '<<<<<<< HEAD\n{}\n=======\n{}\n>>>>>>> theirs\n');
+    const r = await check({ dir: p.dir, schemaPath: p.models(usersModel()) });
+    assert.deepEqual(kinds(r), ['snapshot-unreadable']);
+    assert.match(r.problems[0]!.message, /0001_snapshot.json is not a readable JSON snapshot/);
+  });
+
   it('lint errors in a committed migration', async () => {
     const p = makeProject({ history: true });
     await generate({ dir: p.dir, name: 'data_fix', schemaPath: p.models(usersModel()), custom: true, now: NOW });
