@@ -81,8 +81,9 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
 
 /** A file the PostgreSQL parser rejects: reported before anything runs. */
 export function parseError(target: MigrationTarget, err: unknown): DbshipError {
+  // libpg-query reports a syntax error's cursor in code points (node locations are in bytes).
   const cursor = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
-  const offset = typeof cursor === 'number' ? Buffer.from(target.sql, 'utf8').subarray(0, cursor).toString('utf8').length : 0;
+  const offset = typeof cursor === 'number' ? [...target.sql].slice(0, Math.max(0, cursor)).join('').length : 0;
   return new DbshipError('MIGRATION_FAILED', `${target.name} is not valid SQL: ${(err as Error).message}`, {
     details: locate(target, offset),
     why: 'the file does not parse with the PostgreSQL parser; nothing was applied.',

@@ -65,7 +65,8 @@ function leadingTrivia(s: string): number {
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
-  const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+  // Columns count characters (code points), so an emoji is one column, as an editor shows it.
+  const column = [...before.slice(before.lastIndexOf('\n') + 1)].length + 1;
   return { line, column };
 }
 

@@ -66,3 +66,17 @@ describe('splitStatements', () => {
     assert.deepEqual(caretExcerpt('a\n  bad thing', 4), ['  bad thing', '  ^']);
   });
 });
+
+describe('positions in non-ASCII SQL', () => {
+  it('a syntax error after multi-byte characters points at the right column', async () => {
+    const { parseError } = await import('../../src/migrator/sql-error.js');
+    const sql = "SELECT 'é😀' AS x;\nSELEC 1;\n";
+    const err = await splitStatements(sql).catch((e: unknown) => e);
+    const formatted = parseError({ name: '0000_x', path: '/m/0000_x.sql', sql, transactional: true, direction: 'up' }, err);
+    assert.deepEqual(formatted.details, ['at /m/0000_x.sql:2:1', '| SELEC 1;', '| ^']);
+  });
+
+  it('counts an emoji as one column', () => {
+    assert.deepEqual(lineColumn('😀x', 2), { line: 1, column: 2 });
+  });
+});
