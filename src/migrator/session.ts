@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { describeDb, type Config, type DbConnection } from '../config.js';
 import { DbshipError, sqlState } from '../errors.js';
-import { connectClient } from '../db/pool.js';
+import { connectClient, quoteIdent } from '../db/pool.js';
 import { acquireMigrationLock, applicationName, describeHolder, interrupted, recordLockHolder, releaseMigrationLock } from './lock.js';
 import { bootstrap, type Actor } from './tracking.js';
 import type { EngineEvent } from './events.js';
@@ -95,6 +95,7 @@ export async function withLockedSession<T>(config: Config, options: SessionOptio
     options.onEvent?.({ type: 'lock-acquired', waitedMs: lockWaitMs });
     await detectDeadClient(client);
     await bootstrap(client);
+    await grantReadinessTo(client, config, options);
     await recordLockHolder(client, actor);
     return await fn({ client, actor, lockWaitMs });
   } catch (err) {
@@ -105,6 +106,20 @@ export async function withLockedSession<T>(config: Config, options: SessionOptio
     options.signal?.removeEventListener('abort', onAbort);
     if (locked) await releaseMigrationLock(client).catch(() => {});
     await client.end().catch(() => {});
+  }
+}
+
+/**
+ * With separate migration credentials the app's own role reads `dbship.migrations` for its
+ * readiness probe, and needs nothing else of the tracking schema: grant exactly that.
+ */
+async function grantReadinessTo(client: pg.Client, config: Config, options: SessionOptions): Promise<void> {
+  const app = config.db?.user;
+  if (!app || app === config.migrateDb?.user) return;
+  try {
+    await client.query(`GRANT USAGE ON SCHEMA dbship TO ${quoteIdent(app)}; GRANT SELECT ON dbship.migrations TO ${quoteIdent(app)}`);
+  } catch (err) {
+    options.onEvent?.({ type: 'warning', message: `could not let the app role "${app}" read dbship.migrations (SQLSTATE ${sqlState(err) ?? '?'}): its /readyz will say so; grant USAGE ON SCHEMA dbship and SELECT ON dbship.migrations to it` });
   }
 }
 

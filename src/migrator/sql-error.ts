@@ -63,6 +63,14 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
       cause: err,
     });
   }
+  if (code === SqlState.InsufficientPrivilege) {
+    return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} failed: ${e.message}`, {
+      details,
+      why: `the role running migrations lacks a privilege this statement needs. ${rolledBack}`,
+      fix: 'run migrations as the role that owns the schema (MIGRATE_DB_USER / MIGRATE_DB_PASS), or grant it the privilege named above.',
+      cause: err,
+    });
+  }
   if (code === '25001' && target.transactional) {
     return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} failed: ${e.message}`, {
       details,

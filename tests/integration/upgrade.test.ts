@@ -170,3 +170,27 @@ describe('upgrade: out-of-order and partial failure', () => {
     }
   });
 });
+
+describe('upgrade with separate migration credentials', () => {
+  let db: TestDatabase;
+  before(async () => (db = await createTestDatabase('upgrade_roles')));
+  after(async () => db.drop());
+
+  it('grants the app role exactly what readiness needs, and nothing to write', async () => {
+    const suffix = db.name.slice(-8);
+    const [owner, app] = [`dbship_owner_${suffix}`, `dbship_app_${suffix}`];
+    await db.query(`CREATE ROLE ${owner} LOGIN PASSWORD 'owner-pw'; CREATE ROLE ${app} LOGIN PASSWORD 'app-pw'; GRANT CREATE ON DATABASE ${db.name} TO ${owner}; GRANT CREATE ON SCHEMA public TO ${owner}`);
+    try {
+      const dir = writeMigrations([{ name: 'init', sql: 'CREATE TABLE things (id int);\n' }]);
+      const appUrl = db.url.replace(/\/\/[^@]*@/, `//${app}:app-pw@`);
+      const r = await runCli(['upgrade'], { ...cliEnv(appUrl, dir), MIGRATE_DB_USER: owner, MIGRATE_DB_PASS: 'owner-pw' });
+      assert.equal(r.code, 0, r.stderr);
+      const asApp = await db.query(`SET ROLE ${app}; SELECT name FROM dbship.migrations`).catch((e: Error) => e);
+      assert.ok(!(asApp instanceof Error), String(asApp));
+      const write = await db.query(`SET ROLE ${app}; DELETE FROM dbship.migrations`).catch((e: { code?: string }) => e);
+      assert.equal((write as { code?: string }).code, '42501');
+    } finally {
+      await db.query(`DROP OWNED BY ${owner}, ${app} CASCADE; DROP ROLE ${owner}; DROP ROLE ${app}`).catch(() => {});
+    }
+  });
+});
