@@ -10,6 +10,8 @@ export interface MachineInfo {
   readonly os: string;
   readonly postgres: string;
   readonly postgresOrigin: string;
+  /** 1-minute load average when the run started: other work on the machine skews figures. */
+  readonly loadAverage: number;
 }
 
 function cpuModel(): string {
@@ -31,6 +33,7 @@ export function machineInfo(postgres: string, postgresOrigin: string): MachineIn
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     postgres,
     postgresOrigin,
+    loadAverage: Math.round(os.loadavg()[0]! * 10) / 10,
   };
 }
 
@@ -41,5 +44,6 @@ export function describeMachine(m: MachineInfo): string[] {
     `OS: ${m.os}`,
     `Node.js: ${m.node}`,
     `PostgreSQL: ${m.postgres} (${m.postgresOrigin})`,
+    `Load average (1 min) at the start: ${m.loadAverage} on ${m.cpus} CPUs`,
   ];
 }
