@@ -92,8 +92,7 @@ describe('rolling deploy under load', () => {
 function assertClean(p: PhaseStats, nginxLog: string): void {
   const statuses = JSON.stringify(Object.fromEntries(p.statuses));
   assert.equal(p.non2xx, 0, `${p.name}: ${p.non2xx} non-2xx responses (statuses ${statuses}); nginx log:\n${nginxLog.slice(-2000)}`);
-  assert.equal(p.errors, 0, `${p.name}: ${p.errors} connection errors`);
-  assert.equal(p.timeouts, 0, `${p.name}: ${p.timeouts} timeouts`);
-  assert.equal(dropped(p), 0, `${p.name}: ${dropped(p)} requests sent without a response`);
+  assert.equal(dropped(p), 0, `${p.name}: ${p.errors} requests lost their connection and ${p.timeouts} timed out`);
+  assert.equal(p.completed, p.sent, `${p.name}: ${p.sent} requests sent, ${p.completed} answered`);
   assert.deepEqual(p.errorSamples, [], `${p.name}: errors`);
 }

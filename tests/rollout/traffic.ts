@@ -41,15 +41,14 @@ export function newPhase(name: string): PhaseStats {
   return { name, sent: 0, completed: 0, non2xx: 0, errors: 0, timeouts: 0, resent: 0, latencies: [], completedAt: [], acknowledged: [], statuses: new Map(), errorSamples: [] };
 }
 
-/** Requests issued that got neither a response nor a counted error. */
+/** Requests that got no response at all: the connection failed (reset, refused) or timed out. */
 export function dropped(p: PhaseStats): number {
-  return p.sent - p.completed - p.errors - p.timeouts;
+  return p.errors + p.timeouts;
 }
 
 export function describePhase(p: PhaseStats): string {
   const l = percentiles(p.latencies);
-  const failed = p.non2xx + p.errors + p.timeouts;
-  return `${p.name.padEnd(7)} ${p.completed.toLocaleString('en-US')} requests, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms, ${failed} failed, ${dropped(p)} dropped, ${p.resent} resent on a closed keep-alive connection, ${p.acknowledged.length} writes acknowledged`;
+  return `${p.name.padEnd(7)} ${p.completed.toLocaleString('en-US')} requests, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms, ${p.non2xx} failed (non-2xx), ${dropped(p)} dropped (no response), ${p.resent} resent on a closed keep-alive connection, ${p.acknowledged.length} writes acknowledged`;
 }
 
 export interface LoadOptions {
