@@ -96,27 +96,35 @@ describe('a migration behind a long transaction on users', () => {
     return { servedWhileBlocked, p99: l.p99, max: l.max };
   }
 
-  it('drizzle stalls the app for the whole transaction; dbship keeps it answering and still lands', async (t) => {
-    const drizzleDir = writeFolder(tempDir('dbship-lock-drizzle-'), [{ name: 'add_drizzle_note', sql: 'ALTER TABLE "users" ADD COLUMN "drizzle_note" text;\n' }]);
+  /** drizzle-orm's migrator on a folder holding only the new migration (its own tracking is empty). */
+  function drizzleRun(): Promise<Window> {
+    const dir = writeFolder(tempDir('dbship-lock-drizzle-'), [{ name: 'add_drizzle_note', sql: 'ALTER TABLE "users" ADD COLUMN "drizzle_note" text;\n' }]);
     const script = compilePeer('drizzle-migrate');
-    const drizzle = await underPressure('drizzle', () => {
-      const child = spawn(process.execPath, [script], { env: cliEnv(db.url, drizzleDir), stdio: ['ignore', 'pipe', 'pipe'] });
+    return underPressure('drizzle', () => {
+      const child = spawn(process.execPath, [script], { env: cliEnv(db.url, dir), stdio: ['ignore', 'pipe', 'pipe'] });
       return { done: collect(child).then((r) => ({ code: r.code, output: r.stderr })) };
     }, async () => {
       const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE \"users\" ADD COLUMN \"drizzle_note\"%'");
       return r.rows[0]!.n > 0;
     });
+  }
 
-    const dbshipDir = tempDir('dbship-lock-dbship-');
-    cpSync(RELEASE_N, dbshipDir, { recursive: true });
-    appendMigration(dbshipDir, 'add_dbship_note', 'ALTER TABLE "users" ADD COLUMN "dbship_note" text;\n');
+  /** `dbship deploy` of the committed history plus the new migration, lock_timeout 300 ms. */
+  function dbshipRun(): Promise<Window> {
+    const dir = tempDir('dbship-lock-dbship-');
+    cpSync(RELEASE_N, dir, { recursive: true });
+    appendMigration(dir, 'add_dbship_note', 'ALTER TABLE "users" ADD COLUMN "dbship_note" text;\n');
     let retried = false;
-    const dbship = await underPressure('dbship', () => {
-      const child = spawnCli(['deploy', '--drift', 'off'], cliEnv(db.url, dbshipDir, { MIGRATE_LOCK_TIMEOUT: '300ms', MIGRATE_LOCK_RETRIES: '30' }));
+    return underPressure('dbship', () => {
+      const child = spawnCli(['deploy', '--drift', 'off'], cliEnv(db.url, dir, { MIGRATE_LOCK_TIMEOUT: '300ms', MIGRATE_LOCK_RETRIES: '30' }));
       child.stderr?.on('data', (d: Buffer) => (retried ||= /lock_timeout: retrying/.test(String(d))));
       return { done: collect(child).then((r) => ({ code: r.code, output: r.stderr })) };
     }, async () => retried);
+  }
 
+  it('drizzle stalls the app for the whole transaction; dbship keeps it answering and still lands', async (t) => {
+    const drizzle = await drizzleRun();
+    const dbship = await dbshipRun();
     const d = report(drizzle);
     const s = report(dbship);
     t.diagnostic(`drizzle-orm migrate(): ALTER queued behind the transaction for ${HOLD_MS} ms; GET /users/:id answered meanwhile: ${d.servedWhileBlocked}; p99 ${d.p99.toFixed(0)} ms, max ${d.max.toFixed(0)} ms (exit ${drizzle.exitCode})`);

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliEnv, runCli, tempDir } from '../helpers/migrations.js';
 import { startNginx, type Nginx } from './nginx.js';
 import { RELEASE_N, releaseNPlus1 } from './release.js';
-import { burst, describePhase, dropped, newPhase, trafficUntil, type PhaseStats } from './traffic.js';
+import { burst, describePhase, dropped, newPhase, trafficUntil, type Acknowledged, type PhaseStats } from './traffic.js';
 
 /**
  * Zero-downtime rolling deploy on loopback, as Kubernetes runs it: nginx in front of two processes
@@ -45,6 +45,20 @@ describe('rolling deploy under load', () => {
     return s;
   }
 
+  /** What Kubernetes does: migrate (init container), start N+1 and wait for ready, switch traffic, stop N. */
+  async function rollOut(oldPods: ServiceProcess[], nextDir: string, steps: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null }[]> {
+    const deploy = await runCli(['deploy'], cliEnv(db.url, nextDir));
+    assert.equal(deploy.code, 0, deploy.stderr);
+    steps.push(`migrations of N+1 applied while N served (deploy exit ${deploy.code})`);
+    const newPods = [await release('release-n1-a', nextDir), await release('release-n1-b', nextDir)];
+    steps.push('N+1 processes ready (/readyz 200)');
+    await nginx!.switchUpstreams(newPods.map((s) => s.port));
+    steps.push('nginx reloaded onto N+1; its old workers drained');
+    const exits = await Promise.all(oldPods.map((s) => s.stop('SIGTERM')));
+    steps.push(`N processes drained and exited (${exits.map((e) => e.code).join(', ')})`);
+    return exits;
+  }
+
   it('serves every request and keeps every acknowledged write while N+1 replaces N', async (t) => {
     const tag = `${process.pid}-${Date.now().toString(36)}`;
     const oldPods = [await release('release-n-a', RELEASE_N), await release('release-n-b', RELEASE_N)];
@@ -53,19 +67,7 @@ describe('rolling deploy under load', () => {
     for (let i = 0; i < 3; i++) await burst(nginx.baseUrl, phases.before, { ...LOAD, tag: `${tag}-b` });
 
     const steps: string[] = [];
-    const nextDir = releaseNPlus1(tempDir('dbship-release-n1-'));
-    const rollout = (async () => {
-      const deploy = await runCli(['deploy'], cliEnv(db.url, nextDir));
-      assert.equal(deploy.code, 0, deploy.stderr);
-      steps.push(`migrations of N+1 applied while N served (deploy exit ${deploy.code})`);
-      const newPods = [await release('release-n1-a', nextDir), await release('release-n1-b', nextDir)];
-      steps.push('N+1 processes ready (/readyz 200)');
-      await nginx!.switchUpstreams(newPods.map((s) => s.port));
-      steps.push('nginx reloaded onto N+1; its old workers drained');
-      const exits = await Promise.all(oldPods.map((s) => s.stop('SIGTERM')));
-      steps.push(`N processes drained and exited (${exits.map((e) => e.code).join(', ')})`);
-      return exits;
-    })();
+    const rollout = rollOut(oldPods, releaseNPlus1(tempDir('dbship-release-n1-')), steps);
     await trafficUntil(rollout, nginx.baseUrl, phases.during, { ...LOAD, tag: `${tag}-d`, maxBursts: 500 });
     const exits = await rollout;
     await burst(nginx.baseUrl, phases.during, { ...LOAD, tag: `${tag}-d2` });
@@ -77,17 +79,20 @@ describe('rolling deploy under load', () => {
     for (const p of Object.values(phases)) assertClean(p, nginx.errorLog());
     assert.ok(phases.during.completed >= LOAD.amount, 'the rollout happened under load');
 
-    const acknowledged = Object.values(phases).flatMap((p) => p.acknowledged);
-    assert.ok(acknowledged.length > 0);
-    const { rows } = await db.query<{ id: string; email: string }>('SELECT id::text, email FROM users WHERE id = ANY($1::bigint[])', [acknowledged.map((a) => a.id)]);
-    const stored = new Map(rows.map((r) => [Number(r.id), r.email]));
-    const missing = acknowledged.filter((a) => stored.get(a.id) !== a.email);
-    assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged writes are missing`);
-
+    await assertWritesStored(db, Object.values(phases).flatMap((p) => p.acknowledged));
     const schema = await db.query("SELECT (SELECT count(*)::int FROM dbship.migrations) AS applied, (SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('users_created_at_idx')) AS index_valid, (SELECT count(*)::int FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname') AS nickname");
     assert.deepEqual(schema.rows[0], { applied: 4, index_valid: true, nickname: 1 });
   });
 });
+
+/** Every write the service acknowledged (201) is in the database with the email it was given. */
+async function assertWritesStored(db: TestDatabase, acknowledged: Acknowledged[]): Promise<void> {
+  assert.ok(acknowledged.length > 0);
+  const { rows } = await db.query<{ id: string; email: string }>('SELECT id::text, email FROM users WHERE id = ANY($1::bigint[])', [acknowledged.map((a) => a.id)]);
+  const stored = new Map(rows.map((r) => [Number(r.id), r.email]));
+  const missing = acknowledged.filter((a) => stored.get(a.id) !== a.email);
+  assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged writes are missing`);
+}
 
 function assertClean(p: PhaseStats, nginxLog: string): void {
   const statuses = JSON.stringify(Object.fromEntries(p.statuses));
