@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'INTERRUPTED'
   | 'DIVERGED'
   | 'CONNECTION_LOST'
+  | 'INSUFFICIENT_PRIVILEGE'
+  | 'DATABASE_ERROR'
   | 'CATALOG_READ_FAILED'
   | 'BASELINE_CONFLICT';
 
@@ -52,6 +54,8 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   INTERRUPTED: ExitCode.MigrationFailed,
   DIVERGED: ExitCode.Integrity,
   CONNECTION_LOST: ExitCode.Unreachable,
+  INSUFFICIENT_PRIVILEGE: ExitCode.Usage,
+  DATABASE_ERROR: ExitCode.MigrationFailed,
   CATALOG_READ_FAILED: ExitCode.MigrationFailed,
   BASELINE_CONFLICT: ExitCode.Integrity,
 };

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import { DbshipError } from '../errors.js';
+import { DbshipError, sqlState, SqlState } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { Command, CommandContext } from './command.js';
 import { commands } from './commands/index.js';
@@ -88,6 +88,14 @@ function report(e: unknown, err: (line: string) => void, env: RunOptions['env'])
   if (e instanceof DbshipError) {
     err(e.format());
     return e.exitCode;
+  }
+  const code = sqlState(e);
+  if (code) {
+    // The server refused a query of dbship's own (not a migration's): say so, with its SQLSTATE.
+    err(new DbshipError('DATABASE_ERROR', `the database refused the request: ${(e as Error).message} (SQLSTATE ${code})`, {
+      fix: code === SqlState.InsufficientPrivilege ? 'run as a role with the privilege named above (MIGRATE_DB_USER for migrations).' : 'check the server log for this SQLSTATE, then run again.',
+    }).format());
+    return ExitCode.MigrationFailed;
   }
   err(`error[INTERNAL]: ${(e as Error)?.message ?? String(e)}\n  fix: this is a bug in dbship; please report it with the command you ran.`);
   if (env?.DBSHIP_DEBUG) err(String((e as Error)?.stack));

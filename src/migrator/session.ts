@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { describeDb, type Config, type DbConnection } from '../config.js';
-import { DbshipError, sqlState } from '../errors.js';
+import { DbshipError, sqlState, SqlState } from '../errors.js';
 import { connectClient, quoteIdent } from '../db/pool.js';
 import { acquireMigrationLock, applicationName, describeHolder, interrupted, recordLockHolder, releaseMigrationLock } from './lock.js';
 import { bootstrap, type Actor } from './tracking.js';
@@ -94,7 +94,9 @@ export async function withLockedSession<T>(config: Config, options: SessionOptio
     locked = true;
     options.onEvent?.({ type: 'lock-acquired', waitedMs: lockWaitMs });
     await detectDeadClient(client);
-    await bootstrap(client);
+    await bootstrap(client).catch((err: unknown) => {
+      throw bootstrapError(err, config);
+    });
     await grantReadinessTo(client, config, options);
     await recordLockHolder(client, actor);
     return await fn({ client, actor, lockWaitMs });
@@ -107,6 +109,18 @@ export async function withLockedSession<T>(config: Config, options: SessionOptio
     if (locked) await releaseMigrationLock(client).catch(() => {});
     await client.end().catch(() => {});
   }
+}
+
+function bootstrapError(err: unknown, config: Config): DbshipError {
+  const db = migrationDb(config);
+  if (sqlState(err) === SqlState.InsufficientPrivilege) {
+    return new DbshipError('INSUFFICIENT_PRIVILEGE', `role "${db.user}" may not create dbship's tracking schema: ${(err as Error).message} (SQLSTATE 42501)`, {
+      cause: err,
+      why: 'on first use the runner creates the schema `dbship` (under its lock), which needs CREATE on the database.',
+      fix: `run migrations as the role that owns the schema (MIGRATE_DB_USER / MIGRATE_DB_PASS), or as an administrator: GRANT CREATE ON DATABASE ${db.database} TO ${db.user}; (or CREATE SCHEMA dbship AUTHORIZATION ${db.user};)`,
+    });
+  }
+  return err instanceof DbshipError ? err : new DbshipError('DATABASE_ERROR', `creating dbship's tracking tables failed: ${(err as Error).message}`, { cause: err, fix: 'check the server log and the role\'s privileges, then run again.' });
 }
 
 /**
