@@ -19,7 +19,8 @@ import { cliEnv, ROOT, runCli, tempDir, type CliResult } from '../helpers/migrat
  */
 const SECRET = `Leak-Canary_${randomBytes(6).toString('hex')}!#/:?&=+`;
 const WRONG = `Wrong-Canary_${randomBytes(6).toString('hex')}!#/:?`;
-const FORMS = [SECRET, encodeURIComponent(SECRET), WRONG, encodeURIComponent(WRONG)];
+const APP_SECRET = `App-Canary_${randomBytes(6).toString('hex')}@%`;
+const FORMS = [SECRET, WRONG, APP_SECRET].flatMap((s) => [s, encodeURIComponent(s)]);
 
 function assertNoSecret(label: string, ...outputs: string[]): void {
   const all = outputs.join('\n');
@@ -41,6 +42,7 @@ async function checksPasswords(db: DbConnection): Promise<boolean> {
 
 describe('the database password never appears in output', () => {
   const role = `dbship_secret_${randomBytes(4).toString('hex')}`;
+  const appRole = `${role}_app`;
   let db: TestDatabase;
   let asRole: DbConnection;
   let committed: string;
@@ -52,6 +54,7 @@ describe('the database password never appears in output', () => {
     try {
       await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '${SECRET.replace(/'/g, "''")}'`);
       await admin.query(`ALTER DATABASE ${quoteIdent(db.name)} OWNER TO ${quoteIdent(role)}`);
+      await admin.query(`CREATE ROLE ${quoteIdent(appRole)} LOGIN PASSWORD '${APP_SECRET.replace(/'/g, "''")}'`);
     } finally {
       await admin.end();
     }
@@ -64,7 +67,12 @@ describe('the database password never appears in output', () => {
     await db.drop();
     const admin = new pg.Client(clientConfig(adminConnection(), 'test-teardown'));
     await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`).finally(() => admin.end());
+    try {
+      await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(appRole)}`);
+      await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+    } finally {
+      await admin.end();
+    }
   });
 
   const url = () => connectionUrl(asRole);
@@ -86,6 +94,13 @@ describe('the database password never appears in output', () => {
     const env: NodeJS.ProcessEnv = { ...cliEnv('', committed, verbose), DB_HOST: asRole.host, DB_PORT: String(asRole.port), DB_NAME: asRole.database, DB_USER: role, DB_PASS: SECRET };
     delete env.DATABASE_URL;
     check('deploy (DB_PASS)', await runCli(['deploy'], env), 0);
+  });
+
+  it('separate migration credentials (MIGRATE_DB_USER / MIGRATE_DB_PASS): neither password is printed', async () => {
+    const env = { ...cliEnv(connectionUrl({ ...asRole, user: appRole, password: APP_SECRET }), committed, verbose), MIGRATE_DB_USER: role, MIGRATE_DB_PASS: SECRET };
+    check('deploy (MIGRATE_DB_*)', await runCli(['deploy'], env), 0);
+    check('status (MIGRATE_DB_*)', await runCli(['status'], env), 0);
+    check('deploy, wrong MIGRATE_DB_USER', await runCli(['deploy', '--wait', '1s'], { ...env, MIGRATE_DB_USER: 'dbship_no_such_role' }), 3);
   });
 
   it('a failing migration (exit 1) does not print it', async () => {
