@@ -43,14 +43,20 @@ describe('migration role without the privileges it needs', () => {
     await c.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`).finally(() => c.end());
   });
 
-  it('cannot create the tracking schema: a clear privilege error, not an internal one', async () => {
+  // Regression: this was error[INTERNAL] "a bug in dbship" (exit 1).
+  it('cannot create the tracking schema: exit 2, INSUFFICIENT_PRIVILEGE naming the grant to run', async () => {
     const dir = writeMigrations([{ name: 'noop', sql: 'SELECT 1;\n' }]);
-    const r = await runCli(['upgrade'], cliEnv(url, dir));
-    assert.ok(!r.stderr.includes(password), 'no password in the output');
-    assert.notEqual(r.code, 0, r.stderr);
-    assert.match(r.stderr, /permission denied for database/);
-    assert.doesNotMatch(r.stderr, /error\[INTERNAL\]/, 'a missing privilege is not a bug in dbship');
-    assert.match(r.stderr, /42501|CREATE/);
+    for (const verb of [['upgrade'], ['deploy', '--drift', 'off']]) {
+      const r = await runCli(verb, cliEnv(url, dir));
+      assert.ok(!(r.stdout + r.stderr).includes(password), 'no password in the output');
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /INSUFFICIENT_PRIVILEGE/);
+      assert.match(r.stderr, /permission denied for database .*SQLSTATE 42501/);
+      assert.match(r.stderr, new RegExp(`GRANT CREATE ON DATABASE ${db.name} TO ${role}`));
+      assert.doesNotMatch(r.stderr, /INTERNAL|a bug in dbship/);
+    }
+    const schema = await db.query("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'dbship'");
+    assert.equal(schema.rows[0]!.n, 0);
   });
 
   it('ALTER of a table the role does not own: exit 1, SQLSTATE 42501 with file and line, nothing applied', async () => {
