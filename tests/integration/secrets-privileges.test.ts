@@ -73,6 +73,7 @@ describe('migration role without the privileges it needs', () => {
     assert.match(r.stderr, /at .*0001_add_bio\.sql:1:1/);
     assert.match(r.stderr, /SQLSTATE 42501/);
     assert.match(r.stderr, /nothing of 0001_add_bio was applied/);
+    assert.match(r.stderr, /fix: run migrations as the role that owns the schema \(MIGRATE_DB_USER \/ MIGRATE_DB_PASS\)/);
     const state = await db.query("SELECT (SELECT array_agg(name ORDER BY seq) FROM dbship.migrations) AS names, to_regclass('users_email_idx2') AS idx");
     assert.deepEqual(state.rows[0], { names: ['0000_notes'], idx: null });
   });
