@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '../config.js';
 import { DbshipError, sqlState, SqlState } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { Command, CommandContext } from './command.js';
-import { commands } from './commands/index.js';
+import { loadCommand, loadCommands } from './commands/index.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface RunOptions {
@@ -23,10 +23,10 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   const err = options.stderr ?? ((l: string) => process.stderr.write(`${l}\n`));
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
-    out(helpText());
+    out(helpText(await loadCommands()));
     return verb === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
-  const command = commands.find((c) => c.name === verb);
+  const command = await loadCommand(verb);
   if (!command) {
     err(`error[USAGE]: unknown command "${verb}"\n  fix: run \`dbship --help\` for the list of commands.`);
     return ExitCode.Usage;
@@ -126,7 +126,7 @@ async function attachLocalDatabase(config: Config, cwd: string, err: (line: stri
   return { config: Object.freeze({ ...config, db: local.db, migrateDb: local.db }), release: () => local.release() };
 }
 
-function helpText(): string {
+function helpText(commands: Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'dbship: ship PostgreSQL schema changes with generated, linted, exactly-once migrations',

@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { commands } from '../../src/cli/commands/index.js';
+import { loadCommands } from '../../src/cli/commands/index.js';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
 import { findManifest, loadManifests, podTemplate, type ContainerSpec, type Manifest } from '../../scripts/k8s/manifests.js';
 import { envRecord, objectData, resolveContainerEnv } from '../../scripts/k8s/pod-env.js';
 import { typecheckManifests } from '../../scripts/k8s/typecheck.js';
 import { validateWithModels } from '../../scripts/k8s/validate-models.js';
+
+const commands = await loadCommands();
 
 const root = path.resolve(import.meta.dirname, '../..');
 const manifests = loadManifests(path.join(root, 'k8s'), root);

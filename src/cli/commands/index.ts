@@ -1,15 +1,29 @@
 import type { Command } from '../command.js';
-import { command as check } from './check.js';
-import { command as deploy } from './deploy.js';
-import { command as drift } from './drift.js';
-import { command as generate } from './generate.js';
-import { command as lint } from './lint.js';
-import { command as status } from './status.js';
-import { command as upgrade } from './upgrade.js';
-import { command as downgrade } from './downgrade.js';
-import { command as history } from './history.js';
-import { command as baseline } from './baseline.js';
-import { command as repair } from './repair.js';
 
-/** Every CLI verb, in the order `dbship --help` lists them. */
-export const commands: Command[] = [generate, check, lint, upgrade, downgrade, status, history, drift, deploy, baseline, repair];
+/**
+ * Every CLI verb, in the order `dbship --help` lists them. Each is imported only when it runs:
+ * the init container's `deploy` must not pay for loading the generator or the linter.
+ */
+export const commandLoaders: readonly { readonly name: string; load(): Promise<Command> }[] = [
+  { name: 'generate', load: async () => (await import('./generate.js')).command },
+  { name: 'check', load: async () => (await import('./check.js')).command },
+  { name: 'lint', load: async () => (await import('./lint.js')).command },
+  { name: 'upgrade', load: async () => (await import('./upgrade.js')).command },
+  { name: 'downgrade', load: async () => (await import('./downgrade.js')).command },
+  { name: 'status', load: async () => (await import('./status.js')).command },
+  { name: 'history', load: async () => (await import('./history.js')).command },
+  { name: 'drift', load: async () => (await import('./drift.js')).command },
+  { name: 'deploy', load: async () => (await import('./deploy.js')).command },
+  { name: 'baseline', load: async () => (await import('./baseline.js')).command },
+  { name: 'repair', load: async () => (await import('./repair.js')).command },
+];
+
+/** Loads one verb by name; undefined when there is no such verb. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  return commandLoaders.find((c) => c.name === name)?.load();
+}
+
+/** Loads every verb (for `--help` and for tests). */
+export function loadCommands(): Promise<Command[]> {
+  return Promise.all(commandLoaders.map((c) => c.load()));
+}
