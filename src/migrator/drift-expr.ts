@@ -24,6 +24,9 @@ export function prepareExpressions(): Promise<void> {
 
 /** True when two expression texts mean the same to the server (see the module comment). */
 export function sameExpression(a: string, b: string): boolean {
+  // Identical texts mean the same: skip the parser (the drift check's main cost in the init
+  // container). Only exact equality: whitespace inside a string literal is meaningful.
+  if (a === b) return true;
   return expressionKey(a) === expressionKey(b);
 }
 
