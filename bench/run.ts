@@ -6,15 +6,16 @@
  * run. BENCH_REPS overrides every benchmark's repetitions, BENCH_WARMUP the warm-up rounds (2),
  * BENCH_HTTP_SECONDS the length of each HTTP run (5).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Benchmark, BenchContext } from './lib/benchmark.js';
 import { ROOT } from './lib/build.js';
-import { describeMachine, machineInfo, type MachineInfo } from './lib/machine.js';
+import { updateResults } from './lib/docs.js';
+import { describeMachine, machineInfo } from './lib/machine.js';
 import { openBenchServer } from './lib/server.js';
-import { markdownTable, textTable, type Section } from './lib/table.js';
+import { textTable, type Section } from './lib/table.js';
 import { benchmark as concurrent } from './concurrent-deploys.js';
 import { benchmark as deploy } from './deploy-noop.js';
 import { benchmark as history } from './fresh-history.js';
@@ -23,8 +24,6 @@ import { benchmark as lint } from './lint.js';
 
 const ALL: Benchmark[] = [deploy, history, concurrent, http, lint];
 const DOC = path.join(ROOT, 'docs/performance.md');
-const START = '<!-- bench:results:start -->';
-const END = '<!-- bench:results:end -->';
 
 function positiveInt(name: string, fallback: number | undefined): number | undefined {
   const raw = process.env[name];
@@ -41,23 +40,6 @@ function select(names: string[]): Benchmark[] {
     throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from: ${ALL.map((b) => b.name).join(', ')}`);
   }
   return ALL.filter((b) => names.includes(b.name));
-}
-
-function updateDocs(sections: Section[], machine: MachineInfo, command: string): void {
-  const block = [
-    START,
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${command}\`.`,
-    '',
-    ...describeMachine(machine).map((l) => `- ${l}`),
-    '',
-    markdownTable(sections),
-    END,
-  ].join('\n');
-  const doc = readFileSync(DOC, 'utf8');
-  const from = doc.indexOf(START);
-  const to = doc.indexOf(END);
-  if (from === -1 || to === -1) throw new Error(`${DOC} has no ${START} ... ${END} block to replace`);
-  writeFileSync(DOC, doc.slice(0, from) + block + doc.slice(to + END.length));
 }
 
 async function main(): Promise<number> {
@@ -105,7 +87,8 @@ async function main(): Promise<number> {
     console.log('\nHow each was measured:');
     for (const b of chosen) console.log(`- ${b.name}: ${b.method}`);
     if (values['update-docs']) {
-      updateDocs(sections, machine, `npm run bench${positionals.length ? ` -- ${positionals.join(' ')}` : ''}`);
+      const command = `npm run bench${positionals.length ? ` -- ${positionals.join(' ')}` : ''}`;
+      updateResults(DOC, sections, machine, command, ALL.map((b) => b.name));
       ctx.log(`wrote the table into ${path.relative(ROOT, DOC)}`);
     }
   } finally {
