@@ -44,8 +44,8 @@ export async function splitStatements(sql: string): Promise<SqlStatement[]> {
   return result;
 }
 
-/** Length of leading whitespace and `--` / `/* *\/` comments. */
-function leadingTrivia(s: string): number {
+/** Length of the whitespace and comments before a statement's first token. */
+export function leadingTrivia(s: string): number {
   let i = 0;
   for (;;) {
     while (i < s.length && /\s/.test(s[i]!)) i++;
@@ -53,12 +53,29 @@ function leadingTrivia(s: string): number {
       const nl = s.indexOf('\n', i);
       i = nl === -1 ? s.length : nl + 1;
     } else if (s.startsWith('/*', i)) {
-      const end = s.indexOf('*/', i + 2);
-      i = end === -1 ? s.length : end + 2;
+      i = skipBlockComment(s, i);
     } else {
       return i;
     }
   }
+}
+
+/** Index after a (possibly nested, as PostgreSQL allows) block comment starting at `i`. */
+export function skipBlockComment(s: string, i: number): number {
+  let depth = 0;
+  while (i < s.length) {
+    if (s.startsWith('/*', i)) {
+      depth++;
+      i += 2;
+    } else if (s.startsWith('*/', i)) {
+      depth--;
+      i += 2;
+      if (depth === 0) return i;
+    } else {
+      i++;
+    }
+  }
+  return s.length;
 }
 
 /** 1-based line and column of a character offset. */

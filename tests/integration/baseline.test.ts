@@ -7,13 +7,13 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { clientConfig } from '../../src/db/pool.js';
-import { DbshipError } from '../../src/errors.js';
 import { baseline } from '../../src/migrator/baseline.js';
 import { loadMigrations } from '../../src/migrator/files.js';
 import { status } from '../../src/migrator/status.js';
 import { upgrade } from '../../src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { expectError } from '../helpers/errors.js';
 import { cliEnv, ROOT, runCli, writeMigrations } from '../helpers/migrations.js';
 
 const specs = [
@@ -22,16 +22,6 @@ const specs = [
   { name: 'create_tags', sql: 'CREATE TABLE tags (id int PRIMARY KEY);\n' },
 ];
 
-async function expectError(promise: Promise<unknown>, code: string): Promise<DbshipError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof DbshipError, `expected DbshipError, got ${String(err)}`);
-    assert.equal(err.code, code, err.format());
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 /** Migrates `db` with drizzle-orm's own migrator, as a project on drizzle-kit alone would have. */
 async function drizzleMigrate(db: TestDatabase, dir: string): Promise<void> {

@@ -2,25 +2,15 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
 import { downgrade } from '../../src/migrator/downgrade.js';
 import { upgrade } from '../../src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { expectError } from '../helpers/errors.js';
 import { cliEnv, runCli, writeMigrations, type MigrationSpec } from '../helpers/migrations.js';
 
 const table = (name: string): MigrationSpec => ({ name, sql: `CREATE TABLE ${name} (id int);\n`, down: `DROP TABLE ${name};\n` });
 
-async function expectError(promise: Promise<unknown>, code: string): Promise<DbshipError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof DbshipError, `expected DbshipError, got ${String(err)}`);
-    assert.equal(err.code, code, err.format());
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 async function appliedNames(db: TestDatabase): Promise<string[]> {
   return (await db.query('SELECT name FROM dbship.migrations ORDER BY seq')).rows.map((r) => r.name);

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
 import { loadMigrations } from '../../src/migrator/files.js';
 import { repair } from '../../src/migrator/repair.js';
 import { upgrade } from '../../src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { expectError } from '../helpers/errors.js';
 import { cliEnv, runCli, tempDir, writeMigrations } from '../helpers/migrations.js';
 
 const specs = [
@@ -16,16 +16,6 @@ const specs = [
   { name: 'c', sql: 'CREATE TABLE c (id int);\n' },
 ];
 
-async function expectError(promise: Promise<unknown>, code: string): Promise<DbshipError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof DbshipError, `expected DbshipError, got ${String(err)}`);
-    assert.equal(err.code, code, err.format());
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 async function recorded(db: TestDatabase): Promise<Record<string, string>> {
   const { rows } = await db.query('SELECT name, checksum FROM dbship.migrations ORDER BY seq');

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
 import { upgrade } from '../../src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { expectError } from '../helpers/errors.js';
 import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
 
 const base = [
@@ -13,16 +13,6 @@ const base = [
   { name: 'seed_items', sql: "INSERT INTO items VALUES (1, 'one');\n" },
 ];
 
-async function expectError(promise: Promise<unknown>, code: string): Promise<DbshipError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof DbshipError, `expected DbshipError, got ${String(err)}`);
-    assert.equal(err.code, code, err.format());
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 describe('upgrade', () => {
   let db: TestDatabase;

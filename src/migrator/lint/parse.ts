@@ -1,5 +1,7 @@
 import { parseSync, type Node, type ParseResult } from 'libpg-query';
-import { loadParser } from '../sql-split.js';
+import { leadingTrivia, loadParser } from '../sql-split.js';
+
+export { leadingTrivia, skipBlockComment } from '../sql-split.js';
 import { tagOf } from './ast.js';
 import type { SourceText } from './source.js';
 import type { LintStatement } from './types.js';
@@ -49,38 +51,4 @@ export async function parseFile(source: SourceText): Promise<ParseOutcome> {
     });
   }
   return { ok: true, statements };
-}
-
-/** Length of the whitespace and comments before a statement's first token. */
-export function leadingTrivia(s: string): number {
-  let i = 0;
-  for (;;) {
-    while (i < s.length && /\s/.test(s[i]!)) i++;
-    if (s.startsWith('--', i)) {
-      const nl = s.indexOf('\n', i);
-      i = nl === -1 ? s.length : nl + 1;
-    } else if (s.startsWith('/*', i)) {
-      i = skipBlockComment(s, i);
-    } else {
-      return i;
-    }
-  }
-}
-
-/** Index after a (possibly nested, as PostgreSQL allows) block comment starting at `i`. */
-export function skipBlockComment(s: string, i: number): number {
-  let depth = 0;
-  while (i < s.length) {
-    if (s.startsWith('/*', i)) {
-      depth++;
-      i += 2;
-    } else if (s.startsWith('*/', i)) {
-      depth--;
-      i += 2;
-      if (depth === 0) return i;
-    } else {
-      i++;
-    }
-  }
-  return s.length;
 }
