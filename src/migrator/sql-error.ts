@@ -63,6 +63,14 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
       cause: err,
     });
   }
+  if (code?.startsWith('53')) {
+    return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} failed: the server ran out of resources: ${e.message}`, {
+      details,
+      why: `SQLSTATE class 53 (disk full, out of memory, too many connections). ${rolledBack}`,
+      fix: code === SqlState.DiskFull ? 'free disk space or grow the volume (a table rewrite or an index build needs room for a full copy), then run again.' : 'free the resource named above (memory, connections), then run again.',
+      cause: err,
+    });
+  }
   if (code === SqlState.InsufficientPrivilege) {
     return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} failed: ${e.message}`, {
       details,

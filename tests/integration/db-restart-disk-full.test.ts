@@ -73,6 +73,7 @@ describe('disk full during a migration', () => {
     assert.match(r.stderr, /SQLSTATE 53100/);
     assert.match(r.stderr, /at .*0001_big_backfill\.sql:2:1/);
     assert.match(r.stderr, /nothing of 0001_big_backfill was applied/);
+    assert.match(r.stderr, /fix: free disk space or grow the volume/);
     const state = await db.query("SELECT (SELECT array_agg(name ORDER BY seq) FROM dbship.migrations) AS names, to_regclass('archive') AS archive");
     assert.deepEqual(state.rows[0], { names: ['0000_small'], archive: null });
 
