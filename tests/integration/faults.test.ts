@@ -15,6 +15,14 @@ async function until(probe: () => Promise<boolean>, tries = 300, everyMs = 100):
   assert.fail('condition not reached');
 }
 
+/** Waits until a dbship runner is inside the migration's pg_sleep (mid-migration, lock held). */
+function runnerIsSleeping(db: TestDatabase): Promise<void> {
+  return until(async () => {
+    const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND query LIKE '%pg_sleep%' AND state = 'active'");
+    return r.rows[0]!.n === 1;
+  });
+}
+
 describe('lock_timeout: a migration never queues behind a long transaction', () => {
   let db: TestDatabase;
   let blocker: pg.Client;
@@ -85,10 +93,7 @@ describe('kill -9 of the runner mid-migration', () => {
     ]);
     const child = spawnCli(['upgrade'], cliEnv(db.url, dir));
     const exited = collect(child);
-    await until(async () => {
-      const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND query LIKE '%pg_sleep%' AND state = 'active'");
-      return r.rows[0]!.n === 1;
-    });
+    await runnerIsSleeping(db);
     child.kill('SIGKILL');
     const killed = await exited;
     assert.equal(killed.signal, 'SIGKILL');
@@ -117,10 +122,7 @@ describe('SIGTERM to a runner mid-migration', () => {
     ]);
     const child = spawnCli(['upgrade'], cliEnv(db.url, dir));
     const exited = collect(child);
-    await until(async () => {
-      const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND query LIKE '%pg_sleep%' AND state = 'active'");
-      return r.rows[0]!.n === 1;
-    });
+    await runnerIsSleeping(db);
     child.kill('SIGTERM');
     const r = await exited;
     assert.equal(r.code, 1, r.stderr);
