@@ -86,7 +86,7 @@ function plan(i: number, options: LoadOptions): Planned {
 
 type Outcome = { status: number; body: string } | { error: NodeJS.ErrnoException; reused: boolean; responded: boolean };
 
-function once(agent: http.Agent, base: URL, req: Planned): Promise<Outcome> {
+function once(agent: http.Agent | false, base: URL, req: Planned): Promise<Outcome> {
   return new Promise((resolve) => {
     let responded = false;
     const r = http.request(
@@ -113,7 +113,8 @@ async function send(agent: http.Agent, base: URL, req: Planned, phase: PhaseStat
   let outcome = await once(agent, base, req);
   if ('error' in outcome && outcome.reused && !outcome.responded && ['ECONNRESET', 'EPIPE'].includes(outcome.error.code ?? '')) {
     phase.resent++;
-    outcome = await once(agent, base, req);
+    // A fresh connection, as the HTTP rule says: the pool may hold more sockets the server closed.
+    outcome = await once(false, base, req);
   }
   if ('error' in outcome) {
     if (outcome.error.code === 'ETIMEDOUT') phase.timeouts++;
