@@ -15,6 +15,7 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/dbship/package.json ./packages/dbship/
 # No dependency needs an install script to compile (esbuild and embedded-postgres are dev tools
 # the compiler never runs), so none is run: faster, and no third-party code executes at build time.
 RUN --mount=type=secret,id=ca_bundle \
@@ -22,6 +23,8 @@ RUN --mount=type=secret,id=ca_bundle \
     if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=warn
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages/dbship/tsconfig.build.json ./packages/dbship/
+COPY packages/dbship/src ./packages/dbship/src
 COPY src ./src
 RUN npm run build
 
@@ -30,16 +33,18 @@ FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+COPY packages/dbship/package.json ./packages/dbship/
 RUN --mount=type=secret,id=ca_bundle \
     --mount=type=cache,target=/root/.npm,sharing=locked \
     if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/packages/dbship/dist ./packages/dbship/dist
 COPY migrations ./migrations
 # `dbship` on PATH for the init container and for `kubectl exec ... dbship status`.
 # Code stays root-owned and read-only: the app user can run it, never change it.
-RUN chmod 0755 dist/cli/main.js \
- && ln -s /app/dist/cli/main.js /usr/local/bin/dbship \
+RUN chmod 0755 packages/dbship/dist/cli/main.js \
+ && ln -s /app/packages/dbship/dist/cli/main.js /usr/local/bin/dbship \
  && groupadd --gid 10001 dbship \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin dbship

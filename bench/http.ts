@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type autocannon from 'autocannon';
-import { loadConfig } from '../src/config.js';
-import { freePort } from '../src/dev/embedded.js';
-import { upgrade } from '../src/migrator/upgrade.js';
+import { loadConfig } from '../packages/dbship/src/config.js';
+import { freePort } from '../packages/dbship/src/dev/embedded.js';
+import { upgrade } from '../packages/dbship/src/migrator/upgrade.js';
 import { row, type Benchmark, type BenchContext, type ResultRow } from './lib/benchmark.js';
 import { ROOT } from './lib/build.js';
 import { runLoad, type LoadResult } from './lib/load.js';

@@ -7,10 +7,10 @@ import { interleave, timeProcess } from './lib/process-timer.js';
 import { summarize } from './lib/stats.js';
 
 const STATEMENTS = 5_000;
-const LINT_MODULE = path.join(ROOT, 'src/migrator/lint/index.ts');
+const LINT_MODULE = path.join(ROOT, 'packages/dbship/src/migrator/lint/index.ts');
 const SQUAWK = path.join(ROOT, 'node_modules/.bin/squawk');
 
-/** The part of the lint API (src/migrator/lint/index.ts) this benchmark calls. */
+/** The part of the lint API (packages/dbship/src/migrator/lint/index.ts) this benchmark calls. */
 interface LintModule {
   lintSql(sql: string, options: { file: string; transactional?: boolean }): Promise<unknown[]>;
 }
@@ -44,7 +44,7 @@ export const benchmark: Benchmark = {
     + 'Peer: the `squawk` binary on the same file (`--reporter json`), timed from spawn to exit, so its figure includes its process start '
     + '(a few ms); the two rule sets differ, so the finding counts differ. Throughput = statements / median time.',
   async run(ctx: BenchContext): Promise<ResultRow[]> {
-    if (!existsSync(LINT_MODULE)) throw new Error('src/migrator/lint/index.ts does not exist yet (the lint API is not in this checkout)');
+    if (!existsSync(LINT_MODULE)) throw new Error('packages/dbship/src/migrator/lint/index.ts does not exist yet (the lint API is not in this checkout)');
     const lint = (await import(pathToFileURL(LINT_MODULE).href)) as LintModule;
     const file = path.join(ctx.tempDir('dbship-bench-lint-'), 'large.sql');
     const sql = largeSqlFile(STATEMENTS);

@@ -14,15 +14,15 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * Makes sure `dist/cli/main.js` (what the production image runs) is built from the current
- * sources: runs `npm run build` when it is missing or older than any file under src/.
+ * Makes sure `packages/dbship/dist/cli/main.js` (what the production image runs) is built from the current
+ * sources: runs `npm run build` when it is missing or older than any file under packages/dbship/src/.
  */
 export function ensureBuilt(log: (line: string) => void): string {
-  const main = path.join(ROOT, 'dist/cli/main.js');
-  if (existsSync(main) && statSync(main).mtimeMs >= newestMtime(path.join(ROOT, 'src'))) return main;
+  const main = path.join(ROOT, 'packages/dbship/dist/cli/main.js');
+  if (existsSync(main) && statSync(main).mtimeMs >= newestMtime(path.join(ROOT, 'packages/dbship/src'))) return main;
   log('dist/ is missing or older than src/: running `npm run build`');
   const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  const fresh = existsSync(main) && statSync(main).mtimeMs >= newestMtime(path.join(ROOT, 'src'));
+  const fresh = existsSync(main) && statSync(main).mtimeMs >= newestMtime(path.join(ROOT, 'packages/dbship/src'));
   if (r.status !== 0 && fresh) {
     // tsc still emits JavaScript when it reports type errors; the timings stay meaningful.
     log(`warning: \`npm run build\` reported type errors (exit ${r.status}); measuring the JavaScript it emitted`);

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { parseDatabaseUrl, type DbConnection } from '../../src/config.js';
-import { clientConfig, quoteIdent } from '../../src/db/pool.js';
+import { parseDatabaseUrl, type DbConnection } from '../../packages/dbship/src/config.js';
+import { clientConfig, quoteIdent } from '../../packages/dbship/src/db/pool.js';
 
 /** One scratch database on the benchmark server. */
 export interface BenchDatabase {
@@ -51,7 +51,7 @@ async function once<T>(db: DbConnection, fn: (c: pg.Client) => Promise<T>): Prom
 export async function openBenchServer(env: NodeJS.ProcessEnv = process.env): Promise<BenchServer> {
   const named = env.BENCH_DATABASE_URL ? 'BENCH_DATABASE_URL' : env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : undefined;
   if (named) return serverFor(parseDatabaseUrl(env[named]!), `the server named by ${named}`, async () => {});
-  const { startEmbedded } = await import('../../src/dev/embedded.js');
+  const { startEmbedded } = await import('../../packages/dbship/src/dev/embedded.js');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dbship-bench-pg-'));
   const embedded = await startEmbedded({ dir, persistent: false });
   return serverFor(embedded.admin, 'embedded PostgreSQL (fsync=off)', async () => {

@@ -2,20 +2,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pg from 'pg';
 import Format from 'typebox/format';
-import type { Config } from '../config.js';
-import { createLogger, type Logger } from '../logger.js';
-import { loadMigrations } from '../migrator/files.js';
-import { schemaReadiness, type SchemaReadiness } from '../migrator/readiness.js';
+import { type Config, createLogger, type Logger, loadMigrations, schemaReadiness, type SchemaReadiness } from 'dbship';
 import { loggableError } from './db-errors.js';
-import { isValidEmail } from './email.js';
+import { isValidEmail } from './users/email.js';
 import { mapError } from './error-mapping.js';
 import { ApiError } from './http-errors.js';
 import { registerOpenApi } from './openapi.js';
-import { ReadinessProbe, type ReadinessProbeOptions } from './readiness-probe.js';
+import { ReadinessProbe, type ReadinessProbeOptions } from './health/readiness-probe.js';
 import { pathOf, registerRequestLog } from './request-log.js';
-import { healthRoutes } from './routes/health.js';
-import { usersRoutes } from './routes/users.js';
-import { UsersRepository } from './users-repository.js';
+import { healthRoutes } from './health/routes.js';
+import { usersRoutes } from './users/routes.js';
+import { UsersRepository } from './users/repository.js';
 import { validatorCompiler } from './validator.js';
 
 /** The service's Fastify instance, typed for TypeBox schemas. */

@@ -1,6 +1,5 @@
 import { DrizzleQueryError } from 'drizzle-orm';
-import { sqlState, SqlState } from '../errors.js';
-import { isConnectionState } from '../migrator/readiness.js';
+import { sqlState, SqlState, isConnectionState } from 'dbship';
 
 /** What a failed database call means for the request. */
 export type DbFailureKind = 'unique-violation' | 'unavailable' | 'other';

@@ -1,6 +1,6 @@
 import { classifyDbError } from './db-errors.js';
 import { ApiError, type ErrorDetail } from './http-errors.js';
-import { STORABLE_TEXT } from './users-schemas.js';
+import { STORABLE_TEXT } from './users/schemas.js';
 
 /** The shape of one schema validation problem (Ajv-compatible, as TypeBox reports it). */
 export interface ValidationIssue {

@@ -2,10 +2,7 @@ import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { loadConfig, type Config, type DbConnection } from '../config.js';
-import { createPool } from '../db/pool.js';
-import { DbshipError } from '../errors.js';
-import { createLogger, type Logger } from '../logger.js';
+import { loadConfig, type Config, type DbConnection, createPool, DbshipError, createLogger, type Logger } from 'dbship';
 import { buildApp, type App } from './app.js';
 import { loggableError } from './db-errors.js';
 

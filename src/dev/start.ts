@@ -5,14 +5,9 @@
  * the init container would, then starts the service. With DATABASE_URL or DB_* set it uses that.
  */
 import path from 'node:path';
-import { describeDb, loadConfig, type Config, type DbConnection } from '../config.js';
-import { DbshipError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { describeDb, loadConfig, type Config, type DbConnection, DbshipError, createLogger, upgrade, logEvents } from 'dbship';
 import { startServer } from '../app/server.js';
-import { upgrade } from '../migrator/upgrade.js';
-import { logEvents } from '../cli/commands/deploy.js';
-import { startEmbedded } from './embedded.js';
-import { advertise, ensureDatabase } from './local-db.js';
+import { startEmbedded, advertise, ensureDatabase } from 'dbship/dev';
 
 async function main(): Promise<number> {
   let config = loadConfig();

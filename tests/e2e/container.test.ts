@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { clientConfig, quoteIdent } from '../../src/db/pool.js';
+import { clientConfig, quoteIdent } from '../../packages/dbship/src/db/pool.js';
 import { findManifest, loadManifests, podTemplate, type Manifest, type PodTemplate } from '../../scripts/k8s/manifests.js';
 import { adminConnection, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { buildBaseImage, buildImage, journalTags, previousReleaseContext } from './image.js';

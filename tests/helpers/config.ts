@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../packages/dbship/src/config.js';
 import type { TestDatabase } from './db.js';
 
 /** A validated Config for a test database and migrations folder, plus overrides. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { parseDatabaseUrl, type DbConnection } from '../../src/config.js';
-import { clientConfig, quoteIdent } from '../../src/db/pool.js';
+import { parseDatabaseUrl, type DbConnection } from '../../packages/dbship/src/config.js';
+import { clientConfig, quoteIdent } from '../../packages/dbship/src/db/pool.js';
 
 /** A fresh database of its own for one test file (or one test). */
 export interface TestDatabase {

@@ -7,7 +7,7 @@ import {
   uniqueIndex, uuid, varchar,
 } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { clientConfig } from '../../src/db/pool.js';
+import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import type { TestDatabase } from './db.js';
 import { writeMigrations } from './migrations.js';
 

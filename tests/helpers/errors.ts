@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DbshipError } from '../../src/errors.js';
+import { DbshipError } from '../../packages/dbship/src/errors.js';
 
 /** Awaits `promise`, asserting it rejects with a DbshipError of `code`; returns that error. */
 export async function expectError(promise: Promise<unknown>, code: string): Promise<DbshipError> {

@@ -51,7 +51,7 @@ export function cliEnv(databaseUrl: string, migrationsDir: string, extra: Record
 
 /** Starts `dbship <args>` as a separate OS process (the real CLI entry under tsx). */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'packages/dbship/src/cli/main.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs `dbship <args>` to completion. */

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbedded, type EmbeddedServer } from '../../src/dev/embedded.js';
+import { startEmbedded, type EmbeddedServer } from '../../packages/dbship/src/dev/embedded.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { encodeCursor } from '../../src/app/cursor.js';
+import { encodeCursor } from '../../src/app/users/cursor.js';
 import { json, startTestApp, type TestApp } from '../helpers/app.js';
 
 interface Page {

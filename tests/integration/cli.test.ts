@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runCli as runInProcess } from '../../src/cli/run.js';
+import { runCli as runInProcess } from '../../packages/dbship/src/cli/run.js';
 import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
 
 async function inProcess(argv: string[], env: Record<string, string>) {

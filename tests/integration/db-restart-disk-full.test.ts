@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { clientConfig } from '../../src/db/pool.js';
+import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { adminConnection, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
 

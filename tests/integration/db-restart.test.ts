@@ -5,10 +5,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import type { DbConnection } from '../../src/config.js';
-import { clientConfig } from '../../src/db/pool.js';
-import { freePort, startEmbedded, type EmbeddedServer } from '../../src/dev/embedded.js';
-import { LOCK_KEY } from '../../src/migrator/lock.js';
+import type { DbConnection } from '../../packages/dbship/src/config.js';
+import { clientConfig } from '../../packages/dbship/src/db/pool.js';
+import { freePort, startEmbedded, type EmbeddedServer } from '../../packages/dbship/src/dev/embedded.js';
+import { LOCK_KEY } from '../../packages/dbship/src/migrator/runtime/lock.js';
 import { connectionUrl } from '../helpers/db.js';
 import { cliEnv, collect, runCli, spawnCli, writeMigrations, type CliResult } from '../helpers/migrations.js';
 

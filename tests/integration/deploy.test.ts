@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { freePort, startEmbedded, type EmbeddedServer } from '../../src/dev/embedded.js';
-import { loadMigrations } from '../../src/migrator/files.js';
+import { freePort, startEmbedded, type EmbeddedServer } from '../../packages/dbship/src/dev/embedded.js';
+import { loadMigrations } from '../../packages/dbship/src/migrator/folder/files.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliEnv, collect, runCli, spawnCli, ROOT } from '../helpers/migrations.js';
 

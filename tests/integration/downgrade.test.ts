@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { downgrade } from '../../src/migrator/downgrade.js';
-import { upgrade } from '../../src/migrator/upgrade.js';
+import { downgrade } from '../../packages/dbship/src/migrator/downgrade.js';
+import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { expectError } from '../helpers/errors.js';
@@ -58,7 +58,7 @@ describe('downgrade', () => {
       await upgrade(config, { to: '0000_a' });
       // 0002 first, then 0001 out of order: the newest applied is 0001.
       await fresh.query('CREATE TABLE c (id int)');
-      const files = (await import('../../src/migrator/files.js')).loadMigrations(dir);
+      const files = (await import('../../packages/dbship/src/migrator/folder/files.js')).loadMigrations(dir);
       await fresh.query("INSERT INTO dbship.migrations (name, checksum, applied_by, duration_ms, lock_wait_ms) VALUES ('0002_c', $1, 'x', 1, 0)", [files[2]!.checksum]);
       await upgrade(config, { allowOutOfOrder: true });
       assert.deepEqual(await appliedNames(fresh), ['0000_a', '0002_c', '0001_b']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { clientConfig } from '../../src/db/pool.js';
+import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliEnv, collect, runCli, spawnCli, writeMigrations } from '../helpers/migrations.js';
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { clientConfig } from '../../src/db/pool.js';
-import { loadMigrations, type MigrationFile } from '../../src/migrator/files.js';
-import { generate } from '../../src/migrator/generate.js';
-import { splitStatements } from '../../src/migrator/sql-split.js';
+import { clientConfig } from '../../packages/dbship/src/db/pool.js';
+import { loadMigrations, type MigrationFile } from '../../packages/dbship/src/migrator/folder/files.js';
+import { generate } from '../../packages/dbship/src/migrator/generate/index.js';
+import { splitStatements } from '../../packages/dbship/src/migrator/sql/split.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { makeProject, NOW, POSTS, usersModel } from '../unit/generate-fixture.js';
+import { makeProject, NOW, POSTS, usersModel } from '../helpers/generate-fixture.js';
 
 const EMAIL_CHECK = 'check(\'users_email_length\', sql`length(${t.email}) <= 320`)';
 const WITH_EDITOR = POSTS.replace("title: text('title').notNull(),", "title: text('title').notNull(),\n  editorId: bigint('editor_id', { mode: 'number' }).references(() => users.id),");

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { sqlState } from '../../src/errors.js';
-import { clientConfig } from '../../src/db/pool.js';
-import { ALL_RULES, lintSql } from '../../src/migrator/lint/index.js';
-import { isSafeTypeChange, parseTypeText } from '../../src/migrator/lint/column-types.js';
-import { loadParser } from '../../src/migrator/sql-split.js';
+import { sqlState } from '../../packages/dbship/src/errors.js';
+import { clientConfig } from '../../packages/dbship/src/db/pool.js';
+import { ALL_RULES, lintSql } from '../../packages/dbship/src/migrator/lint/index.js';
+import { isSafeTypeChange, parseTypeText } from '../../packages/dbship/src/migrator/lint/column-types.js';
+import { loadParser } from '../../packages/dbship/src/migrator/sql/split.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;

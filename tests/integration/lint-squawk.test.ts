@@ -11,10 +11,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { headerDirectives, NO_TRANSACTION } from '../../src/migrator/files.js';
-import { lintFiles, migrationSqlFiles } from '../../src/migrator/lint/index.js';
-import { parseFile } from '../../src/migrator/lint/parse.js';
-import { SourceText } from '../../src/migrator/lint/source.js';
+import { headerDirectives, NO_TRANSACTION } from '../../packages/dbship/src/migrator/folder/files.js';
+import { lintFiles, migrationSqlFiles } from '../../packages/dbship/src/migrator/lint/index.js';
+import { parseFile } from '../../packages/dbship/src/migrator/lint/parse.js';
+import { SourceText } from '../../packages/dbship/src/migrator/sql/source.js';
 import { ROOT } from '../helpers/migrations.js';
 
 const SQUAWK = path.join(ROOT, 'node_modules/.bin/squawk');

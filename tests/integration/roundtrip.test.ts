@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
-import { downgrade } from '../../src/migrator/downgrade.js';
-import { loadMigrations } from '../../src/migrator/files.js';
-import { upgrade } from '../../src/migrator/upgrade.js';
+import { DbshipError } from '../../packages/dbship/src/errors.js';
+import { downgrade } from '../../packages/dbship/src/migrator/downgrade.js';
+import { loadMigrations } from '../../packages/dbship/src/migrator/folder/files.js';
+import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { ROOT, writeMigrations } from '../helpers/migrations.js';

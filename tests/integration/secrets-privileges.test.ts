@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { clientConfig, quoteIdent } from '../../src/db/pool.js';
+import { clientConfig, quoteIdent } from '../../packages/dbship/src/db/pool.js';
 import { adminConnection, connectionUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { upgrade } from '../../src/migrator/upgrade.js';
+import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { expectError } from '../helpers/errors.js';
@@ -89,7 +89,7 @@ describe('upgrade: out-of-order and partial failure', () => {
     // ...and the merged build has b (older) pending, and c with its real content.
     const merged = writeMigrations([a, b, c]);
     await db.query("UPDATE dbship.migrations SET checksum = $1 WHERE name = '0002_c'", [
-      (await import('../../src/migrator/files.js')).loadMigrations(merged)[2]!.checksum,
+      (await import('../../packages/dbship/src/migrator/folder/files.js')).loadMigrations(merged)[2]!.checksum,
     ]);
     const err = await expectError(upgrade(testConfig(db, merged)), 'OUT_OF_ORDER');
     assert.equal(err.exitCode, 5);

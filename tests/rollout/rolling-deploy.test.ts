@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../../src/dev/embedded.js';
+import { freePort } from '../../packages/dbship/src/dev/embedded.js';
 import { startService, type ServiceProcess } from '../../bench/lib/service-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliEnv, runCli, tempDir } from '../helpers/migrations.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeCursor, encodeCursor } from '../../src/app/cursor.js';
+import { decodeCursor, encodeCursor } from '../../src/app/users/cursor.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 

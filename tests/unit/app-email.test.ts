@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EMAIL_MAX_LENGTH, isValidEmail, normalizeEmail } from '../../src/app/email.js';
+import { EMAIL_MAX_LENGTH, isValidEmail, normalizeEmail } from '../../src/app/users/email.js';
 
 describe('normalizeEmail', () => {
   const cases: [string, string][] = [

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { classifyDbError, loggableError, type DbFailureKind } from '../../src/app/db-errors.js';
 import { mapError, validationDetails, type ValidationIssue } from '../../src/app/error-mapping.js';
 import { ApiError } from '../../src/app/http-errors.js';
-import { STORABLE_TEXT } from '../../src/app/users-schemas.js';
+import { STORABLE_TEXT } from '../../src/app/users/schemas.js';
 
 const SECRET = 'secret-param@example.org';
 

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli } from '../../src/cli/run.js';
-import { check, type CheckProblemKind } from '../../src/migrator/check.js';
-import { generate } from '../../src/migrator/generate.js';
+import { runCli } from '../../packages/dbship/src/cli/run.js';
+import { check, type CheckProblemKind } from '../../packages/dbship/src/migrator/generate/check.js';
+import { generate } from '../../packages/dbship/src/migrator/generate/index.js';
 import { tempDir } from '../helpers/migrations.js';
-import { makeProject, NOW, usersModel, type Project } from './generate-fixture.js';
+import { makeProject, NOW, usersModel, type Project } from '../helpers/generate-fixture.js';
 
 async function cli(project: Project, args: string[]) {
   const out: string[] = [];

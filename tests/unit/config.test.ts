@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeDb, loadConfig, parseDuration } from '../../src/config.js';
-import { DbshipError } from '../../src/errors.js';
+import { describeDb, loadConfig, parseDuration } from '../../packages/dbship/src/config.js';
+import { DbshipError } from '../../packages/dbship/src/errors.js';
 
 const load = (env: Record<string, string>) => loadConfig({ env, readDotEnv: false, cwd: '/srv/app' });
 

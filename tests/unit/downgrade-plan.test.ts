@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
-import { matchDrizzleRows } from '../../src/migrator/baseline.js';
-import { planDowngrade, type DowngradeRequest } from '../../src/migrator/downgrade.js';
-import type { MigrationFile } from '../../src/migrator/files.js';
-import type { AppliedMigration } from '../../src/migrator/tracking.js';
+import { DbshipError } from '../../packages/dbship/src/errors.js';
+import { matchDrizzleRows } from '../../packages/dbship/src/migrator/baseline.js';
+import { planDowngrade, type DowngradeRequest } from '../../packages/dbship/src/migrator/downgrade.js';
+import type { MigrationFile } from '../../packages/dbship/src/migrator/folder/files.js';
+import type { AppliedMigration } from '../../packages/dbship/src/migrator/runtime/tracking.js';
 
 function file(index: number, name: string, extra: Partial<MigrationFile> = {}): MigrationFile {
   return {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { compareModels } from '../../src/migrator/drift-compare.js';
-import { prepareExpressions } from '../../src/migrator/drift-expr.js';
-import type { ColumnModel, DriftKind, IndexModel, SchemaModel, TableModel } from '../../src/migrator/drift-model.js';
+import { compareModels } from '../../packages/dbship/src/migrator/drift/compare.js';
+import { prepareExpressions } from '../../packages/dbship/src/migrator/drift/expr.js';
+import type { ColumnModel, DriftKind, IndexModel, SchemaModel, TableModel } from '../../packages/dbship/src/migrator/drift/model.js';
 
 before(prepareExpressions);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { canonicalArrayLiteral, prepareExpressions, sameExpression } from '../../src/migrator/drift-expr.js';
+import { canonicalArrayLiteral, prepareExpressions, sameExpression } from '../../packages/dbship/src/migrator/drift/expr.js';
 
 before(prepareExpressions);
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
-import { driftScope } from '../../src/migrator/drift-model.js';
-import { readNewestSnapshot } from '../../src/migrator/snapshot-model.js';
-import { expectedModel } from '../../src/migrator/snapshot-model-expected.js';
+import { DbshipError } from '../../packages/dbship/src/errors.js';
+import { driftScope } from '../../packages/dbship/src/migrator/drift/model.js';
+import { readNewestSnapshot } from '../../packages/dbship/src/migrator/drift/snapshot-model.js';
+import { expectedModel } from '../../packages/dbship/src/migrator/drift/snapshot-model-expected.js';
 import { tempDir } from '../helpers/migrations.js';
 
 function folder(files: Record<string, unknown>): string {

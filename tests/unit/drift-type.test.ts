@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { enumType, normalizeType, serialBaseType } from '../../src/migrator/drift-type.js';
+import { enumType, normalizeType, serialBaseType } from '../../packages/dbship/src/migrator/drift/type.js';
 
 // [how drizzle-kit writes it in a snapshot, how format_type() prints the live column]
 const same: [string, string][] = [

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
-import { checksumOf, headerDirectives, loadMigrations } from '../../src/migrator/files.js';
-import { caretExcerpt, lineColumn, splitStatements } from '../../src/migrator/sql-split.js';
+import { DbshipError } from '../../packages/dbship/src/errors.js';
+import { checksumOf, headerDirectives, loadMigrations } from '../../packages/dbship/src/migrator/folder/files.js';
+import { caretExcerpt, lineColumn, splitStatements } from '../../packages/dbship/src/migrator/sql/split.js';
 import { tempDir, writeMigrations } from '../helpers/migrations.js';
 
 describe('loadMigrations', () => {
@@ -69,7 +69,7 @@ describe('splitStatements', () => {
 
 describe('positions in non-ASCII SQL', () => {
   it('a syntax error after multi-byte characters points at the right column', async () => {
-    const { parseError } = await import('../../src/migrator/sql-error.js');
+    const { parseError } = await import('../../packages/dbship/src/migrator/sql/statement-error.js');
     const sql = "SELECT 'é😀' AS x;\nSELEC 1;\n";
     const err = await splitStatements(sql).catch((e: unknown) => e);
     const formatted = parseError({ name: '0000_x', path: '/m/0000_x.sql', sql, transactional: true, direction: 'up' }, err);

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
-import { loadMigrations, readJournal } from '../../src/migrator/files.js';
-import { check } from '../../src/migrator/check.js';
-import { CUSTOM_HEADER, generate, validateMigrationName } from '../../src/migrator/generate.js';
-import { constraintName } from '../../src/migrator/safe-forms.js';
-import { ORIGIN_ID, readSnapshot } from '../../src/migrator/snapshot.js';
+import { DbshipError } from '../../packages/dbship/src/errors.js';
+import { loadMigrations, readJournal } from '../../packages/dbship/src/migrator/folder/files.js';
+import { check } from '../../packages/dbship/src/migrator/generate/check.js';
+import { CUSTOM_HEADER, generate, validateMigrationName } from '../../packages/dbship/src/migrator/generate/index.js';
+import { constraintName } from '../../packages/dbship/src/migrator/generate/safe-forms.js';
+import { ORIGIN_ID, readSnapshot } from '../../packages/dbship/src/migrator/folder/snapshot.js';
 import { ROOT, spawnCli, collect } from '../helpers/migrations.js';
-import { makeProject, NOW, POSTS, usersModel, type Project } from './generate-fixture.js';
+import { makeProject, NOW, POSTS, usersModel, type Project } from '../helpers/generate-fixture.js';
 
 function run(project: Project, name: string, models: string, extra: { custom?: boolean; allowUnsafe?: boolean } = {}) {
   return generate({ dir: project.dir, name, schemaPath: project.models(models), now: NOW, ...extra });

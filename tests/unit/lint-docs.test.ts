@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { ALL_RULES, lintSql } from '../../src/migrator/lint/index.js';
+import { ALL_RULES, lintSql } from '../../packages/dbship/src/migrator/lint/index.js';
 import { ROOT } from '../helpers/migrations.js';
 
 const doc = readFileSync(path.join(ROOT, 'docs/lint-rules.md'), 'utf8');

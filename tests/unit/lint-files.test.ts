@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
-import { expandLintTargets, lintFiles, migrationSqlFiles, type LintFinding } from '../../src/migrator/lint/index.js';
+import { DbshipError } from '../../packages/dbship/src/errors.js';
+import { expandLintTargets, lintFiles, migrationSqlFiles, type LintFinding } from '../../packages/dbship/src/migrator/lint/index.js';
 import { tempDir } from '../helpers/migrations.js';
 
 const at = (f: LintFinding): string => `${path.basename(f.file)} ${f.rule}@${f.line}:${f.column}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { lintSql, type LintFinding } from '../../src/migrator/lint/index.js';
-import { SourceText } from '../../src/migrator/lint/source.js';
+import { lintSql, type LintFinding } from '../../packages/dbship/src/migrator/lint/index.js';
+import { SourceText } from '../../packages/dbship/src/migrator/sql/source.js';
 
 const at = (f: LintFinding): string => `${f.rule}@${f.line}:${f.column}`;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { lintSql, type LintFinding } from '../../src/migrator/lint/index.js';
+import { lintSql, type LintFinding } from '../../packages/dbship/src/migrator/lint/index.js';
 
 const at = (f: LintFinding): string => `${f.rule}@${f.line}:${f.column}`;
 

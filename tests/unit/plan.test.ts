@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DbshipError } from '../../src/errors.js';
-import type { MigrationFile } from '../../src/migrator/files.js';
-import { analyze, planUpgrade, type MigrationState } from '../../src/migrator/plan.js';
-import type { AppliedMigration } from '../../src/migrator/tracking.js';
+import { DbshipError } from '../../packages/dbship/src/errors.js';
+import type { MigrationFile } from '../../packages/dbship/src/migrator/folder/files.js';
+import { analyze, planUpgrade, type MigrationState } from '../../packages/dbship/src/migrator/runtime/plan.js';
+import type { AppliedMigration } from '../../packages/dbship/src/migrator/runtime/tracking.js';
 
 const file = (index: number, name: string, checksum = `sum-${name}`): MigrationFile => ({
   index, name: `${String(index).padStart(4, '0')}_${name}`, when: index, path: `/m/${name}.sql`, sql: '', checksum,

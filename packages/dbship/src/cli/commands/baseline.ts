@@ -1,0 +1,35 @@
+import { baseline, DRIZZLE_TABLE } from '../../migrator/baseline.js';
+import type { Command } from '../command.js';
+import { ExitCode } from '../../exit-codes.js';
+import { printEvents } from '../report.js';
+
+export const command: Command = {
+  name: 'baseline',
+  summary: 'adopt an existing database: record migrations up to NAME as applied without running them',
+  usage: [
+    'baseline --to NAME [--reason "..."]',
+    `baseline [--drizzle-table ${DRIZZLE_TABLE}]   (up to the newest migration drizzle-kit applied)`,
+  ],
+  options: {
+    to: { type: 'string' },
+    'drizzle-table': { type: 'string' },
+    reason: { type: 'string' },
+  },
+  async run(ctx) {
+    const result = await baseline(ctx.config(), {
+      to: ctx.values.to as string | undefined,
+      drizzleTable: ctx.values['drizzle-table'] as string | undefined,
+      reason: ctx.values.reason as string | undefined,
+      signal: ctx.signal,
+      onEvent: printEvents(ctx),
+    });
+    if (result.drizzle) ctx.err(`read ${result.drizzle.rows} row(s) from ${result.drizzle.table}: every one matches a migration of this build`);
+    for (const name of result.baselined) ctx.out(`Baselined ${name}`);
+    if (result.baselined.length === 0) {
+      ctx.out(`Nothing to baseline: every migration up to ${result.target} is already recorded`);
+    } else {
+      ctx.out(`Baseline: ${result.baselined.length} migration(s) recorded as applied, up to ${result.target} (none was run)`);
+    }
+    return ExitCode.Ok;
+  },
+};

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { expandLintTargets, formatFindings, lintFiles, migrationSqlFiles, summaryLine } from '../../migrator/lint/index.js';
+import type { Command } from '../command.js';
+import { ExitCode } from '../../exit-codes.js';
+
+/**
+ * `dbship lint [files or folders...] [--json]`: the dangerous-operation rules on migration SQL.
+ * Without arguments it lints every up and down file of the configured migrations folder. Findings
+ * go to stdout, the summary to stderr; exit 6 when any finding is an error, 0 otherwise.
+ */
+export const command: Command = {
+  name: 'lint',
+  summary: 'check migration SQL for dangerous operations (locks, rewrites, changes that break running pods)',
+  usage: ['lint [--json] [file or folder ...]'],
+  options: { json: { type: 'boolean' } },
+  positionals: true,
+  async run(ctx) {
+    const files = ctx.positionals.length > 0 ? expandLintTargets(ctx.positionals, ctx.cwd) : migrationSqlFiles(path.resolve(ctx.cwd, ctx.config().migrations.dir));
+    const shown = (file: string): string => {
+      const rel = path.relative(ctx.cwd, file);
+      return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+    };
+    const findings = (await lintFiles(files)).map((f) => ({ ...f, file: shown(f.file) }));
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    if (ctx.values.json) {
+      ctx.out(JSON.stringify({ files: files.map(shown), errors, warnings: findings.length - errors, findings }, null, 2));
+    } else {
+      for (const line of formatFindings(findings)) ctx.out(line);
+      if (files.length === 0) ctx.err('no migration files to lint');
+      ctx.err(summaryLine(findings, files.length));
+    }
+    return errors > 0 ? ExitCode.ProblemsFound : ExitCode.Ok;
+  },
+};

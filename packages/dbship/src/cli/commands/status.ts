@@ -1,0 +1,30 @@
+import { status } from '../../migrator/status.js';
+import type { Command } from '../command.js';
+import { ExitCode } from '../../exit-codes.js';
+
+export const command: Command = {
+  name: 'status',
+  summary: 'list migrations: applied, pending, modified, missing, unknown to this build',
+  usage: ['status [--json] [--exit-code]'],
+  options: { json: { type: 'boolean' }, 'exit-code': { type: 'boolean' } },
+  async run(ctx) {
+    const result = await status(ctx.config());
+    if (ctx.values.json) {
+      ctx.out(JSON.stringify(result, null, 2));
+    } else {
+      const width = Math.max(10, ...result.rows.map((r) => r.name.length));
+      for (const r of result.rows) {
+        const note = r.outOfOrder ? '  (out of order)' : '';
+        const when = r.appliedAt ? `  ${r.appliedAt} by ${r.appliedBy}` : '';
+        ctx.out(`${r.state.padEnd(8)} ${r.name.padEnd(width)}${when}${note}`);
+      }
+      if (result.rows.length === 0) ctx.out('No migrations in this build and none applied');
+      const c = result.counts;
+      ctx.err(`${c.applied} applied, ${c.pending} pending, ${c.modified} modified, ${c.missing} missing, ${c.unknown} unknown to this build`);
+      if (result.lockHeldBy) ctx.err(`migration lock held by ${result.lockHeldBy}`);
+    }
+    if (!ctx.values['exit-code']) return ExitCode.Ok;
+    if (result.counts.modified > 0 || result.counts.missing > 0) return ExitCode.Integrity;
+    return result.counts.pending > 0 ? ExitCode.Pending : ExitCode.Ok;
+  },
+};

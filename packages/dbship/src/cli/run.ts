@@ -1,0 +1,146 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.js';
+import { DbshipError, sqlState, SqlState } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import type { Command, CommandContext } from './command.js';
+import { loadCommand, loadCommands } from './commands/index.js';
+import { ExitCode } from '../exit-codes.js';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  stdout?: (line: string) => void;
+  stderr?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one `dbship` invocation and returns its exit code. Never calls `process.exit`:
+ * `main.ts` sets `process.exitCode` so pools drain and logs flush.
+ */
+export async function runCli(argv: string[], options: RunOptions = {}): Promise<ExitCode> {
+  const out = options.stdout ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const err = options.stderr ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
+    out(helpText(await loadCommands()));
+    return verb === undefined ? ExitCode.Usage : ExitCode.Ok;
+  }
+  const command = await loadCommand(verb);
+  if (!command) {
+    err(`error[USAGE]: unknown command "${verb}"\n  fix: run \`dbship --help\` for the list of commands.`);
+    return ExitCode.Usage;
+  }
+  let parsed: { values: CommandContext['values']; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: command.positionals ?? false,
+      strict: true,
+    });
+  } catch (e) {
+    err(`error[USAGE]: ${(e as Error).message}\n  usage: ${command.usage.map((u) => `dbship ${u}`).join('\n         ')}`);
+    return ExitCode.Usage;
+  }
+  if (parsed.values.help) {
+    out(commandHelp(command));
+    return ExitCode.Ok;
+  }
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  let config: Config | undefined;
+  let logger: Logger | undefined;
+  let release: (() => Promise<void>) | undefined;
+  try {
+    if (!OFFLINE_VERBS.has(command.name)) {
+      const attached = await attachLocalDatabase(loadConfig({ env, cwd }), cwd, err);
+      config = attached?.config;
+      release = attached?.release;
+    }
+  } catch (e) {
+    return report(e, err, env);
+  }
+  const ctx: CommandContext = {
+    values: parsed.values,
+    positionals: parsed.positionals,
+    cwd,
+    env,
+    out,
+    err,
+    signal: options.signal ?? new AbortController().signal,
+    config: () => (config ??= loadConfig({ env, cwd })),
+    logger: () => (logger ??= createLogger(config?.logLevel ?? 'info', { name: 'dbship' })),
+  };
+  try {
+    return await command.run(ctx);
+  } catch (e) {
+    return report(e, err, env);
+  } finally {
+    await release?.();
+  }
+}
+
+/** Verbs that never touch a database. */
+const OFFLINE_VERBS = new Set(['generate', 'check', 'lint']);
+
+function report(e: unknown, err: (line: string) => void, env: RunOptions['env']): ExitCode {
+  if (e instanceof DbshipError) {
+    err(e.format());
+    return e.exitCode;
+  }
+  const code = sqlState(e);
+  if (code) {
+    // The server refused a query of dbship's own (not a migration's): say so, with its SQLSTATE.
+    err(new DbshipError('DATABASE_ERROR', `the database refused the request: ${(e as Error).message} (SQLSTATE ${code})`, {
+      fix: code === SqlState.InsufficientPrivilege ? 'run as a role with the privilege named above (MIGRATE_DB_USER for migrations).' : 'check the server log for this SQLSTATE, then run again.',
+    }).format());
+    return ExitCode.MigrationFailed;
+  }
+  err(`error[INTERNAL]: ${(e as Error)?.message ?? String(e)}\n  fix: this is a bug in dbship; please report it with the command you ran.`);
+  if (env?.DBSHIP_DEBUG) err(String((e as Error)?.stack));
+  return ExitCode.MigrationFailed;
+}
+
+/** The shape of `dev/local-db.ts`, declared here so that the build does not pull it in. */
+interface LocalDbModule {
+  localDatabase(cwd: string): Promise<{ db: NonNullable<Config['db']>; how: string; release(): Promise<void> }>;
+}
+
+/**
+ * In a development checkout with no database configured, use the embedded PostgreSQL (the one a
+ * running `npm start` advertises, or one started for this command). The module is loaded by URL
+ * so that the production build, which has no `dev/` folder, never includes it: there a missing
+ * database stays the configuration error it is.
+ */
+async function attachLocalDatabase(config: Config, cwd: string, err: (line: string) => void): Promise<{ config: Config; release?: () => Promise<void> } | undefined> {
+  if (config.db) return { config };
+  let mod: LocalDbModule;
+  try {
+    mod = (await import(new URL('../dev/local-db.js', import.meta.url).href)) as LocalDbModule;
+  } catch {
+    return { config };
+  }
+  const local = await mod.localDatabase(cwd);
+  err(`no database configured: using ${local.how}`);
+  return { config: Object.freeze({ ...config, db: local.db, migrateDb: local.db }), release: () => local.release() };
+}
+
+function helpText(commands: Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'dbship: ship PostgreSQL schema changes with generated, linted, exactly-once migrations',
+    '',
+    'usage: dbship <command> [options]     (dbship <command> --help for its options)',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Exit codes: 0 ok, 1 migration failed, 2 usage/config, 3 database unreachable, 4 lock timeout,',
+    '            5 integrity (changed/missing/out-of-order files), 6 problems found, 7 pending.',
+  ].join('\n');
+}
+
+function commandHelp(c: Command): string {
+  const opts = Object.entries(c.options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}`);
+  return [`${c.summary}`, '', ...c.usage.map((u) => `usage: dbship ${u}`), '', 'options:', ...opts].join('\n');
+}

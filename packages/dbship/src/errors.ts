@@ -1,0 +1,125 @@
+import { ExitCode } from './exit-codes.js';
+
+/**
+ * The error catalog. Every error dbship raises is a {@link DbshipError} with a stable `code`,
+ * a message that says what happened, `why` it happened, and `fix`: what to do next.
+ * Messages never contain passwords, connection strings with passwords, or query parameters.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'DB_UNREACHABLE'
+  | 'LOCK_TIMEOUT'
+  | 'MIGRATION_FAILED'
+  | 'LOCK_RETRIES_EXHAUSTED'
+  | 'CHECKSUM_MISMATCH'
+  | 'MISSING_FILE'
+  | 'OUT_OF_ORDER'
+  | 'DATABASE_AHEAD'
+  | 'MIGRATIONS_DIR_INVALID'
+  | 'UNKNOWN_MIGRATION'
+  | 'IRREVERSIBLE'
+  | 'INVALID_INDEX'
+  | 'EMBEDDED_UNAVAILABLE'
+  | 'DATA_DIR_IN_USE'
+  | 'GENERATE_FAILED'
+  | 'PROBLEMS_FOUND'
+  | 'INTERRUPTED'
+  | 'DIVERGED'
+  | 'CONNECTION_LOST'
+  | 'INSUFFICIENT_PRIVILEGE'
+  | 'DATABASE_ERROR'
+  | 'CATALOG_READ_FAILED'
+  | 'BASELINE_CONFLICT';
+
+const exitCodes: Record<ErrorCode, ExitCode> = {
+  CONFIG_INVALID: ExitCode.Usage,
+  USAGE: ExitCode.Usage,
+  DB_UNREACHABLE: ExitCode.Unreachable,
+  LOCK_TIMEOUT: ExitCode.LockTimeout,
+  MIGRATION_FAILED: ExitCode.MigrationFailed,
+  LOCK_RETRIES_EXHAUSTED: ExitCode.MigrationFailed,
+  CHECKSUM_MISMATCH: ExitCode.Integrity,
+  MISSING_FILE: ExitCode.Integrity,
+  OUT_OF_ORDER: ExitCode.Integrity,
+  DATABASE_AHEAD: ExitCode.Integrity,
+  MIGRATIONS_DIR_INVALID: ExitCode.Integrity,
+  UNKNOWN_MIGRATION: ExitCode.Usage,
+  IRREVERSIBLE: ExitCode.Usage,
+  INVALID_INDEX: ExitCode.MigrationFailed,
+  EMBEDDED_UNAVAILABLE: ExitCode.Usage,
+  DATA_DIR_IN_USE: ExitCode.Usage,
+  GENERATE_FAILED: ExitCode.Usage,
+  PROBLEMS_FOUND: ExitCode.ProblemsFound,
+  INTERRUPTED: ExitCode.MigrationFailed,
+  DIVERGED: ExitCode.Integrity,
+  CONNECTION_LOST: ExitCode.Unreachable,
+  INSUFFICIENT_PRIVILEGE: ExitCode.Usage,
+  DATABASE_ERROR: ExitCode.MigrationFailed,
+  CATALOG_READ_FAILED: ExitCode.MigrationFailed,
+  BASELINE_CONFLICT: ExitCode.Integrity,
+};
+
+export interface DbshipErrorOptions {
+  /** Why it happened (the cause in plain words). */
+  why?: string;
+  /** What to do next. */
+  fix?: string;
+  /** Extra lines shown under the message (e.g. an SQL excerpt with a caret). */
+  details?: string[];
+  cause?: unknown;
+}
+
+export class DbshipError extends Error {
+  override readonly name = 'DbshipError';
+  readonly code: ErrorCode;
+  readonly why: string | undefined;
+  readonly fix: string | undefined;
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, options: DbshipErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.why = options.why;
+    this.fix = options.fix;
+    this.details = options.details ?? [];
+  }
+
+  /** The process exit code this error maps to (see `exit-codes.ts`). */
+  get exitCode(): ExitCode {
+    return exitCodes[this.code];
+  }
+
+  /** Multi-line human form: message, details, why, fix. */
+  format(): string {
+    const lines = [`error[${this.code}]: ${this.message}`, ...this.details.map((d) => `  ${d}`)];
+    if (this.why) lines.push(`  why: ${this.why}`);
+    if (this.fix) lines.push(`  fix: ${this.fix}`);
+    return lines.join('\n');
+  }
+}
+
+/** True when `err` is a node-postgres / server error carrying an SQLSTATE. */
+export function sqlState(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** SQLSTATEs this project maps on (never the message text). */
+export const SqlState = {
+  UniqueViolation: '23505',
+  LockNotAvailable: '55P03',
+  QueryCanceled: '57014',
+  UndefinedTable: '42P01',
+  InvalidCatalogName: '3D000',
+  CannotConnectNow: '57P03',
+  AdminShutdown: '57P01',
+  DuplicateDatabase: '42P04',
+  InsufficientPrivilege: '42501',
+  DiskFull: '53100',
+  InvalidPassword: '28P01',
+  InvalidAuthorization: '28000',
+} as const;

@@ -1,0 +1,32 @@
+/**
+ * dbship's programmatic API: every CLI verb as a function that returns its result and throws a
+ * {@link DbshipError} (with `code` and `exitCode`) on failure; none calls `process.exit`.
+ *
+ * ```ts
+ * import { loadConfig, upgrade } from 'dbship';
+ * const result = await upgrade(loadConfig(), { onEvent: (e) => console.log(e) });
+ * ```
+ *
+ * `generate` and `check` need the optional peer dependency drizzle-kit and are imported from
+ * their modules (`migrator/generate/index.ts`, `migrator/generate/check.ts`).
+ */
+export { loadConfig, parseDuration, describeDb, type Config, type DbConnection, type MigrationSettings } from './config.js';
+export { DbshipError, type ErrorCode } from './errors.js';
+export { ExitCode } from './exit-codes.js';
+export type { EngineEvent } from './migrator/runtime/events.js';
+export { upgrade, type UpgradeOptions, type UpgradeResult } from './migrator/upgrade.js';
+export { downgrade } from './migrator/downgrade.js';
+export { status, type StatusResult, type StatusRow } from './migrator/status.js';
+export { history } from './migrator/history.js';
+export { baseline } from './migrator/baseline.js';
+export { repair } from './migrator/repair.js';
+export { deploy, type DeployOptions, type DeployResult } from './migrator/deploy.js';
+export { detectDrift, type DriftReport } from './migrator/drift/index.js';
+export { lintSql, lintFiles } from './migrator/lint/index.js';
+export { loadMigrations, type MigrationFile } from './migrator/folder/files.js';
+export { schemaReadiness } from './migrator/readiness.js';
+export { type SchemaReadiness, isConnectionState } from './migrator/readiness.js';
+export { sqlState, SqlState } from './errors.js';
+export { createLogger, type Logger } from './logger.js';
+export { createPool, clientConfig } from './db/pool.js';
+export { logEvents } from './cli/commands/deploy.js';

@@ -1,0 +1,77 @@
+import type { Config } from '../config.js';
+import { DbshipError } from '../errors.js';
+import { detectDrift, type DriftReport } from './drift/index.js';
+import type { EngineEvent } from './runtime/events.js';
+import { migrationDb } from './runtime/session.js';
+import { upgrade, type UpgradeResult } from './upgrade.js';
+import { waitForDatabase } from './runtime/wait.js';
+
+export type DriftPolicy = 'fail' | 'warn' | 'off';
+
+export interface DeployOptions {
+  /** How long to wait for the database (ms); default `config.migrations.waitMs` (DB_WAIT). */
+  readonly waitMs?: number | undefined;
+  /** What a post-apply difference between database and models does (default 'fail'). */
+  readonly drift?: DriftPolicy | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
+}
+
+export interface DeployResult {
+  readonly waitedMs: number;
+  readonly upgrade: UpgradeResult;
+  /** Null when the check was off or skipped because the database is ahead of the build. */
+  readonly drift: DriftReport | null;
+}
+
+/**
+ * The init container's whole job: wait for the database (bounded), take the migration lock,
+ * bootstrap and apply pending migrations, then verify the live schema matches this build's
+ * models. Every failure is a `DbshipError` carrying its exit code; success means the app may start.
+ */
+export async function deploy(config: Config, options: DeployOptions = {}): Promise<DeployResult> {
+  const { waitedMs, result } = await upgradeWhenReachable(config, options);
+  const policy = options.drift ?? 'fail';
+  if (policy === 'off') return { waitedMs, upgrade: result, drift: null };
+  if (result.ahead.length > 0) {
+    // A newer release's migrations are in the database: differences are expected, not drift.
+    options.onEvent?.({ type: 'warning', message: 'drift check skipped: the database is ahead of this build' });
+    return { waitedMs, upgrade: result, drift: null };
+  }
+  const drift = await detectDrift(config);
+  if (drift.differences.length > 0) {
+    const lines = drift.differences.map((d) => d.message);
+    if (policy === 'warn') {
+      for (const message of lines) options.onEvent?.({ type: 'warning', message: `drift: ${message}` });
+    } else {
+      throw new DbshipError('PROBLEMS_FOUND', `the database schema differs from this build's models after migrating (${lines.length} difference${lines.length > 1 ? 's' : ''})`, {
+        details: lines,
+        why: 'someone changed the schema by hand, or a migration does not match its snapshot; the app may not work against this schema.',
+        fix: 'turn the manual change into a migration (or revert it), then deploy again; `dbship drift` lists the same differences.',
+      });
+    }
+  }
+  return { waitedMs, upgrade: result, drift };
+}
+
+/**
+ * Waits for the database, then upgrades. Should the connection drop mid-run (a restart or a
+ * failover: the server rolled back the migration in progress), waits and tries again, as long as
+ * the wait budget lasts.
+ */
+async function upgradeWhenReachable(config: Config, options: DeployOptions): Promise<{ waitedMs: number; result: UpgradeResult }> {
+  const db = migrationDb(config);
+  const budgetMs = options.waitMs ?? config.migrations.waitMs;
+  const started = Date.now();
+  let waitedMs = 0;
+  for (;;) {
+    const deadlineMs = Math.max(0, budgetMs - (Date.now() - started));
+    waitedMs += await waitForDatabase(db, { deadlineMs, signal: options.signal, onEvent: options.onEvent });
+    try {
+      return { waitedMs, result: await upgrade(config, { signal: options.signal, onEvent: options.onEvent }) };
+    } catch (err) {
+      if (!(err instanceof DbshipError) || err.code !== 'CONNECTION_LOST' || Date.now() - started >= budgetMs) throw err;
+      options.onEvent?.({ type: 'warning', message: 'the connection to the database was lost mid-run (nothing uncommitted was kept); waiting to try again' });
+    }
+  }
+}

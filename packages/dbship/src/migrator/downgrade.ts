@@ -1,0 +1,169 @@
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { DbshipError } from '../errors.js';
+import { applyMigration, assertNoInvalidIndexes } from './runtime/apply.js';
+import type { EngineEvent } from './runtime/events.js';
+import { headerDirectives, loadMigrations, NO_TRANSACTION, type MigrationFile } from './folder/files.js';
+import { analyze, assertIntegrity, findInBuild } from './runtime/plan.js';
+import { withLockedSession, withReadSession, type LockedSession } from './runtime/session.js';
+import type { MigrationTarget } from './sql/statement-error.js';
+import { appendHistory, readApplied, removeApplied, type AppliedMigration } from './runtime/tracking.js';
+import { applySettings } from './upgrade.js';
+
+/** Which applied migrations to revert: the newest `steps` (default 1), or everything after `to`. */
+export interface DowngradeRequest {
+  readonly steps?: number | undefined;
+  /** Revert everything applied after this migration (it stays applied). */
+  readonly to?: string | undefined;
+}
+
+export interface DowngradeOptions extends DowngradeRequest {
+  /** Print the plan and the down SQL; change nothing (takes no lock). */
+  readonly dryRun?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
+}
+
+/** One migration to revert: the build's file and its down file as the thing to run. */
+export interface RevertStep {
+  readonly file: MigrationFile;
+  readonly target: MigrationTarget;
+}
+
+export interface DowngradeResult {
+  /** Migrations reverted by this run, newest first. */
+  readonly reverted: { readonly name: string; readonly durationMs: number }[];
+  /** What was (or, for a dry run, would be) reverted, newest first. */
+  readonly planned: RevertStep[];
+  readonly dryRun: boolean;
+  readonly lockWaitMs: number;
+}
+
+/**
+ * Reverts applied migrations newest first (by application order), each down file in its own
+ * transaction together with removing its tracking row and appending a `revert` history row,
+ * under the migration lock. Before reverting anything it checks integrity (exit 5) and refuses
+ * the whole request when a migration in range has no down file, is marked irreversible or is
+ * unknown to this build (`IRREVERSIBLE`, exit 2).
+ */
+export async function downgrade(config: Config, options: DowngradeOptions = {}): Promise<DowngradeResult> {
+  const files = loadMigrations(config.migrations.dir);
+  const request = { steps: options.steps, to: options.to };
+  if (options.dryRun) {
+    return withReadSession(config, async (client) => {
+      const planned = planDowngrade(files, await readApplied(client), request);
+      return { reverted: [], planned, dryRun: true, lockWaitMs: 0 };
+    });
+  }
+  return withLockedSession(config, options, async (session) => {
+    const planned = planDowngrade(files, await readApplied(session.client), request);
+    const reverted = await revertAll(config, session, planned, options);
+    return { reverted, planned, dryRun: false, lockWaitMs: session.lockWaitMs };
+  });
+}
+
+/**
+ * The down files to run, newest applied first, after the integrity and reversibility rules.
+ * Pure: throws `CHECKSUM_MISMATCH` / `MISSING_FILE` (exit 5), `IRREVERSIBLE` naming every
+ * offending migration, or `USAGE` / `UNKNOWN_MIGRATION` for a bad request (exit 2).
+ */
+export function planDowngrade(files: readonly MigrationFile[], applied: readonly AppliedMigration[], request: DowngradeRequest): RevertStep[] {
+  assertIntegrity(analyze(files, applied));
+  const range = revertRange(files, [...applied].sort((a, b) => a.seq - b.seq), request);
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const problems: string[] = [];
+  const blocked: string[] = [];
+  for (const row of range) {
+    const file = byName.get(row.name);
+    const before = problems.length;
+    if (!file) problems.push(`${row.name}: unknown to this build (a newer release applied it); only that release has its down file`);
+    else if (file.irreversible !== null) problems.push(`${row.name}: marked irreversible: ${file.irreversible}`);
+    else if (file.downSql === null) problems.push(`${row.name}: has no down file (expected ${path.basename(file.path, '.sql')}.down.sql)`);
+    if (problems.length > before) blocked.push(`"${row.name}"`);
+  }
+  if (problems.length > 0) {
+    throw new DbshipError('IRREVERSIBLE', `refusing to revert ${range.length} migration${range.length > 1 ? 's' : ''}: ${blocked.join(', ')} cannot be reverted`, {
+      details: problems,
+      why: 'dbship reverts the requested range entirely or not at all, so it checks every down file first; nothing was reverted.',
+      fix: 'revert fewer migrations (--steps / --to), write the missing down file, or deploy the release that knows the migration and downgrade with it. To undo an irreversible migration, write a new forward migration instead.',
+    });
+  }
+  return range.map((row) => {
+    const file = byName.get(row.name)!;
+    return { file, target: downTarget(file) };
+  });
+}
+
+/** The applied rows to revert, newest first; `applied` is in application order. */
+function revertRange(files: readonly MigrationFile[], applied: readonly AppliedMigration[], request: DowngradeRequest): AppliedMigration[] {
+  if (request.to !== undefined && request.steps !== undefined) {
+    throw new DbshipError('USAGE', 'use either --steps or --to, not both', { fix: 'pass --steps N to revert the newest N migrations, or --to NAME to return to NAME.' });
+  }
+  if (request.to !== undefined) {
+    const anchor = findApplied(files, applied, request.to);
+    return applied.filter((a) => a.seq > anchor.seq).reverse();
+  }
+  const steps = request.steps ?? 1;
+  if (!Number.isSafeInteger(steps) || steps < 1) {
+    throw new DbshipError('USAGE', `--steps must be a whole number of 1 or more (got ${String(steps)})`, { fix: 'pass e.g. --steps 1 (the default) or --steps 3.' });
+  }
+  if (applied.length > 0 && steps > applied.length) {
+    throw new DbshipError('USAGE', `--steps ${steps} asks for more than the ${applied.length} applied migration${applied.length > 1 ? 's' : ''}`, {
+      why: 'dbship does not silently revert fewer migrations than asked.',
+      fix: `pass --steps ${applied.length} to revert them all, or run \`dbship status\` to see what is applied.`,
+    });
+  }
+  return applied.slice(applied.length - steps).reverse();
+}
+
+/** The applied row `name` refers to (full name or without its `NNNN_` prefix). */
+function findApplied(files: readonly MigrationFile[], applied: readonly AppliedMigration[], name: string): AppliedMigration {
+  const row = applied.find((a) => a.name === name) ?? applied.find((a) => a.name.replace(/^\d+_/, '') === name);
+  if (row) return row;
+  const file = findInBuild(files, name);
+  throw new DbshipError('USAGE', `${file.name} is not applied, so the database cannot be returned to it`, {
+    fix: 'pass --to with an applied migration (`dbship status` lists them), or --steps N.',
+  });
+}
+
+/** The down file of `file` as something to run: transactional unless its header says otherwise. */
+export function downTarget(file: MigrationFile): MigrationTarget {
+  const sql = file.downSql ?? '';
+  return {
+    name: file.name,
+    path: file.downPath ?? file.path,
+    sql,
+    transactional: !headerDirectives(sql).has(NO_TRANSACTION),
+    direction: 'down',
+  };
+}
+
+async function revertAll(config: Config, session: LockedSession, planned: readonly RevertStep[], options: DowngradeOptions): Promise<DowngradeResult['reverted']> {
+  const { client, actor, lockWaitMs } = session;
+  const reverted: { name: string; durationMs: number }[] = [];
+  for (const { file, target } of planned) {
+    try {
+      if (!target.transactional) await assertNoInvalidIndexes(client, target);
+      const durationMs = await applyMigration(client, target, applySettings(config, file.name, options), async (c, ms) => {
+        await removeApplied(c, file.name);
+        await appendHistory(c, { name: file.name, action: 'revert', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);
+      });
+      reverted.push({ name: file.name, durationMs });
+      options.onEvent?.({ type: 'reverted', name: file.name, durationMs });
+    } catch (err) {
+      throw reverted.length > 0 ? partlyDone(err, reverted.map((r) => r.name)) : err;
+    }
+  }
+  return reverted;
+}
+
+/** Adds to a failure which migrations this run had already reverted (those stay reverted). */
+function partlyDone(err: unknown, done: string[]): unknown {
+  if (!(err instanceof DbshipError)) return err;
+  return new DbshipError(err.code, err.message, {
+    details: [...err.details, `already reverted by this run (they stay reverted): ${done.join(', ')}`],
+    why: err.why,
+    fix: err.fix,
+    cause: err.cause ?? err,
+  });
+}

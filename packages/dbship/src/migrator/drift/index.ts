@@ -1,0 +1,111 @@
+/**
+ * Drift: the live database compared with the models as the newest snapshot describes them.
+ * It reads the catalog (catalog.ts, catalog-queries.ts), builds the expected model from the
+ * snapshot (snapshot-model*.ts), normalises types and expressions the way PostgreSQL stores them
+ * (type.ts, expr.ts) and lists every difference (compare*.ts, difference.ts). Used by `drift` and
+ * by `deploy`'s verification step; it never changes the database.
+ */
+import type pg from 'pg';
+import { describeDb, type Config, type DbConnection } from '../../config.js';
+import { DbshipError, sqlState, SqlState } from '../../errors.js';
+import { readCatalog } from './catalog.js';
+import { compareModels } from './compare.js';
+import { prepareExpressions } from './expr.js';
+import { driftScope, type DriftDifference, type SchemaModel } from './model.js';
+import { readJournal } from '../folder/files.js';
+import { connectionReason, migrationDb, withReadSession } from '../runtime/session.js';
+import { readNewestSnapshot } from './snapshot-model.js';
+import { expectedModel } from './snapshot-model-expected.js';
+
+export type { DriftDifference, DriftKind } from './model.js';
+
+/** What `detectDrift` found. */
+export interface DriftReport {
+  /** Every difference between the models and the live database; empty means no drift. */
+  readonly differences: DriftDifference[];
+  /** The snapshot used as the models, or null when there is none (the models are then empty). */
+  readonly snapshot: string | null;
+  /** Migrations of this build the database has not recorded: differences are expected until they run. */
+  readonly pending: string[];
+  /** Migrations the database has recorded that this build does not have (the database is ahead). */
+  readonly unknown: string[];
+}
+
+/** How long one catalog query may take before drift gives up. */
+const STATEMENT_TIMEOUT = '60s';
+
+/**
+ * Compares the live database with the models as recorded in the newest drizzle-kit snapshot
+ * (`migrations/meta/NNNN_snapshot.json`), so it needs neither drizzle-kit nor the model sources
+ * and runs in the production image. Reads pg_catalog on one connection, in one read-only
+ * REPEATABLE READ transaction; changes nothing. Only `public` and the schemas the models use are
+ * compared; the `dbship` and `drizzle` schemas are ignored. Throws `DB_UNREACHABLE` (exit 3)
+ * when the database cannot be reached, `MIGRATIONS_DIR_INVALID` (exit 5) for an unreadable
+ * snapshot or journal.
+ */
+export async function detectDrift(config: Config): Promise<DriftReport> {
+  const dir = config.migrations.dir;
+  const reference = readNewestSnapshot(dir);
+  const journal = readJournal(dir).entries.map((e) => e.tag);
+  const expected = expectedModel(reference?.snapshot ?? null);
+  const db = migrationDb(config);
+  await prepareExpressions();
+  const live = await withReadSession(config, (client) => readLive(client, db, driftScope(expected)));
+  const applied = live.applied ?? journal;
+  return {
+    differences: compareModels(expected, live.actual),
+    snapshot: reference?.path ?? null,
+    pending: journal.filter((name) => !applied.includes(name)),
+    unknown: applied.filter((name) => !journal.includes(name)),
+  };
+}
+
+interface Live {
+  readonly actual: SchemaModel;
+  /** Names recorded in dbship.migrations; null when this role may not read it. */
+  readonly applied: string[] | null;
+}
+
+async function readLive(client: pg.Client, db: DbConnection, scope: string[]): Promise<Live> {
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`);
+    const applied = await readAppliedNames(client);
+    const actual = await readCatalog(client, scope);
+    await client.query('COMMIT');
+    return { actual, applied };
+  } catch (err) {
+    throw catalogError(db, err);
+  }
+}
+
+/** The tracking table's names; [] before the first upgrade; null when this role may not read it. */
+async function readAppliedNames(client: pg.Client): Promise<string[] | null> {
+  const { rows } = await client.query<{ readable: boolean | null }>(`
+    SELECT CASE WHEN to_regclass('dbship.migrations') IS NULL THEN NULL
+                ELSE has_table_privilege(to_regclass('dbship.migrations'), 'SELECT') END AS readable`);
+  const readable = rows[0]?.readable;
+  if (readable === null || readable === undefined) return [];
+  if (!readable) return null;
+  return (await client.query<{ name: string }>('SELECT name FROM dbship.migrations')).rows.map((r) => r.name);
+}
+
+function catalogError(db: DbConnection, err: unknown): DbshipError {
+  if (err instanceof DbshipError) return err;
+  const state = sqlState(err);
+  if (state === undefined) {
+    return new DbshipError('DB_UNREACHABLE', `lost the connection to ${describeDb(db)} while reading its catalog: ${connectionReason(err)}`, {
+      cause: err,
+      why: 'the server restarted, failed over, or the network dropped.',
+      fix: 'run `dbship drift` again once the database is reachable.',
+    });
+  }
+  const timedOut = state === SqlState.QueryCanceled;
+  return new DbshipError('CATALOG_READ_FAILED', timedOut
+    ? `reading the catalog of ${describeDb(db)} took longer than ${STATEMENT_TIMEOUT}`
+    : `reading the catalog of ${describeDb(db)} failed: ${(err as Error).message} (SQLSTATE ${state})`, {
+    cause: err,
+    why: timedOut ? 'the server is overloaded, or a long-running DDL statement holds a lock on a catalog table.' : 'the server refused a read-only catalog query.',
+    fix: timedOut ? 'run `dbship drift` again when the database is less busy.' : 'check that the migration role may connect and read pg_catalog, then run `dbship drift` again.',
+  });
+}

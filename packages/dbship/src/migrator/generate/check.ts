@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { DbshipError } from '../../errors.js';
+import { loadMigrations, readJournal, type JournalEntry, type MigrationFile } from '../folder/files.js';
+import { diffModels } from './kit.js';
+import { formatFinding, lintPaths, type LintFinding } from './lint-generated.js';
+import { formatAmbiguity, RENAME_FIX } from './renames.js';
+import { checkSnapshotChain } from './snapshot-chain.js';
+import { describeSnapshotDiff, formatChange } from './snapshot-diff.js';
+import { newestSnapshot } from '../folder/snapshot.js';
+
+/** What kind of problem `check` found (stable: the `--json` output carries it). */
+export type CheckProblemKind =
+  | 'models-out-of-sync'
+  | 'rename-ambiguity'
+  | 'journal'
+  | 'snapshot-missing'
+  | 'snapshot-unlisted'
+  | 'snapshot-collision'
+  | 'snapshot-chain'
+  | 'snapshot-duplicate-id'
+  | 'snapshot-unreadable'
+  | 'down-missing'
+  | 'lint';
+
+export interface CheckProblem {
+  readonly kind: CheckProblemKind;
+  readonly message: string;
+  /** Supporting lines: the changed columns, the SQL generate would write, a lint finding. */
+  readonly details: string[];
+  readonly fix: string;
+}
+
+export interface CheckOptions {
+  /** The migrations folder. */
+  readonly dir: string;
+  /** The models module. */
+  readonly schemaPath: string;
+  /** Paths in messages are shown relative to this folder (default: absolute). */
+  readonly cwd?: string;
+}
+
+export interface CheckReport {
+  readonly ok: boolean;
+  readonly migrations: number;
+  /** The newest migration's tag, or null when there is none. */
+  readonly newest: string | null;
+  readonly problems: CheckProblem[];
+}
+
+/**
+ * The CI / pre-commit gate (no database): the models equal the newest snapshot, the journal and
+ * the files agree, the snapshots form one chain, every migration has a down file or is marked
+ * irreversible, and the lint finds no errors. Collects every problem instead of stopping at the
+ * first.
+ */
+export async function check(options: CheckOptions): Promise<CheckReport> {
+  const rel = (p: string) => (options.cwd ? path.relative(options.cwd, p) : p);
+  const problems: CheckProblem[] = [];
+  let entries: JournalEntry[] = [];
+  try {
+    entries = readJournal(options.dir).entries;
+  } catch (err) {
+    problems.push(fromError(err));
+    return report(problems, entries);
+  }
+  const migrations = loadOrReport(options.dir, problems);
+  const chain = guarded(() => checkSnapshotChain(options.dir, entries).map((p) => ({ ...p, details: [] })));
+  problems.push(...chain);
+  // Without every snapshot (or with an unreadable one) there is no trustworthy base to diff the models with.
+  if (!chain.some((p) => p.kind === 'snapshot-missing' || p.kind === 'snapshot-unreadable')) problems.push(...(await checkModels(options)));
+  problems.push(...checkDownFiles(migrations, rel));
+  const findings = await lintPaths(migrations.flatMap((m) => [m.path, ...(m.downPath ? [m.downPath] : [])]));
+  problems.push(...findings.filter((f) => f.severity === 'error').map((f) => lintProblem(f, rel)));
+  return report(problems, entries);
+}
+
+function report(problems: CheckProblem[], entries: readonly JournalEntry[]): CheckReport {
+  return { ok: problems.length === 0, migrations: entries.length, newest: entries.at(-1)?.tag ?? null, problems };
+}
+
+function fromError(err: unknown, kind: CheckProblemKind = 'journal'): CheckProblem {
+  if (!(err instanceof DbshipError) || err.code !== 'MIGRATIONS_DIR_INVALID') throw err;
+  return { kind, message: err.message, details: [...err.details, ...(err.why ? [`why: ${err.why}`] : [])], fix: err.fix ?? '' };
+}
+
+/** Runs a step whose unreadable-file errors become problems (other errors are bugs and thrown). */
+function guarded(step: () => CheckProblem[]): CheckProblem[] {
+  try {
+    return step();
+  } catch (err) {
+    return [fromError(err, 'snapshot-unreadable')];
+  }
+}
+
+function loadOrReport(dir: string, problems: CheckProblem[]): MigrationFile[] {
+  try {
+    return loadMigrations(dir);
+  } catch (err) {
+    problems.push(fromError(err));
+    return [];
+  }
+}
+
+async function checkModels(options: CheckOptions): Promise<CheckProblem[]> {
+  const prev = newestSnapshot(options.dir);
+  const diff = await diffModels(path.resolve(options.schemaPath), prev, 'check');
+  if (diff.ambiguities.length > 0) {
+    return [{
+      kind: 'rename-ambiguity',
+      message: 'the models differ from the newest snapshot, and both remove and add objects of the same kind (a rename?)',
+      details: diff.ambiguities.map(formatAmbiguity),
+      fix: `generate refuses renames: ${RENAME_FIX}`,
+    }];
+  }
+  if (diff.up.length === 0) return [];
+  const changes = describeSnapshotDiff(prev, diff.cur).map(formatChange);
+  return [{
+    kind: 'models-out-of-sync',
+    message: 'the models changed without a migration: they differ from the newest snapshot',
+    details: [...changes, 'SQL generate would write:', ...diff.up.map((s) => `  ${s.replace(/\s+/g, ' ').trim()}`)],
+    fix: 'run `npm run db -- generate --name <what_changed>` and commit the generated files with the model change (or undo the model change).',
+  }];
+}
+
+function checkDownFiles(migrations: readonly MigrationFile[], rel: (p: string) => string): CheckProblem[] {
+  return migrations
+    .filter((m) => m.downSql === null && m.irreversible === null)
+    .map((m) => ({
+      kind: 'down-missing' as const,
+      message: `${m.name} has no down file (${rel(m.path.replace(/\.sql$/, '.down.sql'))}) and is not marked irreversible`,
+      details: [],
+      fix: `write ${m.name}.down.sql with the SQL that undoes it; if it cannot be undone, make that file's first line "-- dbship:irreversible <reason>" (the up file, possibly applied already, stays unchanged).`,
+    }));
+}
+
+function lintProblem(f: LintFinding, rel: (p: string) => string): CheckProblem {
+  return { kind: 'lint', message: formatFinding(f, rel)[0]!, details: [f.statement, `why: ${f.why}`], fix: f.fix };
+}

@@ -1,0 +1,157 @@
+/**
+ * Generate and check: development-time only. drizzle-kit's diff engine (kit.ts, loaded lazily, an
+ * optional peer) turns a model change into SQL; plan.ts and safe-forms.ts rewrite it into forms that
+ * keep the running release working; render.ts and write.ts produce the up, down and snapshot files;
+ * check.ts is the CI gate (models vs snapshot, snapshot chain, down files, lint). Never imported by
+ * the runtime, so the production image needs neither drizzle-kit nor this folder's dependencies.
+ */
+import path from 'node:path';
+import { DbshipError } from '../../errors.js';
+import { loadMigrations } from '../folder/files.js';
+import { diffModels } from './kit.js';
+import { lintPending, unsafeRefusal, type LintFinding, type PendingFile } from './lint-generated.js';
+import { planDiff, relink, type PlannedMigration } from './plan.js';
+import { refuseRenameAmbiguities } from './renames.js';
+import { markAllowed, migrationTag, renderSql } from './render.js';
+import { migrationPaths, writeMigrationSet, type RenderedMigration } from './write.js';
+import { newestSnapshot, type Snapshot } from '../folder/snapshot.js';
+
+export interface GenerateOptions {
+  /** The migrations folder (`config.migrations.dir`). */
+  readonly dir: string;
+  /** What the migration does, snake_case: becomes `NNNN_<name>`. */
+  readonly name: string;
+  /** Path of the models module. */
+  readonly schemaPath: string;
+  /** Write an empty, hand-written (data) migration instead of a diff. */
+  readonly custom?: boolean;
+  /** Write statements the lint rejects, each marked with a `-- dbship:allow` directive. */
+  readonly allowUnsafe?: boolean;
+  /** Clock for the journal's `when` (tests pin it). */
+  readonly now?: () => number;
+  /** Paths in messages are shown relative to this folder (default: absolute). */
+  readonly cwd?: string;
+}
+
+/** One migration generate wrote. */
+export interface GeneratedMigration {
+  readonly tag: string;
+  readonly upPath: string;
+  readonly downPath: string;
+  readonly snapshotPath: string;
+  readonly up: string;
+  readonly down: string;
+  readonly transactional: boolean;
+}
+
+export interface GenerateResult {
+  /** `no-changes`: the models equal the newest snapshot and nothing was written. */
+  readonly status: 'written' | 'no-changes';
+  readonly migrations: GeneratedMigration[];
+  /** Lint findings on the written files (warnings; errors only with `allowUnsafe`). */
+  readonly findings: LintFinding[];
+}
+
+const NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+
+/** Throws USAGE unless `name` is snake_case (letters, digits, single underscores) and short. */
+export function validateMigrationName(name: string): void {
+  if (NAME_PATTERN.test(name) && name.length <= 80) return;
+  throw new DbshipError('USAGE', `invalid migration name "${name}"`, {
+    why: 'the name becomes part of a file name and of the identity recorded in every database; it must be snake_case: lowercase letters, digits and single underscores, starting with a letter, at most 80 characters, no path characters.',
+    fix: 'describe the change, e.g. --name add_user_bio.',
+  });
+}
+
+/**
+ * Generates the next migration(s) from the difference between the models and the newest
+ * snapshot: up SQL in its safe forms, down SQL (the reverse diff) and the new snapshot, in
+ * drizzle-kit's folder format. Lints what it would write and refuses (PROBLEMS_FOUND, nothing
+ * written) on lint errors unless `allowUnsafe`. Writes nothing and returns `no-changes` when the
+ * models and the snapshot agree.
+ */
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  validateMigrationName(options.name);
+  const first = loadMigrations(options.dir).length;
+  const prev = newestSnapshot(options.dir);
+  const planned = options.custom ? [planCustom(options.name, prev)] : await planModelChange(options, prev);
+  if (planned.length === 0) return { status: 'no-changes', migrations: [], findings: [] };
+  const checked = await lintPlanned(options, planned, first);
+  const rendered = checked.plans.map((p, i) => render(p, first + i));
+  writeMigrationSet(options.dir, rendered, (options.now ?? Date.now)());
+  const migrations = rendered.map((r, i) => describe(options.dir, r, checked.plans[i]!));
+  return { status: 'written', migrations, findings: checked.findings };
+}
+
+async function planModelChange(options: GenerateOptions, prev: Snapshot): Promise<PlannedMigration[]> {
+  const { kit, cur, ambiguities, up } = await diffModels(path.resolve(options.schemaPath), prev);
+  refuseRenameAmbiguities(ambiguities);
+  return up.length === 0 ? [] : planDiff(kit, options.name, prev, cur, up);
+}
+
+interface Checked {
+  readonly plans: PlannedMigration[];
+  readonly findings: LintFinding[];
+}
+
+/**
+ * Lints the files as they would be written. Errors refuse the whole set (nothing is written)
+ * unless `allowUnsafe`; then each offending statement is marked with a `dbship:allow` directive
+ * and the result is linted again, so that what is written passes `check` deliberately. Errors
+ * that a directive cannot silence (a syntax error) refuse even then.
+ */
+async function lintPlanned(options: GenerateOptions, plans: PlannedMigration[], first: number): Promise<Checked> {
+  const rel = (p: string) => (options.cwd ? path.relative(options.cwd, p) : p);
+  const findings = await lintPending(options.dir, pendingFiles(options.dir, plans, first), first);
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) return { plans, findings };
+  if (!options.allowUnsafe) throw unsafeRefusal(errors, rel);
+  const marked = plans.map((p, i) => {
+    const files = migrationPaths(options.dir, migrationTag(first + i, p.name), first + i);
+    return markAllowed(p, errors.filter((f) => f.file === files.up), errors.filter((f) => f.file === files.down));
+  });
+  const again = await lintPending(options.dir, pendingFiles(options.dir, marked, first), first);
+  const left = again.filter((f) => f.severity === 'error');
+  if (left.length > 0) throw unsafeRefusal(left, rel);
+  return { plans: marked, findings: [...errors, ...again] };
+}
+
+function pendingFiles(dir: string, plans: readonly PlannedMigration[], first: number): PendingFile[] {
+  return plans.flatMap((p, i) => {
+    const r = render(p, first + i);
+    const files = migrationPaths(dir, r.tag, r.index);
+    return [{ path: files.up, content: r.up }, { path: files.down, content: r.down }, { path: files.snapshot, content: JSON.stringify(r.snapshot, null, 2) }];
+  });
+}
+
+/** The header of a hand-written migration: explains the directives dbship reads. */
+export const CUSTOM_HEADER = [
+  '-- Hand-written migration: put the SQL below. It runs in one transaction with its tracking row.',
+  '-- Header directives (comment lines before the first statement, one per line):',
+  '--   -- dbship:no-transaction          run outside a transaction, statement by statement',
+  '--                                     (required for CREATE INDEX CONCURRENTLY; make every',
+  '--                                     statement safe to re-run, e.g. IF NOT EXISTS).',
+  '--   -- dbship:irreversible <reason>   this migration cannot be undone; downgrade refuses it.',
+  '-- Keep one concern per migration, and batch large backfills.',
+];
+
+const CUSTOM_DOWN_HEADER = [
+  '-- Undo of the hand-written migration with the same name: put the SQL that reverses it below.',
+  '-- If it cannot be undone, make the first line: -- dbship:irreversible <reason>',
+];
+
+function planCustom(name: string, prev: Snapshot): PlannedMigration {
+  // A custom migration does not change the schema: its snapshot is the previous one, re-linked.
+  const snapshot = relink(prev, prev.id);
+  return { name, header: CUSTOM_HEADER, up: [], downHeader: CUSTOM_DOWN_HEADER, down: [], transactional: true, snapshot };
+}
+
+function render(p: PlannedMigration, index: number): RenderedMigration {
+  const tag = migrationTag(index, p.name);
+  return { tag, index, up: renderSql(p.header, p.up), down: renderSql(p.downHeader, p.down), snapshot: p.snapshot };
+}
+
+function describe(dir: string, r: RenderedMigration, p: PlannedMigration): GeneratedMigration {
+  const paths = migrationPaths(dir, r.tag, r.index);
+  return { tag: r.tag, upPath: paths.up, downPath: paths.down, snapshotPath: paths.snapshot, up: r.up, down: r.down, transactional: p.transactional };
+}

@@ -1,0 +1,59 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DbshipError } from '../../errors.js';
+import { lintFiles, type LintFinding } from '../lint/index.js';
+import { snapshotFileName } from '../folder/snapshot.js';
+
+export type { LintFinding };
+
+/** Lints committed migration files (each down file knowing its up file, as `dbship lint` does). */
+export async function lintPaths(paths: string[]): Promise<LintFinding[]> {
+  return paths.length === 0 ? [] : lintFiles(paths);
+}
+
+/** A file generate would write: where, and its content. */
+export interface PendingFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/**
+ * Lints files that are not written yet exactly as `check` will lint them once they are: they are
+ * staged under their real names in a temporary copy of the folder (with the snapshot the first
+ * of them starts from), so down files see their up file and the column types of the snapshot.
+ * Findings name the real paths.
+ */
+export async function lintPending(dir: string, files: readonly PendingFile[], firstIndex: number): Promise<LintFinding[]> {
+  const stage = mkdtempSync(path.join(os.tmpdir(), 'dbship-generate-'));
+  try {
+    mkdirSync(path.join(stage, 'meta'));
+    const base = path.join(dir, 'meta', snapshotFileName(firstIndex - 1));
+    if (firstIndex > 0 && existsSync(base)) copyFileSync(base, path.join(stage, 'meta', snapshotFileName(firstIndex - 1)));
+    const staged = new Map<string, string>();
+    for (const f of files) {
+      const target = path.join(stage, path.relative(dir, f.path));
+      writeFileSync(target, f.content);
+      staged.set(target, f.path);
+    }
+    const sqlFiles = [...staged.keys()].filter((p) => p.endsWith('.sql'));
+    const findings = await lintFiles(sqlFiles);
+    return findings.map((f) => ({ ...f, file: staged.get(f.file) ?? f.file }));
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+/** `file:line:column severity rule: message` plus statement / why / fix lines. */
+export function formatFinding(f: LintFinding, relative: (p: string) => string = (p) => p): string[] {
+  return [`${relative(f.file)}:${f.line}:${f.column} ${f.severity} ${f.rule}: ${f.message}`, `    ${f.statement}`, `    why: ${f.why}`, `    fix: ${f.fix}`];
+}
+
+/** The refusal when generated SQL has lint errors and `--allow-unsafe` was not given. */
+export function unsafeRefusal(errors: readonly LintFinding[], relative?: (p: string) => string): DbshipError {
+  return new DbshipError('PROBLEMS_FOUND', `generate refuses to write ${errors.length} statement${errors.length > 1 ? 's' : ''} its lint rejects; nothing was written`, {
+    details: errors.flatMap((f) => formatFinding(f, relative)),
+    why: 'no safe form exists for these changes: applied as generated they would lock or rewrite a table that production traffic uses, or break the pods of the previous release.',
+    fix: 'change the models in smaller, backward-compatible steps (see docs/workflow.md), or write the change by hand with `--custom`; if you accept the risk (e.g. the table is small or not yet used), run again with --allow-unsafe, which records that decision in the file.',
+  });
+}

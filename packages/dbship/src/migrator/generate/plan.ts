@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { NO_TRANSACTION } from '../folder/files.js';
+import type { DrizzleKit } from './kit.js';
+import { applySafeForms, concurrentCreateIndex, concurrentDropIndex, type MovedIndex, type SafeFormPlan } from './safe-forms.js';
+import type { Snapshot } from '../folder/snapshot.js';
+
+/** A migration before rendering: header lines, statements, and the schema after it. */
+export interface PlannedMigration {
+  /** Without the `NNNN_` prefix. */
+  readonly name: string;
+  readonly header: readonly string[];
+  readonly up: readonly string[];
+  readonly downHeader: readonly string[];
+  readonly down: readonly string[];
+  readonly transactional: boolean;
+  readonly snapshot: Snapshot;
+}
+
+/** A copy of `snapshot` linked after `prevId` (a migration that does not change the schema). */
+export function relink(snapshot: Snapshot, prevId: string): Snapshot {
+  return { ...structuredClone(snapshot), id: randomUUID(), prevId };
+}
+
+/** `snapshot` without the given indexes (an intermediate state around a concurrent migration). */
+export function withoutIndexes(snapshot: Snapshot, indexes: readonly MovedIndex[]): Snapshot {
+  const copy = structuredClone(snapshot);
+  for (const { table, name } of indexes) delete copy.tables[table]?.indexes?.[name];
+  return copy;
+}
+
+/** `snapshot` without the given unique constraints (before they are attached to their indexes). */
+export function withoutUniques(snapshot: Snapshot, uniques: readonly MovedIndex[]): Snapshot {
+  const copy = structuredClone(snapshot);
+  for (const { table, name } of uniques) delete (copy.tables[table]?.uniqueConstraints as Record<string, unknown> | undefined)?.[name];
+  return copy;
+}
+
+/** `snapshot` with the given columns still nullable (before the validate migration sets NOT NULL). */
+export function withNullable(snapshot: Snapshot, columns: readonly MovedIndex[]): Snapshot {
+  const copy = structuredClone(snapshot);
+  for (const { table, name } of columns) {
+    const column = copy.tables[table]?.columns[name];
+    if (column) column.notNull = false;
+  }
+  return copy;
+}
+
+const NO_TX_HEADER = `-- ${NO_TRANSACTION}`;
+
+/** Makes every index statement of a (down) file its concurrent, idempotent form. */
+function concurrently(statements: readonly string[]): string[] {
+  return statements.map((s) => concurrentDropIndex(concurrentCreateIndex(s)));
+}
+
+/** One migration of a split change, before its down SQL and snapshot id are known. */
+interface Step {
+  readonly name: string;
+  readonly header: readonly string[];
+  readonly up: readonly string[];
+  readonly downHeader: readonly string[];
+  readonly transactional: boolean;
+  /** The schema before and after it: the down SQL is drizzle-kit's diff `after -> before`. */
+  readonly before: Snapshot;
+  readonly after: Snapshot;
+  /** Down SQL the snapshots cannot express (e.g. temporary constraints), run before the diff's. */
+  readonly extraDown?: readonly string[];
+}
+
+/**
+ * Turns the diff `prev -> cur` into up to five migrations, in the order they must run:
+ * `<name>_drop_concurrently` (index drops on existing tables, outside a transaction; named
+ * `<name>_concurrently` when nothing is built afterwards), `<name>` (the transactional part),
+ * `<name>_validate` (constraints the previous one added NOT VALID, validated in their own
+ * transaction), `<name>_concurrently` (index builds on existing tables, outside a transaction)
+ * and `<name>_attach` (unique constraints attached to the indexes just built). Each gets its down SQL and a snapshot, chained by id/prevId; the last one is `cur`.
+ */
+export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cur: Snapshot, up: readonly string[]): Promise<PlannedMigration[]> {
+  const steps = splitSteps(name, prev, cur, await applySafeForms(up, prev));
+  const plans: PlannedMigration[] = [];
+  let prevId = prev.id;
+  for (const [i, step] of steps.entries()) {
+    const snapshot = i === steps.length - 1 ? { ...cur, prevId } : relink(step.after, prevId);
+    const reverse = [...(step.extraDown ?? []), ...(await kit.generateMigration(step.after, step.before))];
+    const down = step.transactional ? reverse : concurrently(reverse);
+    const { name: stepName, header, up: stepUp, downHeader, transactional } = step;
+    plans.push({ name: stepName, header, up: stepUp, downHeader, down, transactional, snapshot });
+    prevId = snapshot.id;
+  }
+  return plans;
+}
+
+function splitSteps(name: string, prev: Snapshot, cur: Snapshot, safe: SafeFormPlan): Step[] {
+  const afterDrops = withoutIndexes(prev, safe.dropped);
+  const unattached = withoutUniques(cur, safe.attached);
+  const built = withoutIndexes(unattached, safe.created);
+  const mid = withNullable(built, safe.notNulled);
+  const noTx = { header: [NO_TX_HEADER], downHeader: [NO_TX_HEADER], transactional: false };
+  const tx = { header: [], downHeader: [], transactional: true };
+  const steps: Step[] = [];
+  if (safe.dropIndexes.length > 0) {
+    const suffix = safe.createIndexes.length > 0 ? 'drop_concurrently' : 'concurrently';
+    steps.push({ ...noTx, name: `${name}_${suffix}`, up: safe.dropIndexes, before: prev, after: afterDrops });
+  }
+  if (safe.transactional.length > 0) steps.push({ ...tx, name, up: safe.transactional, before: afterDrops, after: mid, extraDown: safe.transactionalDown });
+  if (safe.validate.length > 0) steps.push(validateStep(name, safe, mid, built));
+  if (safe.createIndexes.length > 0) {
+    steps.push({ ...noTx, name: `${name}_concurrently`, up: safe.createIndexes, before: built, after: unattached, extraDown: safe.createIndexesDown });
+  }
+  if (safe.attach.length > 0) {
+    const header = [`-- Turns the unique indexes that ${name}_concurrently built into constraints: a brief lock, no index build.`];
+    steps.push({ ...tx, name: `${name}_attach`, header, up: safe.attach, before: unattached, after: cur });
+  }
+  return steps;
+}
+
+function validateStep(name: string, safe: SafeFormPlan, before: Snapshot, after: Snapshot): Step {
+  const header = [`-- Validates the constraints that ${name} added NOT VALID: scans the rows holding only a SHARE UPDATE EXCLUSIVE lock, so reads and writes continue.`];
+  if (safe.notNulled.length > 0) header.push('-- SET NOT NULL is then proved by the validated check, without a scan, and the check is dropped.');
+  // Undoing a validation takes no SQL; undoing a SET NOT NULL does (drizzle-kit's reverse diff).
+  const downHeader = safe.notNulled.length > 0 ? [] : [`-- Nothing to undo: validation changes no data; the down file of ${name} drops the constraints.`];
+  return { name: `${name}_validate`, header, up: safe.validate, downHeader, transactional: true, before, after, extraDown: safe.validateDown };
+}

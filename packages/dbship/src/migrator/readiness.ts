@@ -1,0 +1,66 @@
+import type pg from 'pg';
+import { sqlState, SqlState } from '../errors.js';
+import { connectionReason } from './runtime/session.js';
+
+/** Whether the database schema can serve this build (the app's `/readyz` answer). */
+export type SchemaReadiness =
+  | { readonly ready: true; readonly migration: string | null }
+  | { readonly ready: false; readonly reason: string };
+
+/** The part of `pg.Pool` / `pg.Client` readiness needs. */
+export type ReadinessQueryable = Pick<pg.Pool, 'query'>;
+
+const INVALID_SCHEMA_NAME = '3F000';
+
+/**
+ * Is the database reachable and its schema at or ahead of this build? True when the build's
+ * newest migration (`newestMigration`, the last journal entry) is recorded in `dbship.migrations`;
+ * migrations recorded after it (a newer release, then a rollback) do not matter. A build with no
+ * migrations only needs a reachable database.
+ *
+ * The ready path is one primary-key lookup; only a not-ready answer reads more to explain itself.
+ * Never throws: every failure becomes `{ ready: false, reason }`, a reason without secrets.
+ */
+export async function schemaReadiness(pool: ReadinessQueryable, newestMigration: string | null): Promise<SchemaReadiness> {
+  try {
+    if (newestMigration === null) {
+      await pool.query('SELECT 1');
+      return { ready: true, migration: null };
+    }
+    const { rows } = await pool.query<{ applied: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM dbship.migrations WHERE name = $1) AS applied',
+      [newestMigration],
+    );
+    if (rows[0]?.applied === true) return { ready: true, migration: newestMigration };
+    const latest = await latestApplied(pool);
+    const has = latest === null ? 'the database has none applied' : `database has ${latest}`;
+    return { ready: false, reason: `migration ${newestMigration} not applied yet (${has})` };
+  } catch (err) {
+    return { ready: false, reason: failureReason(err) };
+  }
+}
+
+async function latestApplied(pool: ReadinessQueryable): Promise<string | null> {
+  const { rows } = await pool.query<{ name: string }>(
+    'SELECT name FROM dbship.migrations ORDER BY applied_at DESC, name DESC LIMIT 1',
+  );
+  return rows[0]?.name ?? null;
+}
+
+/** Why the check failed, in words an operator can act on. */
+export function failureReason(err: unknown): string {
+  const state = sqlState(err);
+  if (state === SqlState.UndefinedTable || state === INVALID_SCHEMA_NAME) {
+    return 'no migrations applied: the dbship tracking table does not exist';
+  }
+  if (state === SqlState.InsufficientPrivilege) {
+    return "permission denied reading dbship.migrations: grant the app's role USAGE on schema dbship and SELECT on dbship.migrations";
+  }
+  if (state !== undefined && !isConnectionState(state)) return `readiness query failed (SQLSTATE ${state})`;
+  return `database unreachable: ${connectionReason(err)}`;
+}
+
+/** SQLSTATEs meaning "the server cannot serve us now", not "the query is wrong". */
+export function isConnectionState(state: string): boolean {
+  return state.startsWith('08') || state.startsWith('53') || state === '57P01' || state === '57P02' || state === '57P03' || state === '3D000' || state.startsWith('28');
+}

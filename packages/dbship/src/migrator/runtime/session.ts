@@ -1,0 +1,172 @@
+import type pg from 'pg';
+import { describeDb, type Config, type DbConnection } from '../../config.js';
+import { DbshipError, sqlState, SqlState } from '../../errors.js';
+import { connectClient, quoteIdent } from '../../db/pool.js';
+import { acquireMigrationLock, applicationName, describeHolder, interrupted, recordLockHolder, releaseMigrationLock } from './lock.js';
+import { bootstrap, type Actor } from './tracking.js';
+import type { EngineEvent } from './events.js';
+
+/** A pinned connection holding the migration lock, with the tracking tables in place. */
+export interface LockedSession {
+  readonly client: pg.Client;
+  readonly actor: Actor;
+  /** How long this runner waited for the lock (ms). */
+  readonly lockWaitMs: number;
+}
+
+export interface SessionOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
+}
+
+export function actorOf(config: Config): Actor {
+  return { host: config.identity.host, image: config.identity.image };
+}
+
+/** The migration runner's database; a missing configuration is a usage error (exit 2). */
+export function migrationDb(config: Config): DbConnection {
+  if (!config.migrateDb) {
+    throw new DbshipError('CONFIG_INVALID', 'no database is configured', {
+      fix: 'set DATABASE_URL, or DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASS (see .env.sample).',
+    });
+  }
+  return config.migrateDb;
+}
+
+/** Opens one dedicated connection; connection failures become `DB_UNREACHABLE` (exit 3) without secrets. */
+export async function openClient(db: DbConnection, actor: Actor): Promise<pg.Client> {
+  try {
+    return await connectClient(db, applicationName(actor));
+  } catch (err) {
+    throw unreachable(db, err);
+  }
+}
+
+export function unreachable(db: DbConnection, err: unknown): DbshipError {
+  return new DbshipError('DB_UNREACHABLE', `cannot connect to ${describeDb(db)}: ${connectionReason(err)}`, {
+    cause: err,
+    fix: 'check that the server runs and that DB_HOST / DB_PORT / DB_NAME / DB_USER / DB_PASS (or DATABASE_URL) are right.',
+  });
+}
+
+/** A short reason for a failed connection attempt, never containing the password. */
+export function connectionReason(err: unknown): string {
+  const e = err as { code?: string; message?: string; errors?: { code?: string }[] };
+  const code = e?.code ?? e?.errors?.[0]?.code;
+  const byCode: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (server not running or not listening yet)',
+    ENOTFOUND: 'host name not found',
+    EAI_AGAIN: 'host name lookup failed (temporary)',
+    ETIMEDOUT: 'connection timed out',
+    ECONNRESET: 'connection reset by the server',
+    '57P03': 'the server is starting up or shutting down',
+    '3D000': 'the database does not exist',
+    '28P01': 'password authentication failed',
+    '28000': 'the server refused this user (pg_hba.conf or role)',
+    '53300': 'too many connections',
+  };
+  if (code && byCode[code]) return byCode[code]!;
+  const sqlCode = sqlState(err);
+  return sqlCode ? `SQLSTATE ${sqlCode}` : (e?.message ?? 'unknown error').replace(/postgres(ql)?:\/\/[^\s]*/g, '<url>');
+}
+
+/**
+ * Runs `fn` on one pinned connection that holds the session-level migration advisory lock,
+ * after creating the tracking tables if needed (under the lock). The lock is released in
+ * `finally`; should this process die, PostgreSQL releases it when the session ends. An abort
+ * signal closes the connection, so the server rolls back whatever transaction was running.
+ */
+export async function withLockedSession<T>(config: Config, options: SessionOptions, fn: (s: LockedSession) => Promise<T>): Promise<T> {
+  const actor = actorOf(config);
+  const client = await openClient(migrationDb(config), actor);
+  const onAbort = () => destroy(client);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let lost = false;
+  client.once('end', () => (lost = true));
+  let locked = false;
+  try {
+    if (options.signal?.aborted) throw interrupted(options.signal);
+    const lockWaitMs = await acquireMigrationLock(client, {
+      waitMs: config.migrations.lockWaitMs,
+      signal: options.signal,
+      onWait: (holder, waitedMs) => options.onEvent?.({ type: 'lock-wait', holder: describeHolder(holder), waitedMs }),
+    });
+    locked = true;
+    options.onEvent?.({ type: 'lock-acquired', waitedMs: lockWaitMs });
+    await detectDeadClient(client);
+    await bootstrap(client).catch((err: unknown) => {
+      throw bootstrapError(err, config);
+    });
+    await grantReadinessTo(client, config, options);
+    await recordLockHolder(client, actor);
+    return await fn({ client, actor, lockWaitMs });
+  } catch (err) {
+    if (options.signal?.aborted) throw err instanceof DbshipError && err.code === 'INTERRUPTED' ? err : interrupted(options.signal);
+    if (lost) throw connectionLost(err);
+    throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    if (locked) await releaseMigrationLock(client).catch(() => {});
+    await client.end().catch(() => {});
+  }
+}
+
+function bootstrapError(err: unknown, config: Config): DbshipError {
+  const db = migrationDb(config);
+  if (sqlState(err) === SqlState.InsufficientPrivilege) {
+    return new DbshipError('INSUFFICIENT_PRIVILEGE', `role "${db.user}" may not create dbship's tracking schema: ${(err as Error).message} (SQLSTATE 42501)`, {
+      cause: err,
+      why: 'on first use the runner creates the schema `dbship` (under its lock), which needs CREATE on the database.',
+      fix: `run migrations as the role that owns the schema (MIGRATE_DB_USER / MIGRATE_DB_PASS), or as an administrator: GRANT CREATE ON DATABASE ${db.database} TO ${db.user}; (or CREATE SCHEMA dbship AUTHORIZATION ${db.user};)`,
+    });
+  }
+  return err instanceof DbshipError ? err : new DbshipError('DATABASE_ERROR', `creating dbship's tracking tables failed: ${(err as Error).message}`, { cause: err, fix: 'check the server log and the role\'s privileges, then run again.' });
+}
+
+/**
+ * With separate migration credentials the app's own role reads `dbship.migrations` for its
+ * readiness probe, and needs nothing else of the tracking schema: grant exactly that.
+ */
+async function grantReadinessTo(client: pg.Client, config: Config, options: SessionOptions): Promise<void> {
+  const app = config.db?.user;
+  if (!app || app === config.migrateDb?.user) return;
+  try {
+    await client.query(`GRANT USAGE ON SCHEMA dbship TO ${quoteIdent(app)}; GRANT SELECT ON dbship.migrations TO ${quoteIdent(app)}`);
+  } catch (err) {
+    options.onEvent?.({ type: 'warning', message: `could not let the app role "${app}" read dbship.migrations (SQLSTATE ${sqlState(err) ?? '?'}): its /readyz will say so; grant USAGE ON SCHEMA dbship and SELECT ON dbship.migrations to it` });
+  }
+}
+
+/** Runs `fn` on one connection without the lock (read-only verbs: status, history, dry runs). */
+export async function withReadSession<T>(config: Config, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await openClient(migrationDb(config), actorOf(config));
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Makes the server notice within a second when this runner dies mid-statement (kill -9, node
+ * evicted), so its transaction rolls back and the lock is freed at once instead of when the
+ * statement would have ended. PostgreSQL 14+; older servers notice at the next network write.
+ */
+async function detectDeadClient(client: pg.Client): Promise<void> {
+  await client.query("SET client_connection_check_interval = '1s'").catch(() => {});
+}
+
+/** The server went away mid-run (restart, failover, network): nothing uncommitted survived. */
+function connectionLost(err: unknown): DbshipError {
+  return new DbshipError('CONNECTION_LOST', 'the connection to the database was lost while migrating', {
+    cause: err,
+    details: err instanceof DbshipError ? [err.message, ...err.details] : [],
+    why: 'the server restarted, failed over, or the network dropped; the server rolled back the migration that was in progress.',
+    fix: 'run again once the database is back (`dbship deploy` retries by itself until DB_WAIT runs out).',
+  });
+}
+
+function destroy(client: pg.Client): void {
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  stream?.destroy();
+}

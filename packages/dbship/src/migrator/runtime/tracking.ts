@@ -1,0 +1,183 @@
+import type pg from 'pg';
+import { sqlState, SqlState } from '../../errors.js';
+
+/** Schema holding dbship's own tables (never touched by migrations or drift). */
+export const TRACKING_SCHEMA = 'dbship';
+
+/**
+ * Creates the tracking tables when absent. Runs under the migration lock, so a fresh database
+ * with 50 runners starting at once is bootstrapped exactly once.
+ */
+export const BOOTSTRAP_SQL = `
+CREATE SCHEMA IF NOT EXISTS dbship;
+CREATE TABLE IF NOT EXISTS dbship.migrations (
+  name          text PRIMARY KEY,
+  checksum      text NOT NULL,
+  applied_at    timestamptz NOT NULL DEFAULT now(),
+  applied_by    text NOT NULL,
+  image         text,
+  duration_ms   integer NOT NULL,
+  lock_wait_ms  integer NOT NULL,
+  kind          text NOT NULL DEFAULT 'applied' CHECK (kind IN ('applied', 'baseline')),
+  seq           bigint GENERATED ALWAYS AS IDENTITY
+);
+CREATE TABLE IF NOT EXISTS dbship.history (
+  id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name               text NOT NULL,
+  action             text NOT NULL CHECK (action IN ('apply', 'revert', 'baseline', 'repair')),
+  checksum           text,
+  previous_checksum  text,
+  at                 timestamptz NOT NULL DEFAULT now(),
+  by_host            text NOT NULL,
+  image              text,
+  duration_ms        integer,
+  lock_wait_ms       integer,
+  reason             text
+);
+CREATE TABLE IF NOT EXISTS dbship.lock_holder (
+  id           integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  host         text NOT NULL,
+  pid          integer NOT NULL,
+  image        text,
+  backend_pid  integer NOT NULL,
+  started_at   timestamptz NOT NULL DEFAULT now()
+);
+`;
+
+/** A row of `dbship.migrations`. */
+export interface AppliedMigration {
+  readonly name: string;
+  readonly checksum: string;
+  readonly appliedAt: Date;
+  readonly appliedBy: string;
+  readonly image: string | null;
+  readonly durationMs: number;
+  readonly lockWaitMs: number;
+  readonly kind: 'applied' | 'baseline';
+  /** Application order. */
+  readonly seq: number;
+}
+
+/** A row of `dbship.history`, the audit log. */
+export interface HistoryEntry {
+  readonly id: number;
+  readonly name: string;
+  readonly action: 'apply' | 'revert' | 'baseline' | 'repair';
+  readonly checksum: string | null;
+  readonly previousChecksum: string | null;
+  readonly at: Date;
+  readonly byHost: string;
+  readonly image: string | null;
+  readonly durationMs: number | null;
+  readonly lockWaitMs: number | null;
+  readonly reason: string | null;
+}
+
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+export async function bootstrap(client: Queryable): Promise<void> {
+  await client.query(BOOTSTRAP_SQL);
+}
+
+/** Applied migrations in application order; empty when the tracking table does not exist yet. */
+export async function readApplied(client: Queryable): Promise<AppliedMigration[]> {
+  try {
+    const { rows } = await client.query(
+      `SELECT name, checksum, applied_at, applied_by, image, duration_ms, lock_wait_ms, kind, seq
+         FROM dbship.migrations ORDER BY seq`,
+    );
+    return rows.map((r) => ({
+      name: r.name,
+      checksum: r.checksum,
+      appliedAt: r.applied_at,
+      appliedBy: r.applied_by,
+      image: r.image,
+      durationMs: r.duration_ms,
+      lockWaitMs: r.lock_wait_ms,
+      kind: r.kind,
+      seq: Number(r.seq),
+    }));
+  } catch (err) {
+    if (sqlState(err) === SqlState.UndefinedTable || sqlState(err) === '3F000') return [];
+    throw err;
+  }
+}
+
+/** Who runs, as recorded in the tracking tables. */
+export interface Actor {
+  readonly host: string;
+  readonly image: string | null;
+}
+
+export async function recordApplied(
+  client: Queryable,
+  row: { name: string; checksum: string; durationMs: number; lockWaitMs: number; kind: 'applied' | 'baseline' },
+  actor: Actor,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO dbship.migrations (name, checksum, applied_by, image, duration_ms, lock_wait_ms, kind)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [row.name, row.checksum, actor.host, actor.image, row.durationMs, row.lockWaitMs, row.kind],
+  );
+}
+
+export async function removeApplied(client: Queryable, name: string): Promise<void> {
+  await client.query('DELETE FROM dbship.migrations WHERE name = $1', [name]);
+}
+
+/** Replaces the recorded checksum of `name` (repair); false when the row no longer holds `from`. */
+export async function updateChecksum(client: Queryable, name: string, from: string, to: string): Promise<boolean> {
+  const { rowCount } = await client.query('UPDATE dbship.migrations SET checksum = $3 WHERE name = $1 AND checksum = $2', [name, from, to]);
+  return rowCount === 1;
+}
+
+/** Runs `fn` in one transaction on the pinned client, so tracking changes land together or not at all. */
+export async function inTransaction<T>(client: Queryable, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+export async function appendHistory(
+  client: Queryable,
+  entry: Pick<HistoryEntry, 'name' | 'action'> & Partial<Pick<HistoryEntry, 'checksum' | 'previousChecksum' | 'durationMs' | 'lockWaitMs' | 'reason'>>,
+  actor: Actor,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO dbship.history (name, action, checksum, previous_checksum, by_host, image, duration_ms, lock_wait_ms, reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [entry.name, entry.action, entry.checksum ?? null, entry.previousChecksum ?? null, actor.host, actor.image,
+      entry.durationMs ?? null, entry.lockWaitMs ?? null, entry.reason ?? null],
+  );
+}
+
+export async function readHistory(client: Queryable): Promise<HistoryEntry[]> {
+  try {
+    const { rows } = await client.query(
+      `SELECT id, name, action, checksum, previous_checksum, at, by_host, image, duration_ms, lock_wait_ms, reason
+         FROM dbship.history ORDER BY id`,
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      name: r.name,
+      action: r.action,
+      checksum: r.checksum,
+      previousChecksum: r.previous_checksum,
+      at: r.at,
+      byHost: r.by_host,
+      image: r.image,
+      durationMs: r.duration_ms,
+      lockWaitMs: r.lock_wait_ms,
+      reason: r.reason,
+    }));
+  } catch (err) {
+    if (sqlState(err) === SqlState.UndefinedTable || sqlState(err) === '3F000') return [];
+    throw err;
+  }
+}

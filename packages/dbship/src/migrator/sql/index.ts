@@ -1,0 +1,8 @@
+/**
+ * SQL text: the parser-based statement splitter (split.ts), source positions in bytes, code
+ * points and lines (source.ts), comment scanning (comments.ts), and the error report of a
+ * failing statement with its file, line and caret (statement-error.ts). Shared by the runtime
+ * and lint; depends on nothing else in the migrator.
+ */
+export { splitStatements, type SqlStatement } from './split.js';
+export { SourceText } from './source.js';

@@ -1,0 +1,42 @@
+import type { Config } from '../config.js';
+import { loadMigrations } from './folder/files.js';
+import { describeHolder, findLockHolder } from './runtime/lock.js';
+import { analyze, type MigrationState } from './runtime/plan.js';
+import { withReadSession } from './runtime/session.js';
+import { readApplied } from './runtime/tracking.js';
+
+export interface StatusRow {
+  readonly name: string;
+  readonly state: MigrationState;
+  readonly outOfOrder: boolean;
+  readonly appliedAt: string | null;
+  readonly appliedBy: string | null;
+  readonly checksum: string | null;
+}
+
+export interface StatusResult {
+  readonly rows: StatusRow[];
+  readonly counts: Record<MigrationState, number>;
+  /** Who holds the migration lock right now, if anyone. */
+  readonly lockHeldBy: string | null;
+}
+
+/** Applied / pending / modified / missing / unknown, one row per migration; changes nothing. */
+export async function status(config: Config): Promise<StatusResult> {
+  const files = loadMigrations(config.migrations.dir);
+  return withReadSession(config, async (client) => {
+    const analysis = analyze(files, await readApplied(client));
+    const holder = await findLockHolder(client);
+    const rows = analysis.entries.map((e) => ({
+      name: e.name,
+      state: e.state,
+      outOfOrder: e.outOfOrder,
+      appliedAt: e.applied ? e.applied.appliedAt.toISOString() : null,
+      appliedBy: e.applied ? e.applied.appliedBy : null,
+      checksum: e.file?.checksum ?? e.applied?.checksum ?? null,
+    }));
+    const counts = { applied: 0, modified: 0, pending: 0, missing: 0, unknown: 0 };
+    for (const r of rows) counts[r.state]++;
+    return { rows, counts, lockHeldBy: holder ? describeHolder(holder) : null };
+  });
+}

@@ -1,0 +1,94 @@
+import type { Config } from '../config.js';
+import { applyMigration, assertNoInvalidIndexes, type ApplySettings } from './runtime/apply.js';
+import type { EngineEvent } from './runtime/events.js';
+import { loadMigrations, type MigrationFile } from './folder/files.js';
+import { analyze, planUpgrade, type Analysis } from './runtime/plan.js';
+import { withLockedSession, withReadSession } from './runtime/session.js';
+import type { MigrationTarget } from './sql/statement-error.js';
+import { appendHistory, readApplied, recordApplied } from './runtime/tracking.js';
+
+export interface UpgradeOptions {
+  /** Stop after this migration (name, with or without its `NNNN_` prefix). */
+  readonly to?: string | undefined;
+  /** Print the plan and SQL; change nothing (takes no lock). */
+  readonly dryRun?: boolean | undefined;
+  /** Default: `config.migrations.allowOutOfOrder`. */
+  readonly allowOutOfOrder?: boolean | undefined;
+  /** Default: `config.migrations.strict`. */
+  readonly strict?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
+}
+
+export interface UpgradeResult {
+  /** Migrations applied by this run, in order. */
+  readonly applied: { readonly name: string; readonly durationMs: number }[];
+  /** What was (or, for a dry run, would be) applied. */
+  readonly planned: MigrationFile[];
+  /** Recorded migrations this build does not know: the database is ahead (a rollback). */
+  readonly ahead: string[];
+  readonly dryRun: boolean;
+  readonly lockWaitMs: number;
+}
+
+/**
+ * Applies the pending migrations of the build, each in its own transaction with its tracking
+ * row, under the migration lock. Refuses (before applying anything) changed, deleted or
+ * out-of-order files. A database ahead of the build is accepted with a warning unless strict.
+ */
+export async function upgrade(config: Config, options: UpgradeOptions = {}): Promise<UpgradeResult> {
+  const files = loadMigrations(config.migrations.dir);
+  const planOptions = {
+    to: options.to,
+    allowOutOfOrder: options.allowOutOfOrder ?? config.migrations.allowOutOfOrder,
+    strict: options.strict ?? config.migrations.strict,
+  };
+  if (options.dryRun) {
+    return withReadSession(config, async (client) => {
+      const analysis = analyze(files, await readApplied(client));
+      const planned = planUpgrade(files, analysis, planOptions);
+      warnAhead(analysis, options.onEvent);
+      return { applied: [], planned, ahead: analysis.unknown.map((e) => e.name), dryRun: true, lockWaitMs: 0 };
+    });
+  }
+  return withLockedSession(config, options, async ({ client, actor, lockWaitMs }) => {
+    const analysis = analyze(files, await readApplied(client));
+    const planned = planUpgrade(files, analysis, planOptions);
+    warnAhead(analysis, options.onEvent);
+    const applied: { name: string; durationMs: number }[] = [];
+    for (const file of planned) {
+      const target = upTarget(file);
+      if (!target.transactional) await assertNoInvalidIndexes(client, target);
+      options.onEvent?.({ type: 'applying', name: file.name, transactional: file.transactional });
+      const durationMs = await applyMigration(client, target, applySettings(config, file.name, options), async (c, ms) => {
+        await recordApplied(c, { name: file.name, checksum: file.checksum, durationMs: ms, lockWaitMs, kind: 'applied' }, actor);
+        await appendHistory(c, { name: file.name, action: 'apply', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);
+      });
+      applied.push({ name: file.name, durationMs });
+      options.onEvent?.({ type: 'applied', name: file.name, durationMs });
+    }
+    return { applied, planned, ahead: analysis.unknown.map((e) => e.name), dryRun: false, lockWaitMs };
+  });
+}
+
+export function upTarget(file: MigrationFile): MigrationTarget {
+  return { name: file.name, path: file.path, sql: file.sql, transactional: file.transactional, direction: 'up' };
+}
+
+export function applySettings(config: Config, name: string, options: Pick<UpgradeOptions, 'signal' | 'onEvent'>): ApplySettings {
+  return {
+    lockTimeoutMs: config.migrations.lockTimeoutMs,
+    statementTimeoutMs: config.migrations.statementTimeoutMs,
+    lockRetries: config.migrations.lockRetries,
+    signal: options.signal,
+    onRetry: (info) => options.onEvent?.({ type: 'retry', name, ...info }),
+  };
+}
+
+function warnAhead(analysis: Analysis, onEvent: UpgradeOptions['onEvent']): void {
+  if (analysis.unknown.length === 0) return;
+  onEvent?.({
+    type: 'warning',
+    message: `the database is ahead of this build: ${analysis.unknown.map((e) => e.name).join(', ')} ${analysis.unknown.length > 1 ? 'are' : 'is'} applied but unknown here (a rollback to an older image?). Continuing: the older release keeps working with expand-only migrations; set MIGRATE_STRICT=true to refuse instead.`,
+  });
+}
