@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { sqlState } from '../../packages/dbship/src/errors.js';
+import { sqlState } from '../../packages/dbship/src/db/sqlstate.js';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { ALL_RULES, lintSql } from '../../packages/dbship/src/migrator/lint/index.js';
 import { isSafeTypeChange, parseTypeText } from '../../packages/dbship/src/migrator/lint/column-types.js';

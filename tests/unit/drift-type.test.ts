@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { enumType, normalizeType, serialBaseType } from '../../packages/dbship/src/migrator/drift/type.js';
+import { enumType, canonicalTypeText, serialBaseType } from '../../packages/dbship/src/migrator/drift/type.js';
 
 // [how drizzle-kit writes it in a snapshot, how format_type() prints the live column]
 const same: [string, string][] = [
@@ -57,17 +57,17 @@ const different: [string, string][] = [
   ['real', 'double precision'],
 ];
 
-describe('normalizeType', () => {
+describe('canonicalTypeText', () => {
   for (const [model, live] of same) {
-    it(`${model} = ${live}`, () => assert.equal(normalizeType(model), normalizeType(live)));
+    it(`${model} = ${live}`, () => assert.equal(canonicalTypeText(model), canonicalTypeText(live)));
   }
   for (const [model, live] of different) {
-    it(`${model} != ${live}`, () => assert.notEqual(normalizeType(model), normalizeType(live)));
+    it(`${model} != ${live}`, () => assert.notEqual(canonicalTypeText(model), canonicalTypeText(live)));
   }
   it('spells the canonical form as the server does', () => {
-    assert.equal(normalizeType('varchar(100)'), 'character varying(100)');
-    assert.equal(normalizeType('timestamp (3) with time zone'), 'timestamp(3) with time zone');
-    assert.equal(normalizeType('integer[][]'), 'integer[]');
+    assert.equal(canonicalTypeText('varchar(100)'), 'character varying(100)');
+    assert.equal(canonicalTypeText('timestamp (3) with time zone'), 'timestamp(3) with time zone');
+    assert.equal(canonicalTypeText('integer[][]'), 'integer[]');
   });
 });
 
@@ -79,7 +79,7 @@ describe('serial types', () => {
   for (const [type, base] of cases) {
     it(`${type} -> ${String(base)}`, () => assert.equal(serialBaseType(type), base));
   }
-  it('normalise to their integer type', () => assert.equal(normalizeType('bigserial'), 'bigint'));
+  it('normalise to their integer type', () => assert.equal(canonicalTypeText('bigserial'), 'bigint'));
 });
 
 describe('enumType', () => {

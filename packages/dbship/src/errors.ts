@@ -30,7 +30,8 @@ export type ErrorCode =
   | 'INSUFFICIENT_PRIVILEGE'
   | 'DATABASE_ERROR'
   | 'CATALOG_READ_FAILED'
-  | 'BASELINE_CONFLICT';
+  | 'BASELINE_CONFLICT'
+  | 'INTERNAL';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   CONFIG_INVALID: ExitCode.Usage,
@@ -58,6 +59,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   DATABASE_ERROR: ExitCode.MigrationFailed,
   CATALOG_READ_FAILED: ExitCode.MigrationFailed,
   BASELINE_CONFLICT: ExitCode.Integrity,
+  INTERNAL: ExitCode.Internal,
 };
 
 export interface DbshipErrorOptions {
@@ -99,27 +101,3 @@ export class DbshipError extends Error {
   }
 }
 
-/** True when `err` is a node-postgres / server error carrying an SQLSTATE. */
-export function sqlState(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
-
-/** SQLSTATEs this project maps on (never the message text). */
-export const SqlState = {
-  UniqueViolation: '23505',
-  LockNotAvailable: '55P03',
-  QueryCanceled: '57014',
-  UndefinedTable: '42P01',
-  InvalidCatalogName: '3D000',
-  CannotConnectNow: '57P03',
-  AdminShutdown: '57P01',
-  DuplicateDatabase: '42P04',
-  InsufficientPrivilege: '42501',
-  DiskFull: '53100',
-  InvalidPassword: '28P01',
-  InvalidAuthorization: '28000',
-} as const;

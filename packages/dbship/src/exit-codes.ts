@@ -19,6 +19,11 @@ export const ExitCode = {
   ProblemsFound: 6,
   /** Pending migrations exist (`status --exit-code`). */
   Pending: 7,
+  /**
+   * An internal error: a bug in dbship, never a verdict on the migrations or the database
+   * (70 is EX_SOFTWARE in sysexits.h, so it cannot be mistaken for any code above).
+   */
+  Internal: 70,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

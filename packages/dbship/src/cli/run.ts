@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import { DbshipError, sqlState, SqlState } from '../errors.js';
+import { DbshipError } from '../errors.js';
+import { sqlState, SqlState } from '../db/sqlstate.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { Command, CommandContext } from './command.js';
 import { loadCommand, loadCommands } from './commands/index.js';
@@ -97,9 +98,13 @@ function report(e: unknown, err: (line: string) => void, env: RunOptions['env'])
     }).format());
     return ExitCode.MigrationFailed;
   }
-  err(`error[INTERNAL]: ${(e as Error)?.message ?? String(e)}\n  fix: this is a bug in dbship; please report it with the command you ran.`);
+  const internal = new DbshipError('INTERNAL', (e as Error)?.message ?? String(e), {
+    fix: 'this is a bug in dbship; please report it with the command you ran (DBSHIP_DEBUG=1 prints the stack).',
+    cause: e,
+  });
+  err(internal.format());
   if (env?.DBSHIP_DEBUG) err(String((e as Error)?.stack));
-  return ExitCode.MigrationFailed;
+  return internal.exitCode;
 }
 
 /** The shape of `dev/local-db.ts`, declared here so that the build does not pull it in. */
@@ -136,7 +141,8 @@ function helpText(commands: Command[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Exit codes: 0 ok, 1 migration failed, 2 usage/config, 3 database unreachable, 4 lock timeout,',
-    '            5 integrity (changed/missing/out-of-order files), 6 problems found, 7 pending.',
+    '            5 integrity (changed/missing/out-of-order files), 6 problems found, 7 pending,',
+    '            70 internal error (a bug in dbship).',
   ].join('\n');
 }
 

@@ -41,17 +41,5 @@ export async function connectClient(db: DbConnection, applicationName?: string):
   return client;
 }
 
-/** Runs `fn` with a pooled client, always releasing it. */
-export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    return await fn(client);
-  } finally {
-    client.release();
-  }
-}
-
-/** Quotes an identifier for SQL text. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** Quotes an identifier for SQL text (node-postgres' own quoting, which doubles embedded quotes). */
+export const quoteIdent: (name: string) => string = pg.escapeIdentifier;

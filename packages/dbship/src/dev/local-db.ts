@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { DbConnection } from '../config.js';
 import { clientConfig, quoteIdent } from '../db/pool.js';
+import { sqlState, SqlState } from '../db/sqlstate.js';
 import { DbshipError } from '../errors.js';
 import { startEmbedded } from './embedded.js';
 
@@ -67,7 +68,7 @@ export async function ensureDatabase(admin: DbConnection): Promise<DbConnection>
     await client.connect();
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (!rowCount) await client.query(`CREATE DATABASE ${quoteIdent(DATABASE)}`).catch((err) => {
-      if ((err as { code?: string }).code !== '42P04') throw err;
+      if (sqlState(err) !== SqlState.DuplicateDatabase) throw err;
     });
   } catch (err) {
     if (err instanceof DbshipError) throw err;

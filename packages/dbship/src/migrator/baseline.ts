@@ -1,11 +1,13 @@
 import type { Config } from '../config.js';
 import { quoteIdent } from '../db/pool.js';
-import { DbshipError, sqlState, SqlState } from '../errors.js';
+import { DbshipError } from '../errors.js';
+import { sqlState, SqlState } from '../db/sqlstate.js';
 import type { EngineEvent } from './runtime/events.js';
 import { loadMigrations, type MigrationFile } from './folder/files.js';
 import { analyze, findInBuild } from './runtime/plan.js';
 import { withLockedSession } from './runtime/session.js';
-import { appendHistory, inTransaction, readApplied, recordApplied, type AppliedMigration, type Queryable } from './runtime/tracking.js';
+import { withTransaction } from '../db/transaction.js';
+import { appendHistory, readApplied, recordApplied, type AppliedMigration, type Queryable } from './runtime/tracking.js';
 
 /** Where drizzle-kit's migrator records what it applied, unless configured otherwise. */
 export const DRIZZLE_TABLE = 'drizzle.__drizzle_migrations';
@@ -61,7 +63,7 @@ export async function baseline(config: Config, options: BaselineOptions = {}): P
     if (recordedByDrizzle) checkDrizzleCoverage(files, recordedByDrizzle, target, options);
     const { already, todo } = checkRecorded(files, await readApplied(client), target);
     const reason = options.reason?.trim() || (recordedByDrizzle ? `adopted: applied by drizzle-kit (${table.label})` : `adopted: baseline --to ${target.name}`);
-    await inTransaction(client, async () => {
+    await withTransaction(client, async () => {
       for (const f of todo) {
         await recordApplied(client, { name: f.name, checksum: f.checksum, durationMs: 0, lockWaitMs, kind: 'baseline' }, actor);
         await appendHistory(client, { name: f.name, action: 'baseline', checksum: f.checksum, durationMs: 0, lockWaitMs, reason }, actor);

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { sqlState, SqlState } from '../errors.js';
-import { connectionReason } from './runtime/session.js';
+import { connectionReason, isConnectionState, isUndefinedRelation, sqlState, SqlState } from '../db/sqlstate.js';
 
 /** Whether the database schema can serve this build (the app's `/readyz` answer). */
 export type SchemaReadiness =
@@ -9,8 +8,6 @@ export type SchemaReadiness =
 
 /** The part of `pg.Pool` / `pg.Client` readiness needs. */
 export type ReadinessQueryable = Pick<pg.Pool, 'query'>;
-
-const INVALID_SCHEMA_NAME = '3F000';
 
 /**
  * Is the database reachable and its schema at or ahead of this build? True when the build's
@@ -50,7 +47,7 @@ async function latestApplied(pool: ReadinessQueryable): Promise<string | null> {
 /** Why the check failed, in words an operator can act on. */
 export function failureReason(err: unknown): string {
   const state = sqlState(err);
-  if (state === SqlState.UndefinedTable || state === INVALID_SCHEMA_NAME) {
+  if (isUndefinedRelation(err)) {
     return 'no migrations applied: the dbship tracking table does not exist';
   }
   if (state === SqlState.InsufficientPrivilege) {
@@ -58,9 +55,4 @@ export function failureReason(err: unknown): string {
   }
   if (state !== undefined && !isConnectionState(state)) return `readiness query failed (SQLSTATE ${state})`;
   return `database unreachable: ${connectionReason(err)}`;
-}
-
-/** SQLSTATEs meaning "the server cannot serve us now", not "the query is wrong". */
-export function isConnectionState(state: string): boolean {
-  return state.startsWith('08') || state.startsWith('53') || state === '57P01' || state === '57P02' || state === '57P03' || state === '3D000' || state.startsWith('28');
 }

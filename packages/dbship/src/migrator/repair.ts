@@ -4,7 +4,8 @@ import type { EngineEvent } from './runtime/events.js';
 import { loadMigrations, type MigrationFile } from './folder/files.js';
 import { analyze, findInBuild, type Analysis, type StatusEntry } from './runtime/plan.js';
 import { withLockedSession } from './runtime/session.js';
-import { appendHistory, inTransaction, readApplied, updateChecksum } from './runtime/tracking.js';
+import { withTransaction } from '../db/transaction.js';
+import { appendHistory, readApplied, updateChecksum } from './runtime/tracking.js';
 
 export interface RepairOptions {
   /** Why the changed file is accepted; recorded in the audit log. Required, not blank. */
@@ -41,7 +42,7 @@ export async function repair(config: Config, options: RepairOptions): Promise<Re
     const analysis = analyze(files, await readApplied(client));
     const targets = selectRepairs(files, analysis, options.name);
     const repaired = targets.map((e) => ({ name: e.name, previousChecksum: e.applied!.checksum, checksum: e.file!.checksum }));
-    await inTransaction(client, async () => {
+    await withTransaction(client, async () => {
       for (const r of repaired) {
         if (!(await updateChecksum(client, r.name, r.previousChecksum, r.checksum))) {
           throw new DbshipError('CHECKSUM_MISMATCH', `the recorded checksum of ${r.name} changed while repairing it`, {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { qualify, type CheckModel, type ColumnModel, type EnumModel, type ForeignKeyModel, type IndexColumnModel, type IndexModel, type PrimaryKeyModel, type ReferentialAction, type SchemaModel, type SequenceModel, type TableModel, type UniqueModel } from './model.js';
-import { enumType, normalizeType } from './type.js';
+import { enumType, canonicalTypeText } from './type.js';
 import { COLUMNS_SQL, CONSTRAINTS_SQL, ENUMS_SQL, INDEXES_SQL, SCHEMAS_SQL, SEQUENCES_SQL, TABLES_SQL } from './catalog-queries.js';
 
 /** Anything that runs a query: a pinned client (drift runs all queries on one, in one snapshot). */
@@ -88,7 +88,7 @@ function liveColumn(r: ColumnRow): ColumnModel {
   const serial = identity === null && generatedAs === null && r.owns_sequence && /^nextval\(/i.test(r.default_expr ?? '');
   return {
     name: r.name,
-    type: r.is_enum ? enumType(r.enum_schema, r.enum_name, r.is_array) : normalizeType(r.type),
+    type: r.is_enum ? enumType(r.enum_schema, r.enum_name, r.is_array) : canonicalTypeText(r.type),
     notNull: r.not_null,
     default: generatedAs === null && !serial ? r.default_expr : null,
     generation: identity ?? (serial ? 'serial' : null),

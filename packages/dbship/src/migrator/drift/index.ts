@@ -7,13 +7,15 @@
  */
 import type pg from 'pg';
 import { describeDb, type Config, type DbConnection } from '../../config.js';
-import { DbshipError, sqlState, SqlState } from '../../errors.js';
+import { DbshipError } from '../../errors.js';
+import { sqlState, SqlState } from '../../db/sqlstate.js';
 import { readCatalog } from './catalog.js';
 import { compareModels } from './compare.js';
 import { prepareExpressions } from './expr.js';
 import { driftScope, type DriftDifference, type SchemaModel } from './model.js';
 import { readJournal } from '../folder/files.js';
-import { connectionReason, migrationDb, withReadSession } from '../runtime/session.js';
+import { connectionReason } from '../../db/sqlstate.js';
+import { migrationDb, withReadSession } from '../runtime/session.js';
 import { readNewestSnapshot } from './snapshot-model.js';
 import { expectedModel } from './snapshot-model-expected.js';
 

@@ -1,5 +1,5 @@
 import { emptySchemaModel, qualify, type ColumnModel, type EnumModel, type ForeignKeyModel, type IndexModel, type PrimaryKeyModel, type ReferentialAction, type SchemaModel, type SequenceModel, type TableModel, type UniqueModel } from './model.js';
-import { enumType, normalizeType, serialBaseType } from './type.js';
+import { enumType, canonicalTypeText, serialBaseType } from './type.js';
 import type { DrizzleSnapshot, SnapshotColumn, SnapshotIndex, SnapshotTable } from './snapshot-model.js';
 
 /** The schema a drizzle-kit snapshot describes, in the neutral model drift compares. */
@@ -62,7 +62,7 @@ function expectedColumn(c: SnapshotColumn): ColumnModel {
   const array = /\[\d*\]$/.test(c.type.trim());
   const type = c.typeSchema !== undefined
     ? enumType(c.typeSchema || 'public', c.type.trim().replace(/(\s*\[\d*\])+$/, ''), array)
-    : serial ?? normalizeType(c.type);
+    : serial ?? canonicalTypeText(c.type);
   const generation = c.identity ? c.identity.type : serial ? 'serial' : null;
   const hasDefault = c.default !== undefined && c.default !== null && generation === null && !c.generated;
   return {

@@ -29,7 +29,7 @@ export function serialBaseType(type: string): string | null {
  * dimensions (PostgreSQL does not enforce them); a schema qualification is dropped (enums are
  * compared with their schema separately); serial types become their integer type.
  */
-export function normalizeType(raw: string): string {
+export function canonicalTypeText(raw: string): string {
   let s = raw.trim().toLowerCase().replace(/"/g, '');
   let array = false;
   while (/\[\d*\]$/.test(s)) {

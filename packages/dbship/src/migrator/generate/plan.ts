@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NO_TRANSACTION } from '../folder/files.js';
 import type { DrizzleKit } from './kit.js';
-import { applySafeForms, concurrentCreateIndex, concurrentDropIndex, type MovedIndex, type SafeFormPlan } from './safe-forms.js';
+import { applySafeForms, concurrentCreateIndex, concurrentDropIndex, type TableMember, type SafeFormPlan } from './safe-forms.js';
 import type { Snapshot } from '../folder/snapshot.js';
 
 /** A migration before rendering: header lines, statements, and the schema after it. */
@@ -22,21 +22,21 @@ export function relink(snapshot: Snapshot, prevId: string): Snapshot {
 }
 
 /** `snapshot` without the given indexes (an intermediate state around a concurrent migration). */
-export function withoutIndexes(snapshot: Snapshot, indexes: readonly MovedIndex[]): Snapshot {
+export function withoutIndexes(snapshot: Snapshot, indexes: readonly TableMember[]): Snapshot {
   const copy = structuredClone(snapshot);
   for (const { table, name } of indexes) delete copy.tables[table]?.indexes?.[name];
   return copy;
 }
 
 /** `snapshot` without the given unique constraints (before they are attached to their indexes). */
-export function withoutUniques(snapshot: Snapshot, uniques: readonly MovedIndex[]): Snapshot {
+export function withoutUniques(snapshot: Snapshot, uniques: readonly TableMember[]): Snapshot {
   const copy = structuredClone(snapshot);
   for (const { table, name } of uniques) delete (copy.tables[table]?.uniqueConstraints as Record<string, unknown> | undefined)?.[name];
   return copy;
 }
 
 /** `snapshot` with the given columns still nullable (before the validate migration sets NOT NULL). */
-export function withNullable(snapshot: Snapshot, columns: readonly MovedIndex[]): Snapshot {
+export function withNullable(snapshot: Snapshot, columns: readonly TableMember[]): Snapshot {
   const copy = structuredClone(snapshot);
   for (const { table, name } of columns) {
     const column = copy.tables[table]?.columns[name];

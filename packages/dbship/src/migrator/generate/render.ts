@@ -1,7 +1,8 @@
 import type { PlannedMigration } from './plan.js';
 import type { LintFinding } from './lint-generated.js';
 
-// drizzle-kit's own delimiter: its migrator and ours split on it (statements end with `;`).
+// drizzle-kit's own delimiter, kept so the files stay usable by drizzle-orm's migrator, which splits
+// on it. dbship itself splits with the PostgreSQL parser and ignores the marker.
 const BREAKPOINT = '--> statement-breakpoint\n';
 
 /** `NNNN_name`, the journal tag of the migration at journal index `index`. */

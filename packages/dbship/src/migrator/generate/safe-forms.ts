@@ -4,8 +4,8 @@ import { quoteIdent } from '../../db/pool.js';
 import type { Snapshot } from '../folder/snapshot.js';
 import { loadParser } from '../sql/split.js';
 
-/** An index whose creation or removal moved to the no-transaction migration. */
-export interface MovedIndex {
+/** An index, constraint or column of a snapshot table: the table key and the member name. */
+export interface TableMember {
   /** Snapshot table key, `schema.table`. */
   readonly table: string;
   readonly name: string;
@@ -29,12 +29,12 @@ export interface SafeFormPlan {
   /** Down SQL of the concurrent builds the snapshots cannot express (unique indexes before attaching). */
   readonly createIndexesDown: string[];
   /** Indexes moved to `dropIndexes` / `createIndexes` (to build the intermediate snapshots). */
-  readonly dropped: MovedIndex[];
-  readonly created: MovedIndex[];
+  readonly dropped: TableMember[];
+  readonly created: TableMember[];
   /** Unique constraints that exist only once `attach` ran (snapshot key of the table, constraint name). */
-  readonly attached: MovedIndex[];
+  readonly attached: TableMember[];
   /** Columns made NOT NULL by the validate migration (snapshot key of the table, column name). */
-  readonly notNulled: MovedIndex[];
+  readonly notNulled: TableMember[];
   /** Down SQL the snapshots cannot express: the temporary NOT NULL checks, dropped / added back. */
   readonly transactionalDown: string[];
   readonly validateDown: string[];
@@ -129,12 +129,12 @@ function rewriteIndex(stmt: Stmt, sql: string, newTables: Set<string>, plan: Saf
   // An index the previous schema does not know (hand-made) has no snapshot entry to restore.
   if (moved.some((m) => m === undefined)) return false;
   plan.dropIndexes.push(concurrentDropIndex(sql));
-  plan.dropped.push(...(moved as MovedIndex[]));
+  plan.dropped.push(...(moved as TableMember[]));
   return true;
 }
 
 /** The table that holds index `[schema.]name` in the snapshot. */
-function indexOwner(prev: Snapshot, names: string[]): MovedIndex | undefined {
+function indexOwner(prev: Snapshot, names: string[]): TableMember | undefined {
   const name = names.at(-1)!;
   const schema = names.length > 1 ? names[0] : 'public';
   for (const [key, table] of Object.entries(prev.tables)) {

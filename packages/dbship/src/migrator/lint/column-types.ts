@@ -13,7 +13,7 @@ export interface NormalizedType {
 }
 
 /** Normalizes a parsed TypeName. */
-export function normalizeType(type: TypeName): NormalizedType {
+export function typeFromTypeName(type: TypeName): NormalizedType {
   const parts = names(type.names);
   const name = parts.at(-1) ?? '?';
   const values = (type.typmods ?? []).map((m) => {
@@ -37,7 +37,7 @@ export function parseTypeText(text: string): NormalizedType | undefined {
     const select = as(tree.stmts?.[0]?.stmt, 'SelectStmt');
     const target = as(select?.targetList?.[0], 'ResTarget');
     const cast = as(target?.val, 'TypeCast');
-    return cast?.typeName ? normalizeType(cast.typeName) : undefined;
+    return cast?.typeName ? typeFromTypeName(cast.typeName) : undefined;
   } catch {
     return undefined;
   }

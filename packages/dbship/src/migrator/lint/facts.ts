@@ -1,6 +1,6 @@
 import type { AlterTableStmt, Constraint, CreateStmt } from 'libpg-query';
 import { as, columnConstraints, makeTableRef, names, tableRef, type TableRef } from './ast.js';
-import { normalizeType, type NormalizedType } from './column-types.js';
+import { typeFromTypeName, type NormalizedType } from './column-types.js';
 import type { LintStatement } from './types.js';
 
 /** A constraint added in the file. */
@@ -81,7 +81,7 @@ function addAlterFacts(facts: MigrationFacts, alter: AlterTableStmt, at: number)
     } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
       facts.validated.push({ table: table.key, name: cmd.name, at });
     } else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && col?.typeName) {
-      facts.typeChanges.push({ table: table.key, column: cmd.name, type: normalizeType(col.typeName), at });
+      facts.typeChanges.push({ table: table.key, column: cmd.name, type: typeFromTypeName(col.typeName), at });
     }
   }
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { DbshipError, sqlState, SqlState } from '../../errors.js';
+import { DbshipError } from '../../errors.js';
+import { sqlState, SqlState } from '../../db/sqlstate.js';
 import { interrupted } from './lock.js';
 import { parseError, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { splitStatements, type SqlStatement } from '../sql/split.js';

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { DbshipError, sqlState, SqlState } from '../../errors.js';
+import { DbshipError } from '../../errors.js';
+import { isUndefinedRelation, sqlState, SqlState } from '../../db/sqlstate.js';
 import type { Actor } from './tracking.js';
 
 /** The advisory lock key: the ASCII of "dbship" and a version, one per database. */
@@ -104,7 +105,7 @@ export async function findLockHolder(client: pg.ClientBase): Promise<LockHolder 
     const r = await client.query('SELECT host, pid, image, started_at FROM dbship.lock_holder WHERE backend_pid = $1', [session.pid]);
     recorded = r.rows[0];
   } catch (err) {
-    if (sqlState(err) !== SqlState.UndefinedTable && sqlState(err) !== '3F000') throw err;
+    if (!isUndefinedRelation(err)) throw err;
   }
   return {
     backendPid: session.pid,

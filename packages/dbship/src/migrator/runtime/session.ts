@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { describeDb, type Config, type DbConnection } from '../../config.js';
-import { DbshipError, sqlState, SqlState } from '../../errors.js';
+import { connectionReason, sqlState, SqlState } from '../../db/sqlstate.js';
+import { DbshipError } from '../../errors.js';
 import { connectClient, quoteIdent } from '../../db/pool.js';
 import { acquireMigrationLock, applicationName, describeHolder, interrupted, recordLockHolder, releaseMigrationLock } from './lock.js';
 import { bootstrap, type Actor } from './tracking.js';
@@ -47,27 +48,6 @@ export function unreachable(db: DbConnection, err: unknown): DbshipError {
     cause: err,
     fix: 'check that the server runs and that DB_HOST / DB_PORT / DB_NAME / DB_USER / DB_PASS (or DATABASE_URL) are right.',
   });
-}
-
-/** A short reason for a failed connection attempt, never containing the password. */
-export function connectionReason(err: unknown): string {
-  const e = err as { code?: string; message?: string; errors?: { code?: string }[] };
-  const code = e?.code ?? e?.errors?.[0]?.code;
-  const byCode: Record<string, string> = {
-    ECONNREFUSED: 'connection refused (server not running or not listening yet)',
-    ENOTFOUND: 'host name not found',
-    EAI_AGAIN: 'host name lookup failed (temporary)',
-    ETIMEDOUT: 'connection timed out',
-    ECONNRESET: 'connection reset by the server',
-    '57P03': 'the server is starting up or shutting down',
-    '3D000': 'the database does not exist',
-    '28P01': 'password authentication failed',
-    '28000': 'the server refused this user (pg_hba.conf or role)',
-    '53300': 'too many connections',
-  };
-  if (code && byCode[code]) return byCode[code]!;
-  const sqlCode = sqlState(err);
-  return sqlCode ? `SQLSTATE ${sqlCode}` : (e?.message ?? 'unknown error').replace(/postgres(ql)?:\/\/[^\s]*/g, '<url>');
 }
 
 /**

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { sqlState, SqlState } from '../../errors.js';
+import { isUndefinedRelation, sqlState, SqlState } from '../../db/sqlstate.js';
 
 /** Schema holding dbship's own tables (never touched by migrations or drift). */
 export const TRACKING_SCHEMA = 'dbship';
@@ -98,7 +98,7 @@ export async function readApplied(client: Queryable): Promise<AppliedMigration[]
       seq: Number(r.seq),
     }));
   } catch (err) {
-    if (sqlState(err) === SqlState.UndefinedTable || sqlState(err) === '3F000') return [];
+    if (isUndefinedRelation(err)) return [];
     throw err;
   }
 }
@@ -129,19 +129,6 @@ export async function removeApplied(client: Queryable, name: string): Promise<vo
 export async function updateChecksum(client: Queryable, name: string, from: string, to: string): Promise<boolean> {
   const { rowCount } = await client.query('UPDATE dbship.migrations SET checksum = $3 WHERE name = $1 AND checksum = $2', [name, from, to]);
   return rowCount === 1;
-}
-
-/** Runs `fn` in one transaction on the pinned client, so tracking changes land together or not at all. */
-export async function inTransaction<T>(client: Queryable, fn: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const result = await fn();
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
 }
 
 export async function appendHistory(
@@ -177,7 +164,7 @@ export async function readHistory(client: Queryable): Promise<HistoryEntry[]> {
       reason: r.reason,
     }));
   } catch (err) {
-    if (sqlState(err) === SqlState.UndefinedTable || sqlState(err) === '3F000') return [];
+    if (isUndefinedRelation(err)) return [];
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import { DbshipError } from '../../errors.js';
 import { clientConfig } from '../../db/pool.js';
 import type { EngineEvent } from './events.js';
 import { interrupted } from './lock.js';
-import { connectionReason } from './session.js';
+import { connectionReason } from '../../db/sqlstate.js';
 
 export interface WaitOptions {
   /** Give up after this long (ms). */

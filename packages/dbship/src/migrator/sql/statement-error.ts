@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { DbshipError, sqlState, SqlState } from '../../errors.js';
+import { DbshipError } from '../../errors.js';
+import { sqlState, SqlState } from '../../db/sqlstate.js';
 import { caretExcerpt, lineColumn, type SqlStatement } from './split.js';
 
 /** What is being run, for messages. */
@@ -79,7 +80,7 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
       cause: err,
     });
   }
-  if (code === '25001' && target.transactional) {
+  if (code === SqlState.ActiveSqlTransaction && target.transactional) {
     return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} failed: ${e.message}`, {
       details,
       why: `dbship runs each migration in a transaction unless told otherwise, and this statement (e.g. CREATE INDEX CONCURRENTLY) cannot run in one. ${rolledBack}`,

@@ -1,5 +1,5 @@
 import { as, ident } from '../ast.js';
-import { isSafeTypeChange, normalizeType } from '../column-types.js';
+import { isSafeTypeChange, typeFromTypeName } from '../column-types.js';
 import type { LintRule, RuleHit } from '../types.js';
 import { alterTable, onTable } from './alter.js';
 
@@ -25,7 +25,7 @@ export const rule: LintRule = {
       const def = as(cmd.def, 'ColumnDef');
       if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.name || !def?.typeName) continue;
       const column = `column ${ident(cmd.name)} of ${onTable(alter.table)}`;
-      const to = normalizeType(def.typeName);
+      const to = typeFromTypeName(def.typeName);
       const from = ctx.columnTypeBefore(alter.table, cmd.name);
       let message: string | undefined;
       if (def.raw_default) message = `${column} changes type to ${to.display} with USING, which converts (rewrites) every row`;
