@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pg from 'pg';
 import Format from 'typebox/format';
-import { type Config, createLogger, type Logger, loadMigrations, schemaReadiness, type SchemaReadiness } from 'dbship';
+import { type Config, createLogger, type Logger, loadMigrations, schemaReadiness, type SchemaReadiness } from 'dbship/service';
 import { loggableError } from './db-errors.js';
 import { isValidEmail } from './users/email.js';
 import { mapError } from './error-mapping.js';

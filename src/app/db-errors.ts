@@ -1,5 +1,5 @@
 import { DrizzleQueryError } from 'drizzle-orm';
-import { sqlState, SqlState, isConnectionState } from 'dbship';
+import { sqlState, SqlState, isConnectionState } from 'dbship/service';
 
 /** What a failed database call means for the request. */
 export type DbFailureKind = 'unique-violation' | 'unavailable' | 'other';

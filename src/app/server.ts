@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { loadConfig, type Config, type DbConnection, createPool, DbshipError, createLogger, type Logger } from 'dbship';
+import { loadConfig, type Config, type DbConnection, createPool, DbshipError, createLogger, type Logger } from 'dbship/service';
 import { buildApp, type App } from './app.js';
 import { loggableError } from './db-errors.js';
 

@@ -1,4 +1,4 @@
-import type { SchemaReadiness } from 'dbship';
+import type { SchemaReadiness } from 'dbship/service';
 
 export interface ReadinessProbeOptions {
   /** How long an answer is reused (ms): a probe storm costs one query per interval. */
