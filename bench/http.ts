@@ -4,11 +4,11 @@ import { loadConfig } from '../packages/dbship/src/config.js';
 import { freePort } from '../packages/dbship/src/dev/embedded.js';
 import { upgrade } from '../packages/dbship/src/migrator/upgrade.js';
 import { row, type Benchmark, type BenchContext, type ResultRow } from './lib/benchmark.js';
-import { ROOT } from './lib/build.js';
+import { ensureBuilt, ROOT } from './lib/build.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import type { BenchDatabase } from './lib/server.js';
-import { startService, type ServiceProcess } from './lib/service-process.js';
-import { summarize } from './lib/stats.js';
+import { rssMiB, startService, type ServiceProcess } from './lib/service-process.js';
+import { summarize, type Summary } from './lib/stats.js';
 
 const SEEDED_USERS = 10_000;
 const CONNECTIONS = 10;
@@ -40,62 +40,93 @@ function scenarios(): Record<string, autocannon.Request[]> {
   };
 }
 
+/** One server under load: how it is started and which requests it gets. */
+interface Subject {
+  readonly name: string;
+  readonly server: string;
+  readonly requests: autocannon.Request[];
+  /** The subject whose median throughput this one is compared with. */
+  readonly peer?: string;
+}
+
 /**
- * Requests per second and latency of the service's routes against real PostgreSQL, with a Fastify
- * hello-world measured in the same run as the ceiling.
+ * Requests per second, latency and memory of the service's routes against real PostgreSQL, with
+ * two peers measured in the same run: a Fastify hello-world (the HTTP ceiling) and a bare Fastify +
+ * pg route sending the service's own query (the floor of a database route).
  */
 export const benchmark: Benchmark = {
   name: 'http',
   title: 'HTTP service against PostgreSQL (autocannon)',
   method:
-    `autocannon in the benchmark process, ${CONNECTIONS} connections, against the service (\`node --import tsx src/app/server.ts\`, `
-    + `LOG_LEVEL=warn, pool DB_POOL_MAX=10) on a database at the committed migrations with ${SEEDED_USERS.toLocaleString('en-US')} users; `
-    + 'each route runs for BENCH_HTTP_SECONDS after a 1 s warm-up, rounds interleaved. The ceiling is a Fastify hello-world '
-    + '(bench/peers/hello-server.ts: no database, no schema, no logging) started the same way. Load generator, service and '
-    + 'PostgreSQL share the machine, so absolute figures are lower bounds; the ratio to the ceiling is the comparable number.',
+    `autocannon in the benchmark process, ${CONNECTIONS} connections, against the built service (\`node dist/app/server.js\`, `
+    + `pool DB_POOL_MAX=10) at LOG_LEVEL=warn and at the default LOG_LEVEL=info, on a database at the committed migrations with `
+    + `${SEEDED_USERS.toLocaleString('en-US')} users; each subject runs for BENCH_HTTP_SECONDS after a 1 s warm-up, rounds interleaved. `
+    + 'Peers, plain JavaScript run by plain node: a Fastify hello-world (bench/peers/hello-server.mjs: no database, no logging), and '
+    + 'a bare Fastify + pg route (bench/peers/bare-pg-route.mjs: the same SELECT and pool size, no validation, serialisation schema, '
+    + 'readiness gate, logging or ORM). RSS is read from /proc after the last round. Load generator, servers and PostgreSQL share '
+    + 'the machine, so absolute figures are lower bounds; the ratios are the comparable numbers.',
   async run(ctx: BenchContext): Promise<ResultRow[]> {
+    ensureBuilt(ctx.log);
     const db = await ctx.server.createDatabase('http');
-    const services: ServiceProcess[] = [];
+    const servers = new Map<string, ServiceProcess>();
     try {
       await prepareDatabase(db);
-      const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, LOG_LEVEL: 'warn', DB_POOL_MAX: '10', HOSTNAME: 'bench' };
-      const app = await startService({ name: 'service', args: ['--import', 'tsx', 'src/app/server.ts'], port: await freePort(), env });
-      services.push(app);
-      const hello = await startService({ name: 'hello-world', args: ['--import', 'tsx', 'bench/peers/hello-server.ts'], port: await freePort(), env: { PATH: process.env.PATH } });
-      services.push(hello);
-      const subjects: Record<string, { url: string; requests: autocannon.Request[] }> = {
-        'hello-world (ceiling)': { url: hello.baseUrl, requests: [{ method: 'GET', path: '/hello' }] },
-        ...Object.fromEntries(Object.entries(scenarios()).map(([name, requests]) => [name, { url: app.baseUrl, requests }])),
+      const base = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, DB_POOL_MAX: '10', HOSTNAME: 'bench', MIGRATIONS_DIR: path.join(ROOT, 'migrations') };
+      const start = async (name: string, script: string, env: NodeJS.ProcessEnv) => {
+        servers.set(name, await startService({ name, args: [script], port: await freePort(), env }));
       };
+      await start('hello-world', 'bench/peers/hello-server.mjs', { PATH: process.env.PATH });
+      await start('bare pg route', 'bench/peers/bare-pg-route.mjs', base);
+      await start('service (warn)', 'dist/app/server.js', { ...base, LOG_LEVEL: 'warn' });
+      await start('service (info)', 'dist/app/server.js', { ...base, LOG_LEVEL: 'info' });
+      const byId = scenarios()['GET /users/:id']!;
+      const subjects: Subject[] = [
+        { name: 'hello-world (ceiling)', server: 'hello-world', requests: [{ method: 'GET', path: '/hello' }] },
+        { name: 'bare pg route GET /users/:id (floor)', server: 'bare pg route', requests: byId },
+        { name: 'GET /users/:id', server: 'service (warn)', requests: byId, peer: 'bare pg route GET /users/:id (floor)' },
+        { name: 'GET /users/:id, LOG_LEVEL=info', server: 'service (info)', requests: byId, peer: 'GET /users/:id' },
+        ...Object.entries(scenarios()).filter(([n]) => n !== 'GET /users/:id').map(([name, requests]) => ({ name, server: 'service (warn)', requests })),
+      ];
+      const url = (s: Subject) => servers.get(s.server)!.baseUrl;
       const results: Record<string, LoadResult[]> = {};
-      for (const [name, s] of Object.entries(subjects)) {
-        ctx.log(`http: warm-up ${name}`);
-        await runLoad({ url: s.url, seconds: 1, connections: CONNECTIONS, requests: s.requests });
-        results[name] = [];
+      for (const s of subjects) {
+        ctx.log(`http: warm-up ${s.name}`);
+        await runLoad({ url: url(s), seconds: 1, connections: CONNECTIONS, requests: s.requests });
+        results[s.name] = [];
       }
       for (let round = 0; round < ctx.reps(3); round++) {
-        for (const [name, s] of Object.entries(subjects)) {
-          results[name]!.push(await runLoad({ url: s.url, seconds: ctx.httpSeconds, connections: CONNECTIONS, requests: s.requests }));
+        for (const s of subjects) {
+          results[s.name]!.push(await runLoad({ url: url(s), seconds: ctx.httpSeconds, connections: CONNECTIONS, requests: s.requests }));
         }
       }
-      return toRows(results);
+      return [...toRows(subjects, results), ...memoryRows(servers)];
     } finally {
-      for (const s of services) await s.stop();
+      for (const s of servers.values()) await s.stop();
       await db.drop();
     }
   },
 };
 
-function toRows(results: Record<string, LoadResult[]>): ResultRow[] {
-  const ceiling = { name: 'hello-world', summary: summarize(results['hello-world (ceiling)']!.map((r) => r.rps)) };
+function toRows(subjects: readonly Subject[], results: Record<string, LoadResult[]>): ResultRow[] {
+  const rps = (name: string): Summary => summarize(results[name]!.map((r) => r.rps));
+  const ceiling = { name: 'hello-world', summary: rps('hello-world (ceiling)') };
   const rows: ResultRow[] = [];
-  for (const [name, rs] of Object.entries(results)) {
-    const failures = rs.reduce((s, r) => s + r.non2xx + r.errors + r.timeouts, 0);
-    const completed = rs.reduce((s, r) => s + r.completed, 0);
+  for (const s of subjects) {
+    const rs = results[s.name]!;
+    const failures = rs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
+    const completed = rs.reduce((sum, r) => sum + r.completed, 0);
     const note = `${completed.toLocaleString('en-US')} responses, ${failures} non-2xx/errors/timeouts`;
-    const isCeiling = name.startsWith('hello-world');
-    rows.push(row(name, 'throughput', 'req/s', summarize(rs.map((r) => r.rps)), isCeiling ? undefined : ceiling, note));
-    rows.push(row(name, 'p99 latency', 'ms', summarize(rs.map((r) => r.p99)), undefined, `p50 median ${summarize(rs.map((r) => r.p50)).median.toFixed(1)} ms`));
+    const peer = s.peer ? { name: s.peer, summary: rps(s.peer) } : s.server === 'hello-world' ? undefined : ceiling;
+    rows.push(row(s.name, 'throughput', 'req/s', rps(s.name), peer, note));
+    rows.push(row(s.name, 'p99 latency', 'ms', summarize(rs.map((r) => r.p99)), undefined, `p50 median ${summarize(rs.map((r) => r.p50)).median.toFixed(1)} ms`));
   }
   return rows;
+}
+
+/** RSS of each server after the load, with the service compared to the hello-world. */
+function memoryRows(servers: ReadonlyMap<string, ServiceProcess>): ResultRow[] {
+  const mib = (name: string) => summarize([rssMiB(servers.get(name)!.child.pid)]);
+  const hello = { name: 'hello-world', summary: mib('hello-world') };
+  return [...servers.keys()].map((name) =>
+    row(`${name}: RSS after load`, 'memory', 'MiB', mib(name), name === 'hello-world' ? undefined : hello));
 }

@@ -21,8 +21,9 @@ import { benchmark as deploy } from './deploy-noop.js';
 import { benchmark as history } from './fresh-history.js';
 import { benchmark as http } from './http.js';
 import { benchmark as lint } from './lint.js';
+import { benchmark as start } from './start.js';
 
-const ALL: Benchmark[] = [deploy, history, concurrent, http, lint];
+const ALL: Benchmark[] = [deploy, start, history, concurrent, http, lint];
 const DOC = path.join(ROOT, 'docs/performance.md');
 
 function positiveInt(name: string, fallback: number | undefined): number | undefined {

@@ -13,23 +13,36 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** A built entry and the sources it is compiled from. */
+const OUTPUTS = [
+  { main: 'packages/dbship/dist/cli/main.js', src: 'packages/dbship/src' },
+  { main: 'dist/app/server.js', src: 'src' },
+] as const;
+
+function fresh(): boolean {
+  return OUTPUTS.every((o) => {
+    const main = path.join(ROOT, o.main);
+    return existsSync(main) && statSync(main).mtimeMs >= newestMtime(path.join(ROOT, o.src));
+  });
+}
+
 /**
- * Makes sure `packages/dbship/dist/cli/main.js` (what the production image runs) is built from the current
- * sources: runs `npm run build` when it is missing or older than any file under packages/dbship/src/.
+ * Makes sure what the production image runs is built from the current sources: the CLI
+ * (`packages/dbship/dist/cli/main.js`) and the service (`dist/app/server.js`). Runs `npm run build`
+ * when either is missing or older than a source file. Returns the CLI's path.
  */
 export function ensureBuilt(log: (line: string) => void): string {
-  const main = path.join(ROOT, 'packages/dbship/dist/cli/main.js');
-  if (existsSync(main) && statSync(main).mtimeMs >= newestMtime(path.join(ROOT, 'packages/dbship/src'))) return main;
-  log('dist/ is missing or older than src/: running `npm run build`');
+  const main = path.join(ROOT, OUTPUTS[0].main);
+  if (fresh()) return main;
+  log('dist/ is missing or older than the sources: running `npm run build`');
   const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  const fresh = existsSync(main) && statSync(main).mtimeMs >= newestMtime(path.join(ROOT, 'packages/dbship/src'));
-  if (r.status !== 0 && fresh) {
+  if (r.status !== 0 && fresh()) {
     // tsc still emits JavaScript when it reports type errors; the timings stay meaningful.
     log(`warning: \`npm run build\` reported type errors (exit ${r.status}); measuring the JavaScript it emitted`);
     return main;
   }
-  if (r.status !== 0 || !existsSync(main)) {
-    throw new Error(`npm run build failed (exit ${r.status}); the deploy benchmarks measure the built CLI:\n${(r.stdout + r.stderr).trim().split('\n').slice(-20).join('\n')}`);
+  if (r.status !== 0 || !fresh()) {
+    throw new Error(`npm run build failed (exit ${r.status}); the benchmarks measure the built code:\n${(r.stdout + r.stderr).trim().split('\n').slice(-20).join('\n')}`);
   }
   return main;
 }
