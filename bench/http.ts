@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type autocannon from 'autocannon';
-import { loadConfig } from '../packages/dbship/src/config.js';
+import { loadConfig } from '../src/config.js';
 import { freePort } from '../packages/dbship/src/dev/embedded.js';
 import { upgrade } from '../packages/dbship/src/migrator/upgrade.js';
 import { row, type Benchmark, type BenchContext, type ResultRow } from './lib/benchmark.js';
@@ -16,7 +16,7 @@ const CONNECTIONS = 10;
 /** A fresh database at the committed migrations, with users to read. */
 async function prepareDatabase(db: BenchDatabase): Promise<void> {
   const config = loadConfig({ env: { DATABASE_URL: db.url, MIGRATIONS_DIR: path.join(ROOT, 'migrations'), HOSTNAME: 'bench' }, readDotEnv: false });
-  await upgrade(config);
+  await upgrade(config.engine);
   await db.query(
     `INSERT INTO users (email, name) SELECT 'seed' || g || '@example.com', 'Seed user ' || g FROM generate_series(1, $1::int) AS g`,
     [SEEDED_USERS],

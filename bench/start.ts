@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../packages/dbship/src/config.js';
+import { loadConfig } from '../src/config.js';
 import { freePort } from '../packages/dbship/src/dev/embedded.js';
 import { upgrade } from '../packages/dbship/src/migrator/upgrade.js';
 import { row, type Benchmark, type BenchContext, type ResultRow } from './lib/benchmark.js';
@@ -62,7 +62,7 @@ export const benchmark: Benchmark = {
     const db = await ctx.server.createDatabase('start');
     try {
       const migrations = path.join(ROOT, 'migrations');
-      await upgrade(loadConfig({ env: { DATABASE_URL: db.url, MIGRATIONS_DIR: migrations, HOSTNAME: 'bench' }, readDotEnv: false }));
+      await upgrade(loadConfig({ env: { DATABASE_URL: db.url, MIGRATIONS_DIR: migrations, HOSTNAME: 'bench' }, readDotEnv: false }).engine);
       const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, HOSTNAME: 'bench', LOG_LEVEL: 'warn', MIGRATIONS_DIR: migrations };
       const samples = await interleave(
         {

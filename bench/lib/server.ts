@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { parseDatabaseUrl, type DbConnection } from '../../packages/dbship/src/config.js';
+import type { DbConnection } from '../../packages/dbship/src/config/db-connection.js';
+import { parseDatabaseUrl } from '../../packages/dbship/src/config/db-url.js';
 import { clientConfig, quoteIdent } from '../../packages/dbship/src/db/pool.js';
 
 /** One scratch database on the benchmark server. */

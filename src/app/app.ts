@@ -2,7 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pg from 'pg';
 import Format from 'typebox/format';
-import { type Config, createLogger, type Logger, loadMigrations, schemaReadiness, type SchemaReadiness } from 'dbship/service';
+import { createLogger, type Logger, loadMigrations, schemaReadiness, type SchemaReadiness } from 'dbship/service';
+import type { Config } from '../config.js';
 import { loggableError } from './db-errors.js';
 import { isValidEmail } from './users/email.js';
 import { mapError } from './error-mapping.js';
@@ -53,7 +54,7 @@ export function buildApp(config: Config, deps: AppDeps): App {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
-  const probe = new ReadinessProbe(() => schemaReadiness(deps.pool, newest), {
+  const probe = new ReadinessProbe(() => schemaReadiness(deps.pool, newest, config.migrations.trackingSchema), {
     ...deps.readiness,
     onChange: (state) => logReadiness(app.log, state),
   });

@@ -2,7 +2,8 @@ import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { loadConfig, type Config, type DbConnection, createPool, DbshipError, createLogger, type Logger } from 'dbship/service';
+import { type DbConnection, createPool, DbshipError, createLogger, type Logger } from 'dbship/service';
+import { loadConfig, type Config } from '../config.js';
 import { buildApp, type App } from './app.js';
 import { loggableError } from './db-errors.js';
 

@@ -5,7 +5,8 @@
  * the init container would, then starts the service. With DATABASE_URL or DB_* set it uses that.
  */
 import path from 'node:path';
-import { describeDb, loadConfig, type Config, type DbConnection, DbshipError, createLogger, upgrade, logEvents } from 'dbship';
+import { describeDb, DbshipError, createLogger, upgrade, logEvents } from 'dbship';
+import { loadConfig, withDatabase } from '../config.js';
 import { startServer } from '../app/server.js';
 import { startEmbedded, advertise, ensureDatabase } from 'dbship/dev';
 
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
       config = withDatabase(config, db);
       log.info(`embedded PostgreSQL ready at ${describeDb(db)} (password: postgres)`);
     }
-    await upgrade(config, { onEvent: logEvents(log) });
+    await upgrade(config.engine, { onEvent: logEvents(log) });
     const server = await startServer(config, { logger: log });
     cleanups.push(() => server.close());
     log.info(`dbship service listening on ${server.url} (API docs: ${server.url}/docs)`);
@@ -41,10 +42,6 @@ async function main(): Promise<number> {
   log.info('shutting down');
   await shutdown();
   return 0;
-}
-
-function withDatabase(config: Config, db: DbConnection): Config {
-  return Object.freeze({ ...config, db, migrateDb: db });
 }
 
 main().then(

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp, type App, type AppDeps } from '../../src/app/app.js';
-import type { Config } from '../../packages/dbship/src/config.js';
+import type { EngineSettings } from '../../packages/dbship/src/settings.js';
+import type { Config } from '../../src/config.js';
 import { createPool } from '../../packages/dbship/src/db/pool.js';
 import type { Logger } from '../../packages/dbship/src/logger.js';
 import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
@@ -43,7 +44,7 @@ export function captureLogs(): LogCapture {
 
 export interface TestApp {
   readonly db: TestDatabase;
-  readonly config: Config;
+  readonly config: Config & EngineSettings;
   readonly pool: pg.Pool;
   readonly app: App;
   readonly logs: LogCapture;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { parseDatabaseUrl, type DbConnection } from '../../packages/dbship/src/config.js';
+import type { DbConnection } from '../../packages/dbship/src/config/db-connection.js';
+import { parseDatabaseUrl } from '../../packages/dbship/src/config/db-url.js';
 import { clientConfig, quoteIdent } from '../../packages/dbship/src/db/pool.js';
 
 /** A fresh database of its own for one test file (or one test). */

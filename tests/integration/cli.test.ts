@@ -30,11 +30,11 @@ describe('dbship CLI usage and configuration errors', () => {
   it('invalid configuration lists every problem, exits 2, never prints the password', async () => {
     const r = await runCli(['status'], {
       ...cliEnv('postgres://app:Sup3r-Secret!@127.0.0.1:1/app', '/tmp'),
-      PORT: 'http', MIGRATE_LOCK_RETRIES: '-1',
+      DB_WAIT: 'soon', MIGRATE_LOCK_RETRIES: '-1',
     });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /invalid configuration \(2 problems\)/);
-    assert.match(r.stderr, /PORT must be a whole number/);
+    assert.match(r.stderr, /DB_WAIT must be a duration/);
     assert.match(r.stderr, /MIGRATE_LOCK_RETRIES must be a whole number/);
     assert.doesNotMatch(r.stdout + r.stderr, /Sup3r-Secret/);
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import type { DbConnection } from '../../packages/dbship/src/config.js';
+import type { DbConnection } from '../../packages/dbship/src/config/db-connection.js';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { freePort, startEmbedded, type EmbeddedServer } from '../../packages/dbship/src/dev/embedded.js';
 import { LOCK_KEY } from '../../packages/dbship/src/migrator/runtime/lock.js';

@@ -4,7 +4,7 @@ import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import type { DbConnection } from '../../packages/dbship/src/config.js';
+import type { DbConnection } from '../../packages/dbship/src/config/db-connection.js';
 import { clientConfig, quoteIdent } from '../../packages/dbship/src/db/pool.js';
 import { freePort, startEmbedded, type EmbeddedServer } from '../../packages/dbship/src/dev/embedded.js';
 import { appendMigration } from '../../bench/lib/migration-folder.js';

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { startServer } from '../../src/app/server.js';
-import { loadConfig } from '../../packages/dbship/src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { DbshipError } from '../../packages/dbship/src/errors.js';
 import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';

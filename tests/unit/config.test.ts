@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeDb, loadConfig, parseDuration } from '../../packages/dbship/src/config.js';
+import { describeDb } from '../../packages/dbship/src/config/db-connection.js';
+import { parseDuration } from '../../packages/dbship/src/config/reader.js';
+import { loadConfig } from '../../src/config.js';
 import { DbshipError } from '../../packages/dbship/src/errors.js';
 
 const load = (env: Record<string, string>) => loadConfig({ env, readDotEnv: false, cwd: '/srv/app' });
@@ -24,21 +26,21 @@ describe('loadConfig', () => {
     assert.deepEqual(c.http, { host: '0.0.0.0', port: 8000 });
     assert.equal(c.logLevel, 'info');
     assert.equal(c.migrations.dir, '/srv/app/migrations');
-    assert.equal(c.migrations.lockTimeoutMs, 5000);
+    assert.equal(c.engine.migrations.lockTimeoutMs, 5000);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.migrations));
   });
 
   it('reads DB_* variables with the original names', () => {
     const c = load({ DB_HOST: 'pg', DB_NAME: 'app', DB_USER: 'u', DB_PASS: 'p', DB_PORT: '6543' });
     assert.deepEqual(c.db, { host: 'pg', port: 6543, database: 'app', user: 'u', password: 'p', ssl: 'disable' });
-    assert.equal(c.migrateDb?.user, 'u');
+    assert.equal(c.engine.db?.user, 'u');
   });
 
   it('reads DATABASE_URL and separate migration credentials', () => {
     const c = load({ DATABASE_URL: 'postgres://app:s%40cret@db.internal:5433/shop?sslmode=require', MIGRATE_DB_USER: 'owner', MIGRATE_DB_PASS: 'x' });
     assert.equal(c.db?.password, 's@cret');
     assert.equal(c.db?.ssl, 'require');
-    assert.deepEqual([c.migrateDb?.user, c.migrateDb?.password, c.migrateDb?.database], ['owner', 'x', 'shop']);
+    assert.deepEqual([c.engine.db?.user, c.engine.db?.password, c.engine.db?.database], ['owner', 'x', 'shop']);
     assert.equal(describeDb(c.db!), 'postgres://app@db.internal:5433/shop');
   });
 

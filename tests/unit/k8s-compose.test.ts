@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseEnv } from 'node:util';
 import { parse } from 'yaml';
-import { loadConfig } from '../../packages/dbship/src/config.js';
+import { loadConfig } from '../../src/config.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadCommands } from '../../packages/dbship/src/cli/commands/index.js';
-import { CONFIG_VARIABLES, loadConfig } from '../../packages/dbship/src/config.js';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
 import { findManifest, loadManifests, podTemplate, type ContainerSpec, type Manifest } from '../../scripts/k8s/manifests.js';
 import { envRecord, objectData, resolveContainerEnv } from '../../scripts/k8s/pod-env.js';
 import { typecheckManifests } from '../../scripts/k8s/typecheck.js';

@@ -7,6 +7,7 @@ import { ExitCode } from './exit-codes.js';
  */
 export type ErrorCode =
   | 'CONFIG_INVALID'
+  | 'PROJECT_MODULE_FAILED'
   | 'USAGE'
   | 'DB_UNREACHABLE'
   | 'LOCK_TIMEOUT'
@@ -35,6 +36,7 @@ export type ErrorCode =
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   CONFIG_INVALID: ExitCode.Usage,
+  PROJECT_MODULE_FAILED: ExitCode.Usage,
   USAGE: ExitCode.Usage,
   DB_UNREACHABLE: ExitCode.Unreachable,
   LOCK_TIMEOUT: ExitCode.LockTimeout,

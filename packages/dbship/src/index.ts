@@ -3,14 +3,26 @@
  * {@link DbshipError} (with `code` and `exitCode`) on failure; none calls `process.exit`.
  *
  * ```ts
- * import { loadConfig, upgrade } from 'dbship';
- * const result = await upgrade(loadConfig(), { onEvent: (e) => console.log(e) });
+ * import { loadSettings, upgrade } from 'dbship';
+ * const result = await upgrade(await loadSettings(), { onEvent: (e) => console.log(e) });
  * ```
  *
  * `generate` and `check` need the optional peer dependency drizzle-kit and are imported from
  * their modules (`migrator/generate/index.ts`, `migrator/generate/check.ts`).
  */
-export { loadConfig, parseDuration, describeDb, type Config, type DbConnection, type MigrationSettings } from './config.js';
+export {
+  loadSettings, settingsFromEnv, buildEngineSettings, readEngineSettings, readTrackingSchema, throwProblems, deepFreeze,
+  ENGINE_VARIABLES, type EngineSettings, type MigrationSettings,
+} from './settings.js';
+export { describeDb, SSL_MODES, type DbConnection, type SslMode } from './config/db-connection.js';
+export { parseDatabaseUrl } from './config/db-url.js';
+export { readAppDb, readMigrationDb } from './config/db-env.js';
+export { mergeLayers, type Env, type Layer, type LayeredEnv } from './config/layers.js';
+export { Reader, parseDuration } from './config/reader.js';
+export { loadSources, envLayers, type SettingsSources, type LoadSourcesOptions } from './project/sources.js';
+export { findProjectRoot } from './project/root.js';
+export { importProjectModule } from './project/load-module.js';
+export type { RunOptions } from './migrator/runtime/events.js';
 export { DbshipError, type ErrorCode } from './errors.js';
 export { ExitCode } from './exit-codes.js';
 export type { EngineEvent } from './migrator/runtime/events.js';
@@ -27,6 +39,6 @@ export { loadMigrations, type MigrationFile } from './migrator/folder/files.js';
 export { schemaReadiness } from './migrator/readiness.js';
 export { type SchemaReadiness } from './migrator/readiness.js';
 export { sqlState, SqlState, isConnectionState, connectionReason } from './db/sqlstate.js';
-export { createLogger, type Logger } from './logger.js';
+export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 export { createPool, clientConfig } from './db/pool.js';
 export { logEvents } from './cli/commands/deploy.js';

@@ -1,12 +1,17 @@
 import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import type { LogLevel } from './config.js';
 
 export type { Logger };
 
+/** pino's levels, as `LOG_LEVEL` takes them. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Every {@link LogLevel}, for validating `LOG_LEVEL`. */
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 /** Keys whose values are replaced before a line is written, wherever they appear. */
 export const REDACT_PATHS = [
-  'password', '*.password', '*.*.password', 'DB_PASS', 'MIGRATE_DB_PASS', 'DATABASE_URL',
+  'password', '*.password', '*.*.password', 'DB_PASS', 'MIGRATE_DB_PASS', 'DATABASE_URL', 'MIGRATE_DATABASE_URL',
   'connectionString', '*.connectionString', 'req.headers.authorization', 'req.headers.cookie',
 ];
 

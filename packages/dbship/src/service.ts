@@ -4,9 +4,17 @@
  * newest migration?). Importing `dbship/service` loads neither the migration engine nor the SQL
  * parser, so a service starts as fast as it would without dbship.
  */
-export { loadConfig, describeDb, type Config, type DbConnection } from './config.js';
+export {
+  readEngineSettings, readTrackingSchema, throwProblems, deepFreeze, ENGINE_VARIABLES, type EngineSettings,
+} from './settings.js';
+export { describeDb, type DbConnection } from './config/db-connection.js';
+export { readAppDb } from './config/db-env.js';
+export { mergeLayers, type Env } from './config/layers.js';
+export { Reader } from './config/reader.js';
+export { envLayers } from './project/sources.js';
+export { findProjectRoot } from './project/root.js';
 export { DbshipError, type ErrorCode } from './errors.js';
-export { createLogger, type Logger } from './logger.js';
+export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 export { createPool, clientConfig } from './db/pool.js';
 export { sqlState, SqlState, isConnectionState, connectionReason } from './db/sqlstate.js';
 export { schemaReadiness, type SchemaReadiness } from './migrator/readiness.js';

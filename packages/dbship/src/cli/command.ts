@@ -1,5 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { Config } from '../config.js';
+import type { ProjectSettings } from '../project/project-settings.js';
+import type { SettingsSources } from '../project/sources.js';
+import type { EngineSettings } from '../settings.js';
 import type { Logger } from '../logger.js';
 import type { ExitCode } from '../exit-codes.js';
 
@@ -7,8 +9,12 @@ import type { ExitCode } from '../exit-codes.js';
 export interface CommandContext {
   readonly values: Record<string, string | boolean | string[] | boolean[] | undefined>;
   readonly positionals: string[];
-  /** Loads and validates the configuration (throws CONFIG_INVALID, exit 2). */
-  config(): Config;
+  /** The engine settings with this run's flags merged in, validated on first use (throws CONFIG_INVALID, exit 2). */
+  config(): EngineSettings;
+  /** The project's root, models and drizzle tracking table. */
+  project(): ProjectSettings;
+  /** The merged variables and where each came from (for `dbship config`). */
+  sources(): SettingsSources;
   logger(): Logger;
   /** Machine output (tables, JSON): stdout. */
   out(line: string): void;

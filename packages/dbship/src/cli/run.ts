@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
+import type { DbConnection } from '../config/db-connection.js';
+import { projectSettings, type ProjectSettings } from '../project/project-settings.js';
+import { loadSources, type SettingsSources } from '../project/sources.js';
+import { buildEngineSettings, type EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import { sqlState, SqlState } from '../db/sqlstate.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../logger.js';
 import type { Command, CommandContext } from './command.js';
 import { loadCommand, loadCommands } from './commands/index.js';
 import { ExitCode } from '../exit-codes.js';
+import { withFlags } from './flags.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -50,14 +54,19 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   }
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
-  let config: Config | undefined;
+  let sources: SettingsSources;
+  let config: EngineSettings | undefined;
+  let project: ProjectSettings | undefined;
   let logger: Logger | undefined;
   let release: (() => Promise<void>) | undefined;
+  // The environment, .env and the project's config files are merged once, flags on top.
+  const settings = () => withFlags(buildEngineSettings(sources.values, sources.root), parsed.values);
   try {
+    sources = await loadSources({ env, cwd });
     if (!OFFLINE_VERBS.has(command.name)) {
-      const attached = await attachLocalDatabase(loadConfig({ env, cwd }), cwd, err);
-      config = attached?.config;
-      release = attached?.release;
+      const attached = await attachLocalDatabase(settings(), sources.root, err);
+      config = attached.config;
+      release = attached.release;
     }
   } catch (e) {
     return report(e, err, env);
@@ -70,8 +79,10 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
     out,
     err,
     signal: options.signal ?? new AbortController().signal,
-    config: () => (config ??= loadConfig({ env, cwd })),
-    logger: () => (logger ??= createLogger(config?.logLevel ?? 'info', { name: 'dbship' })),
+    config: () => (config ??= settings()),
+    project: () => (project ??= projectSettings(sources)),
+    sources: () => sources,
+    logger: () => (logger ??= createLogger(logLevelOf(sources.values.LOG_LEVEL), { name: 'dbship' })),
   };
   try {
     return await command.run(ctx);
@@ -83,7 +94,12 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
 }
 
 /** Verbs that never touch a database. */
-const OFFLINE_VERBS = new Set(['generate', 'check', 'lint']);
+const OFFLINE_VERBS = new Set(['generate', 'check', 'lint', 'config']);
+
+/** The CLI's log level: `LOG_LEVEL` when it is a valid level (the service validates it strictly). */
+function logLevelOf(value: string | undefined): LogLevel {
+  return (LOG_LEVELS as readonly (string | undefined)[]).includes(value) ? (value as LogLevel) : 'info';
+}
 
 function report(e: unknown, err: (line: string) => void, env: RunOptions['env']): ExitCode {
   if (e instanceof DbshipError) {
@@ -109,7 +125,7 @@ function report(e: unknown, err: (line: string) => void, env: RunOptions['env'])
 
 /** The shape of `dev/local-db.ts`, declared here so that the build does not pull it in. */
 interface LocalDbModule {
-  localDatabase(cwd: string): Promise<{ db: NonNullable<Config['db']>; how: string; release(): Promise<void> }>;
+  localDatabase(cwd: string): Promise<{ db: DbConnection; how: string; release(): Promise<void> }>;
 }
 
 /**
@@ -118,7 +134,7 @@ interface LocalDbModule {
  * so that the production build, which has no `dev/` folder, never includes it: there a missing
  * database stays the configuration error it is.
  */
-async function attachLocalDatabase(config: Config, cwd: string, err: (line: string) => void): Promise<{ config: Config; release?: () => Promise<void> } | undefined> {
+async function attachLocalDatabase(config: EngineSettings, cwd: string, err: (line: string) => void): Promise<{ config: EngineSettings; release?: () => Promise<void> }> {
   if (config.db) return { config };
   let mod: LocalDbModule;
   try {
@@ -128,7 +144,7 @@ async function attachLocalDatabase(config: Config, cwd: string, err: (line: stri
   }
   const local = await mod.localDatabase(cwd);
   err(`no database configured: using ${local.how}`);
-  return { config: Object.freeze({ ...config, db: local.db, migrateDb: local.db }), release: () => local.release() };
+  return { config: Object.freeze({ ...config, db: local.db }), release: () => local.release() };
 }
 
 function helpText(commands: Command[]): string {

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { DbConnection } from '../config.js';
+import type { DbConnection } from '../config/db-connection.js';
+import { tlsOptions } from './tls.js';
 
 /** node-postgres settings for one {@link DbConnection}. */
 export function clientConfig(db: DbConnection, applicationName = 'dbship'): pg.ClientConfig {
@@ -9,7 +10,7 @@ export function clientConfig(db: DbConnection, applicationName = 'dbship'): pg.C
     database: db.database,
     user: db.user,
     password: db.password,
-    ssl: db.ssl === 'disable' ? false : { rejectUnauthorized: db.ssl === 'verify-full' },
+    ssl: tlsOptions(db),
     application_name: applicationName.slice(0, 63),
     connectionTimeoutMillis: 10_000,
   };

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { DbConnection } from '../config.js';
+import type { DbConnection } from '../config/db-connection.js';
 import { DbshipError } from '../errors.js';
 
 /** A running embedded PostgreSQL server (local development and tests only). */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import type { DbConnection } from '../config.js';
+import type { DbConnection } from '../config/db-connection.js';
 import { clientConfig, quoteIdent } from '../db/pool.js';
 import { sqlState, SqlState } from '../db/sqlstate.js';
 import { DbshipError } from '../errors.js';

@@ -1,8 +1,8 @@
-import type { Config } from '../config.js';
+import type { EngineSettings } from '../settings.js';
 import { quoteIdent } from '../db/pool.js';
 import { DbshipError } from '../errors.js';
 import { sqlState, SqlState } from '../db/sqlstate.js';
-import type { EngineEvent } from './runtime/events.js';
+import type { EngineEvent, RunOptions } from './runtime/events.js';
 import { loadMigrations, type MigrationFile } from './folder/files.js';
 import { analyze, findInBuild } from './runtime/plan.js';
 import { withLockedSession } from './runtime/session.js';
@@ -12,15 +12,13 @@ import { appendHistory, readApplied, recordApplied, type AppliedMigration, type 
 /** Where drizzle-kit's migrator records what it applied, unless configured otherwise. */
 export const DRIZZLE_TABLE = 'drizzle.__drizzle_migrations';
 
-export interface BaselineOptions {
+export interface BaselineOptions extends RunOptions {
   /** The newest migration the database already has; default: the newest one drizzle-kit recorded. */
   readonly to?: string | undefined;
   /** drizzle-kit's table as `schema.table` (its `migrationsSchema` / `migrationsTable`). */
   readonly drizzleTable?: string | undefined;
   /** Recorded in the history rows; a default naming the source is used when absent. */
   readonly reason?: string | undefined;
-  readonly signal?: AbortSignal | undefined;
-  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
 }
 
 export interface BaselineResult {
@@ -48,7 +46,7 @@ export interface DrizzleRow {
  * a build file with the same hash (else `BASELINE_CONFLICT`, exit 5), and without `to` the target
  * is the newest migration drizzle-kit applied. Rows already in `dbship.migrations` must agree.
  */
-export async function baseline(config: Config, options: BaselineOptions = {}): Promise<BaselineResult> {
+export async function baseline(config: EngineSettings, options: BaselineOptions = {}): Promise<BaselineResult> {
   const files = loadMigrations(config.migrations.dir);
   if (files.length === 0) {
     throw new DbshipError('USAGE', `there are no migrations in ${config.migrations.dir} to baseline`, {

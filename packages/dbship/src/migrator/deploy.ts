@@ -1,20 +1,18 @@
-import type { Config } from '../config.js';
+import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import { detectDrift, type DriftReport } from './drift/index.js';
-import type { EngineEvent } from './runtime/events.js';
+import type { EngineEvent, RunOptions } from './runtime/events.js';
 import { migrationDb } from './runtime/session.js';
 import { upgrade, type UpgradeResult } from './upgrade.js';
 import { waitForDatabase } from './runtime/wait.js';
 
 export type DriftPolicy = 'fail' | 'warn' | 'off';
 
-export interface DeployOptions {
+export interface DeployOptions extends RunOptions {
   /** How long to wait for the database (ms); default `config.migrations.waitMs` (DB_WAIT). */
   readonly waitMs?: number | undefined;
   /** What a post-apply difference between database and models does (default 'fail'). */
   readonly drift?: DriftPolicy | undefined;
-  readonly signal?: AbortSignal | undefined;
-  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
 }
 
 export interface DeployResult {
@@ -29,7 +27,7 @@ export interface DeployResult {
  * bootstrap and apply pending migrations, then verify the live schema matches this build's
  * models. Every failure is a `DbshipError` carrying its exit code; success means the app may start.
  */
-export async function deploy(config: Config, options: DeployOptions = {}): Promise<DeployResult> {
+export async function deploy(config: EngineSettings, options: DeployOptions = {}): Promise<DeployResult> {
   const { waitedMs, result } = await upgradeWhenReachable(config, options);
   const policy = options.drift ?? 'fail';
   if (policy === 'off') return { waitedMs, upgrade: result, drift: null };
@@ -59,7 +57,7 @@ export async function deploy(config: Config, options: DeployOptions = {}): Promi
  * failover: the server rolled back the migration in progress), waits and tries again, as long as
  * the wait budget lasts.
  */
-async function upgradeWhenReachable(config: Config, options: DeployOptions): Promise<{ waitedMs: number; result: UpgradeResult }> {
+async function upgradeWhenReachable(config: EngineSettings, options: DeployOptions): Promise<{ waitedMs: number; result: UpgradeResult }> {
   const db = migrationDb(config);
   const budgetMs = options.waitMs ?? config.migrations.waitMs;
   const started = Date.now();

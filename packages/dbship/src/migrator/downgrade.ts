@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { Config } from '../config.js';
+import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import { applyMigration, assertNoInvalidIndexes } from './runtime/apply.js';
-import type { EngineEvent } from './runtime/events.js';
+import type { EngineEvent, RunOptions } from './runtime/events.js';
 import { headerDirectives, loadMigrations, NO_TRANSACTION, type MigrationFile } from './folder/files.js';
 import { analyze, assertIntegrity, findInBuild } from './runtime/plan.js';
 import { withLockedSession, withReadSession, type LockedSession } from './runtime/session.js';
@@ -17,11 +17,9 @@ export interface DowngradeRequest {
   readonly to?: string | undefined;
 }
 
-export interface DowngradeOptions extends DowngradeRequest {
+export interface DowngradeOptions extends DowngradeRequest, RunOptions {
   /** Print the plan and the down SQL; change nothing (takes no lock). */
   readonly dryRun?: boolean | undefined;
-  readonly signal?: AbortSignal | undefined;
-  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
 }
 
 /** One migration to revert: the build's file and its down file as the thing to run. */
@@ -46,7 +44,7 @@ export interface DowngradeResult {
  * the whole request when a migration in range has no down file, is marked irreversible or is
  * unknown to this build (`IRREVERSIBLE`, exit 2).
  */
-export async function downgrade(config: Config, options: DowngradeOptions = {}): Promise<DowngradeResult> {
+export async function downgrade(config: EngineSettings, options: DowngradeOptions = {}): Promise<DowngradeResult> {
   const files = loadMigrations(config.migrations.dir);
   const request = { steps: options.steps, to: options.to };
   if (options.dryRun) {
@@ -138,7 +136,7 @@ export function downTarget(file: MigrationFile): MigrationTarget {
   };
 }
 
-async function revertAll(config: Config, session: LockedSession, planned: readonly RevertStep[], options: DowngradeOptions): Promise<DowngradeResult['reverted']> {
+async function revertAll(config: EngineSettings, session: LockedSession, planned: readonly RevertStep[], options: DowngradeOptions): Promise<DowngradeResult['reverted']> {
   const { client, actor, lockWaitMs } = session;
   const reverted: { name: string; durationMs: number }[] = [];
   for (const { file, target } of planned) {

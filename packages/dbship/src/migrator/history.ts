@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { EngineSettings } from '../settings.js';
 import { withReadSession } from './runtime/session.js';
 import { readHistory, type HistoryEntry } from './runtime/tracking.js';
 
@@ -12,7 +12,7 @@ export interface HistoryOptions {
  * and repair with its checksum, time, host / image, duration, lock wait and reason. Changes
  * nothing and takes no lock; a database dbship never touched has an empty history.
  */
-export async function history(config: Config, options: HistoryOptions = {}): Promise<HistoryEntry[]> {
+export async function history(config: EngineSettings, options: HistoryOptions = {}): Promise<HistoryEntry[]> {
   const entries = await withReadSession(config, readHistory);
   const name = options.name;
   if (name === undefined) return entries;

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import type { EngineEvent } from './runtime/events.js';
 import { loadMigrations, type MigrationFile } from './folder/files.js';
@@ -35,7 +35,7 @@ export interface RepairResult {
  * checksum, the host / image and the reason. All in one transaction under the migration lock.
  * A blank reason is a usage error (exit 2); nothing to repair returns an empty result.
  */
-export async function repair(config: Config, options: RepairOptions): Promise<RepairResult> {
+export async function repair(config: EngineSettings, options: RepairOptions): Promise<RepairResult> {
   const reason = requireReason(options.reason);
   const files = loadMigrations(config.migrations.dir);
   return withLockedSession(config, options, async ({ client, actor, lockWaitMs }) => {

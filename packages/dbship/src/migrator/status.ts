@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { EngineSettings } from '../settings.js';
 import { loadMigrations } from './folder/files.js';
 import { describeHolder, findLockHolder } from './runtime/lock.js';
 import { analyze, type MigrationState } from './runtime/plan.js';
@@ -22,7 +22,7 @@ export interface StatusResult {
 }
 
 /** Applied / pending / modified / missing / unknown, one row per migration; changes nothing. */
-export async function status(config: Config): Promise<StatusResult> {
+export async function status(config: EngineSettings): Promise<StatusResult> {
   const files = loadMigrations(config.migrations.dir);
   return withReadSession(config, async (client) => {
     const analysis = analyze(files, await readApplied(client));

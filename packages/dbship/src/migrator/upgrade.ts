@@ -1,13 +1,13 @@
-import type { Config } from '../config.js';
+import type { EngineSettings } from '../settings.js';
 import { applyMigration, assertNoInvalidIndexes, type ApplySettings } from './runtime/apply.js';
-import type { EngineEvent } from './runtime/events.js';
+import type { EngineEvent, RunOptions } from './runtime/events.js';
 import { loadMigrations, type MigrationFile } from './folder/files.js';
 import { analyze, planUpgrade, type Analysis } from './runtime/plan.js';
 import { withLockedSession, withReadSession } from './runtime/session.js';
 import type { MigrationTarget } from './sql/statement-error.js';
 import { appendHistory, readApplied, recordApplied } from './runtime/tracking.js';
 
-export interface UpgradeOptions {
+export interface UpgradeOptions extends RunOptions {
   /** Stop after this migration (name, with or without its `NNNN_` prefix). */
   readonly to?: string | undefined;
   /** Print the plan and SQL; change nothing (takes no lock). */
@@ -16,8 +16,6 @@ export interface UpgradeOptions {
   readonly allowOutOfOrder?: boolean | undefined;
   /** Default: `config.migrations.strict`. */
   readonly strict?: boolean | undefined;
-  readonly signal?: AbortSignal | undefined;
-  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
 }
 
 export interface UpgradeResult {
@@ -36,7 +34,7 @@ export interface UpgradeResult {
  * row, under the migration lock. Refuses (before applying anything) changed, deleted or
  * out-of-order files. A database ahead of the build is accepted with a warning unless strict.
  */
-export async function upgrade(config: Config, options: UpgradeOptions = {}): Promise<UpgradeResult> {
+export async function upgrade(config: EngineSettings, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   const files = loadMigrations(config.migrations.dir);
   const planOptions = {
     to: options.to,
@@ -75,7 +73,7 @@ export function upTarget(file: MigrationFile): MigrationTarget {
   return { name: file.name, path: file.path, sql: file.sql, transactional: file.transactional, direction: 'up' };
 }
 
-export function applySettings(config: Config, name: string, options: Pick<UpgradeOptions, 'signal' | 'onEvent'>): ApplySettings {
+export function applySettings(config: EngineSettings, name: string, options: Pick<UpgradeOptions, 'signal' | 'onEvent'>): ApplySettings {
   return {
     lockTimeoutMs: config.migrations.lockTimeoutMs,
     statementTimeoutMs: config.migrations.statementTimeoutMs,

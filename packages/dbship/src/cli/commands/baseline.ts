@@ -16,9 +16,11 @@ export const command: Command = {
     reason: { type: 'string' },
   },
   async run(ctx) {
+    // drizzle-kit's table where the project's drizzle.config declares it, unless the flag says otherwise.
+    const declared = ctx.project().drizzleTable;
     const result = await baseline(ctx.config(), {
       to: ctx.values.to as string | undefined,
-      drizzleTable: ctx.values['drizzle-table'] as string | undefined,
+      drizzleTable: (ctx.values['drizzle-table'] as string | undefined) ?? (declared ? `${declared.schema}.${declared.table}` : undefined),
       reason: ctx.values.reason as string | undefined,
       signal: ctx.signal,
       onEvent: printEvents(ctx),

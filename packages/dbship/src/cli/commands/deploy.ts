@@ -1,4 +1,3 @@
-import { parseDuration } from '../../config.js';
 import { DbshipError } from '../../errors.js';
 import { deploy, type DriftPolicy } from '../../migrator/deploy.js';
 import type { EngineEvent } from '../../migrator/runtime/events.js';
@@ -14,14 +13,12 @@ export const command: Command = {
   async run(ctx) {
     const config = ctx.config();
     const log = ctx.logger();
-    const waitMs = ctx.values.wait === undefined ? undefined : parseDuration(String(ctx.values.wait));
-    if (waitMs === undefined && ctx.values.wait !== undefined) throw usage(`--wait must be a duration such as 30s or 2m (got "${ctx.values.wait}")`);
     const drift = (ctx.values.drift ?? 'fail') as DriftPolicy;
     if (!['fail', 'warn', 'off'].includes(drift)) throw usage(`--drift must be fail, warn or off (got "${drift}")`);
     log.info({ host: config.identity.host, image: config.identity.image }, 'deploy: waiting for the database');
     let result;
     try {
-      result = await deploy(config, { waitMs, drift, signal: ctx.signal, onEvent: logEvents(log) });
+      result = await deploy(config, { drift, signal: ctx.signal, onEvent: logEvents(log) });
     } catch (err) {
       if (!(err instanceof DbshipError)) throw err;
       // One structured line an operator (or `kubectl logs`) can read; the exit code tells the kubelet.

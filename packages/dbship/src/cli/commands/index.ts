@@ -16,6 +16,7 @@ export const commandLoaders: readonly { readonly name: string; load(): Promise<C
   { name: 'deploy', load: async () => (await import('./deploy.js')).command },
   { name: 'baseline', load: async () => (await import('./baseline.js')).command },
   { name: 'repair', load: async () => (await import('./repair.js')).command },
+  { name: 'config', load: async () => (await import('./config.js')).command },
 ];
 
 /** Loads one verb by name; undefined when there is no such verb. */

@@ -18,8 +18,6 @@ export const command: Command = {
     const result = await upgrade(config, {
       to: ctx.values.to as string | undefined,
       dryRun: ctx.values['dry-run'] === true,
-      allowOutOfOrder: ctx.values['allow-out-of-order'] === true ? true : undefined,
-      strict: ctx.values.strict === true ? true : undefined,
       signal: ctx.signal,
       onEvent: printEvents(ctx),
     });

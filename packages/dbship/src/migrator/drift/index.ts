@@ -6,7 +6,8 @@
  * by `deploy`'s verification step; it never changes the database.
  */
 import type pg from 'pg';
-import { describeDb, type Config, type DbConnection } from '../../config.js';
+import { describeDb, type DbConnection } from '../../config/db-connection.js';
+import type { EngineSettings } from '../../settings.js';
 import { DbshipError } from '../../errors.js';
 import { sqlState, SqlState } from '../../db/sqlstate.js';
 import { readCatalog } from './catalog.js';
@@ -16,6 +17,7 @@ import { driftScope, type DriftDifference, type SchemaModel } from './model.js';
 import { readJournal } from '../folder/files.js';
 import { connectionReason } from '../../db/sqlstate.js';
 import { migrationDb, withReadSession } from '../runtime/session.js';
+import { trackingOf } from '../runtime/tracking-names.js';
 import { readNewestSnapshot } from './snapshot-model.js';
 import { expectedModel } from './snapshot-model-expected.js';
 
@@ -45,14 +47,14 @@ const STATEMENT_TIMEOUT = '60s';
  * when the database cannot be reached, `MIGRATIONS_DIR_INVALID` (exit 5) for an unreadable
  * snapshot or journal.
  */
-export async function detectDrift(config: Config): Promise<DriftReport> {
+export async function detectDrift(config: EngineSettings): Promise<DriftReport> {
   const dir = config.migrations.dir;
   const reference = readNewestSnapshot(dir);
   const journal = readJournal(dir).entries.map((e) => e.tag);
   const expected = expectedModel(reference?.snapshot ?? null);
   const db = migrationDb(config);
   await prepareExpressions();
-  const live = await withReadSession(config, (client) => readLive(client, db, driftScope(expected)));
+  const live = await withReadSession(config, (client) => readLive(client, db, driftScope(expected, config.migrations.trackingSchema)));
   const applied = live.applied ?? journal;
   return {
     differences: compareModels(expected, live.actual),
@@ -84,12 +86,12 @@ async function readLive(client: pg.Client, db: DbConnection, scope: string[]): P
 /** The tracking table's names; [] before the first upgrade; null when this role may not read it. */
 async function readAppliedNames(client: pg.Client): Promise<string[] | null> {
   const { rows } = await client.query<{ readable: boolean | null }>(`
-    SELECT CASE WHEN to_regclass('dbship.migrations') IS NULL THEN NULL
-                ELSE has_table_privilege(to_regclass('dbship.migrations'), 'SELECT') END AS readable`);
+    SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL
+                ELSE has_table_privilege(to_regclass($1), 'SELECT') END AS readable`, [trackingOf(client).migrations]);
   const readable = rows[0]?.readable;
   if (readable === null || readable === undefined) return [];
   if (!readable) return null;
-  return (await client.query<{ name: string }>('SELECT name FROM dbship.migrations')).rows.map((r) => r.name);
+  return (await client.query<{ name: string }>(`SELECT name FROM ${trackingOf(client).migrations}`)).rows.map((r) => r.name);
 }
 
 function catalogError(db: DbConnection, err: unknown): DbshipError {

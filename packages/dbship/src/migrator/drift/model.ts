@@ -130,14 +130,15 @@ export function emptySchemaModel(): SchemaModel {
 
 /**
  * The schemas whose objects drift compares: `public` plus every schema the models use, less the
- * ignored ones. Objects in any other schema are neither expected nor reported as extra.
+ * ignored ones and dbship's configured tracking schema. Objects in any other schema are neither
+ * expected nor reported as extra.
  */
-export function driftScope(expected: SchemaModel): string[] {
+export function driftScope(expected: SchemaModel, trackingSchema = 'dbship'): string[] {
   const scope = new Set(['public', ...expected.schemas]);
   for (const t of expected.tables.values()) scope.add(t.schema);
   for (const e of expected.enums.values()) scope.add(e.schema);
   for (const s of expected.sequences.values()) scope.add(s.schema);
-  return [...scope].filter((s) => !IGNORED_SCHEMAS.has(s)).sort();
+  return [...scope].filter((s) => !IGNORED_SCHEMAS.has(s) && s !== trackingSchema).sort();
 }
 
 /** What kind of difference drift found; one value per kind of object and way of differing. */

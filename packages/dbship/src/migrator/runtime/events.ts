@@ -8,3 +8,10 @@ export type EngineEvent =
   | { type: 'reverted'; name: string; durationMs: number }
   | { type: 'warning'; message: string }
   | { type: 'wait-db'; attempt: number; reason: string; waitedMs: number };
+
+/** What every engine call accepts: an abort signal (SIGTERM) and a listener for its progress. */
+export interface RunOptions {
+  /** Aborting closes the connection: the server rolls back the migration in progress. */
+  readonly signal?: AbortSignal | undefined;
+  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
+}

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { DbshipError } from '../../errors.js';
 import { isUndefinedRelation, sqlState, SqlState } from '../../db/sqlstate.js';
 import type { Actor } from './tracking.js';
+import { trackingOf } from './tracking-names.js';
 
 /** The advisory lock key: the ASCII of "dbship" and a version, one per database. */
 export const LOCK_KEY = 0x6462736869700001n;
@@ -73,14 +74,14 @@ async function waitSlice(client: pg.ClientBase, ms: number): Promise<boolean> {
 
 /** Releases the lock (also released by PostgreSQL when the session ends, e.g. after a crash). */
 export async function releaseMigrationLock(client: pg.ClientBase): Promise<void> {
-  await client.query('DELETE FROM dbship.lock_holder WHERE backend_pid = pg_backend_pid()').catch(() => {});
+  await client.query(`DELETE FROM ${trackingOf(client).lockHolder} WHERE backend_pid = pg_backend_pid()`).catch(() => {});
   await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY.toString()]);
 }
 
 /** Records this runner as the holder (read by waiting runners and `dbship status`). */
 export async function recordLockHolder(client: pg.ClientBase, actor: Actor): Promise<void> {
   await client.query(
-    `INSERT INTO dbship.lock_holder (id, host, pid, image, backend_pid, started_at)
+    `INSERT INTO ${trackingOf(client).lockHolder} (id, host, pid, image, backend_pid, started_at)
      VALUES (1, $1, $2, $3, pg_backend_pid(), now())
      ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, image = EXCLUDED.image,
        backend_pid = EXCLUDED.backend_pid, started_at = EXCLUDED.started_at`,
@@ -102,7 +103,7 @@ export async function findLockHolder(client: pg.ClientBase): Promise<LockHolder 
   const fromName = /^dbship:(.*):(\d+)$/.exec(session.application_name ?? '');
   let recorded: { host: string; pid: number; image: string | null; started_at: Date } | undefined;
   try {
-    const r = await client.query('SELECT host, pid, image, started_at FROM dbship.lock_holder WHERE backend_pid = $1', [session.pid]);
+    const r = await client.query(`SELECT host, pid, image, started_at FROM ${trackingOf(client).lockHolder} WHERE backend_pid = $1`, [session.pid]);
     recorded = r.rows[0];
   } catch (err) {
     if (!isUndefinedRelation(err)) throw err;

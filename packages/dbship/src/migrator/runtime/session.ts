@@ -1,11 +1,13 @@
 import type pg from 'pg';
-import { describeDb, type Config, type DbConnection } from '../../config.js';
+import { describeDb, type DbConnection } from '../../config/db-connection.js';
+import type { EngineSettings } from '../../settings.js';
 import { connectionReason, sqlState, SqlState } from '../../db/sqlstate.js';
 import { DbshipError } from '../../errors.js';
 import { connectClient, quoteIdent } from '../../db/pool.js';
 import { acquireMigrationLock, applicationName, describeHolder, interrupted, recordLockHolder, releaseMigrationLock } from './lock.js';
 import { bootstrap, type Actor } from './tracking.js';
-import type { EngineEvent } from './events.js';
+import { bindTrackingSchema, trackingOf } from './tracking-names.js';
+import type { RunOptions } from './events.js';
 
 /** A pinned connection holding the migration lock, with the tracking tables in place. */
 export interface LockedSession {
@@ -15,23 +17,39 @@ export interface LockedSession {
   readonly lockWaitMs: number;
 }
 
-export interface SessionOptions {
-  readonly signal?: AbortSignal | undefined;
-  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
-}
+/** What a session takes from its caller: the shared run options. */
+export type SessionOptions = RunOptions;
 
-export function actorOf(config: Config): Actor {
+export function actorOf(config: EngineSettings): Actor {
   return { host: config.identity.host, image: config.identity.image };
 }
 
 /** The migration runner's database; a missing configuration is a usage error (exit 2). */
-export function migrationDb(config: Config): DbConnection {
-  if (!config.migrateDb) {
+export function migrationDb(config: EngineSettings): DbConnection {
+  if (!config.db) {
     throw new DbshipError('CONFIG_INVALID', 'no database is configured', {
-      fix: 'set DATABASE_URL, or DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASS (see .env.sample).',
+      fix: 'set DATABASE_URL (or MIGRATE_DATABASE_URL), or DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASS (see .env.sample).',
     });
   }
-  return config.migrateDb;
+  return config.db;
+}
+
+/**
+ * Opens the engine's connection for `config`: bound to its tracking schema, and with the
+ * configured `search_path` (default `public`), so that a migration's unqualified names never
+ * resolve to dbship's own schema, whatever the role is called (PostgreSQL's default
+ * `"$user", public` would put every table of a role named `dbship` into the schema `dbship`).
+ */
+export async function openEngineClient(config: EngineSettings): Promise<pg.Client> {
+  const client = await openClient(migrationDb(config), actorOf(config));
+  bindTrackingSchema(client, config.migrations.trackingSchema);
+  try {
+    await client.query("SELECT set_config('search_path', $1, false)", [config.migrations.searchPath.map(quoteIdent).join(', ')]);
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw unreachable(migrationDb(config), err);
+  }
+  return client;
 }
 
 /** Opens one dedicated connection; connection failures become `DB_UNREACHABLE` (exit 3) without secrets. */
@@ -56,9 +74,9 @@ export function unreachable(db: DbConnection, err: unknown): DbshipError {
  * `finally`; should this process die, PostgreSQL releases it when the session ends. An abort
  * signal closes the connection, so the server rolls back whatever transaction was running.
  */
-export async function withLockedSession<T>(config: Config, options: SessionOptions, fn: (s: LockedSession) => Promise<T>): Promise<T> {
+export async function withLockedSession<T>(config: EngineSettings, options: SessionOptions, fn: (s: LockedSession) => Promise<T>): Promise<T> {
   const actor = actorOf(config);
-  const client = await openClient(migrationDb(config), actor);
+  const client = await openEngineClient(config);
   const onAbort = () => destroy(client);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let lost = false;
@@ -91,35 +109,37 @@ export async function withLockedSession<T>(config: Config, options: SessionOptio
   }
 }
 
-function bootstrapError(err: unknown, config: Config): DbshipError {
+function bootstrapError(err: unknown, config: EngineSettings): DbshipError {
   const db = migrationDb(config);
+  const schema = config.migrations.trackingSchema;
   if (sqlState(err) === SqlState.InsufficientPrivilege) {
     return new DbshipError('INSUFFICIENT_PRIVILEGE', `role "${db.user}" may not create dbship's tracking schema: ${(err as Error).message} (SQLSTATE 42501)`, {
       cause: err,
-      why: 'on first use the runner creates the schema `dbship` (under its lock), which needs CREATE on the database.',
-      fix: `run migrations as the role that owns the schema (MIGRATE_DB_USER / MIGRATE_DB_PASS), or as an administrator: GRANT CREATE ON DATABASE ${db.database} TO ${db.user}; (or CREATE SCHEMA dbship AUTHORIZATION ${db.user};)`,
+      why: `on first use the runner creates the schema \`${schema}\` (DBSHIP_SCHEMA, under its lock), which needs CREATE on the database.`,
+      fix: `run migrations as the role that owns the schema (MIGRATE_DB_USER / MIGRATE_DB_PASS), or as an administrator: GRANT CREATE ON DATABASE ${db.database} TO ${db.user}; (or CREATE SCHEMA ${quoteIdent(schema)} AUTHORIZATION ${db.user};)`,
     });
   }
   return err instanceof DbshipError ? err : new DbshipError('DATABASE_ERROR', `creating dbship's tracking tables failed: ${(err as Error).message}`, { cause: err, fix: 'check the server log and the role\'s privileges, then run again.' });
 }
 
 /**
- * With separate migration credentials the app's own role reads `dbship.migrations` for its
+ * With separate migration credentials the app's own role reads the tracking table for its
  * readiness probe, and needs nothing else of the tracking schema: grant exactly that.
  */
-async function grantReadinessTo(client: pg.Client, config: Config, options: SessionOptions): Promise<void> {
-  const app = config.db?.user;
-  if (!app || app === config.migrateDb?.user) return;
+async function grantReadinessTo(client: pg.Client, config: EngineSettings, options: SessionOptions): Promise<void> {
+  const app = config.appRole;
+  if (!app) return;
+  const t = trackingOf(client);
   try {
-    await client.query(`GRANT USAGE ON SCHEMA dbship TO ${quoteIdent(app)}; GRANT SELECT ON dbship.migrations TO ${quoteIdent(app)}`);
+    await client.query(`GRANT USAGE ON SCHEMA ${t.schema} TO ${quoteIdent(app)}; GRANT SELECT ON ${t.migrations} TO ${quoteIdent(app)}`);
   } catch (err) {
-    options.onEvent?.({ type: 'warning', message: `could not let the app role "${app}" read dbship.migrations (SQLSTATE ${sqlState(err) ?? '?'}): its /readyz will say so; grant USAGE ON SCHEMA dbship and SELECT ON dbship.migrations to it` });
+    options.onEvent?.({ type: 'warning', message: `could not let the app role "${app}" read ${t.schemaName}.migrations (SQLSTATE ${sqlState(err) ?? '?'}): its /readyz will say so; grant USAGE ON SCHEMA ${t.schema} and SELECT ON ${t.migrations} to it` });
   }
 }
 
 /** Runs `fn` on one connection without the lock (read-only verbs: status, history, dry runs). */
-export async function withReadSession<T>(config: Config, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await openClient(migrationDb(config), actorOf(config));
+export async function withReadSession<T>(config: EngineSettings, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await openEngineClient(config);
   try {
     return await fn(client);
   } finally {

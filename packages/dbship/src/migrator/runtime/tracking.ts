@@ -1,16 +1,15 @@
 import type pg from 'pg';
 import { isUndefinedRelation, sqlState, SqlState } from '../../db/sqlstate.js';
-
-/** Schema holding dbship's own tables (never touched by migrations or drift). */
-export const TRACKING_SCHEMA = 'dbship';
+import { trackingOf, type TrackingNames } from './tracking-names.js';
 
 /**
  * Creates the tracking tables when absent. Runs under the migration lock, so a fresh database
  * with 50 runners starting at once is bootstrapped exactly once.
  */
-export const BOOTSTRAP_SQL = `
-CREATE SCHEMA IF NOT EXISTS dbship;
-CREATE TABLE IF NOT EXISTS dbship.migrations (
+export function bootstrapSql(t: TrackingNames): string {
+  return `
+CREATE SCHEMA IF NOT EXISTS ${t.schema};
+CREATE TABLE IF NOT EXISTS ${t.migrations} (
   name          text PRIMARY KEY,
   checksum      text NOT NULL,
   applied_at    timestamptz NOT NULL DEFAULT now(),
@@ -21,7 +20,7 @@ CREATE TABLE IF NOT EXISTS dbship.migrations (
   kind          text NOT NULL DEFAULT 'applied' CHECK (kind IN ('applied', 'baseline')),
   seq           bigint GENERATED ALWAYS AS IDENTITY
 );
-CREATE TABLE IF NOT EXISTS dbship.history (
+CREATE TABLE IF NOT EXISTS ${t.history} (
   id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   name               text NOT NULL,
   action             text NOT NULL CHECK (action IN ('apply', 'revert', 'baseline', 'repair')),
@@ -34,7 +33,7 @@ CREATE TABLE IF NOT EXISTS dbship.history (
   lock_wait_ms       integer,
   reason             text
 );
-CREATE TABLE IF NOT EXISTS dbship.lock_holder (
+CREATE TABLE IF NOT EXISTS ${t.lockHolder} (
   id           integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
   host         text NOT NULL,
   pid          integer NOT NULL,
@@ -43,6 +42,7 @@ CREATE TABLE IF NOT EXISTS dbship.lock_holder (
   started_at   timestamptz NOT NULL DEFAULT now()
 );
 `;
+}
 
 /** A row of `dbship.migrations`. */
 export interface AppliedMigration {
@@ -76,7 +76,7 @@ export interface HistoryEntry {
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 export async function bootstrap(client: Queryable): Promise<void> {
-  await client.query(BOOTSTRAP_SQL);
+  await client.query(bootstrapSql(trackingOf(client)));
 }
 
 /** Applied migrations in application order; empty when the tracking table does not exist yet. */
@@ -84,7 +84,7 @@ export async function readApplied(client: Queryable): Promise<AppliedMigration[]
   try {
     const { rows } = await client.query(
       `SELECT name, checksum, applied_at, applied_by, image, duration_ms, lock_wait_ms, kind, seq
-         FROM dbship.migrations ORDER BY seq`,
+         FROM ${trackingOf(client).migrations} ORDER BY seq`,
     );
     return rows.map((r) => ({
       name: r.name,
@@ -115,19 +115,19 @@ export async function recordApplied(
   actor: Actor,
 ): Promise<void> {
   await client.query(
-    `INSERT INTO dbship.migrations (name, checksum, applied_by, image, duration_ms, lock_wait_ms, kind)
+    `INSERT INTO ${trackingOf(client).migrations} (name, checksum, applied_by, image, duration_ms, lock_wait_ms, kind)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [row.name, row.checksum, actor.host, actor.image, row.durationMs, row.lockWaitMs, row.kind],
   );
 }
 
 export async function removeApplied(client: Queryable, name: string): Promise<void> {
-  await client.query('DELETE FROM dbship.migrations WHERE name = $1', [name]);
+  await client.query(`DELETE FROM ${trackingOf(client).migrations} WHERE name = $1`, [name]);
 }
 
 /** Replaces the recorded checksum of `name` (repair); false when the row no longer holds `from`. */
 export async function updateChecksum(client: Queryable, name: string, from: string, to: string): Promise<boolean> {
-  const { rowCount } = await client.query('UPDATE dbship.migrations SET checksum = $3 WHERE name = $1 AND checksum = $2', [name, from, to]);
+  const { rowCount } = await client.query(`UPDATE ${trackingOf(client).migrations} SET checksum = $3 WHERE name = $1 AND checksum = $2`, [name, from, to]);
   return rowCount === 1;
 }
 
@@ -137,7 +137,7 @@ export async function appendHistory(
   actor: Actor,
 ): Promise<void> {
   await client.query(
-    `INSERT INTO dbship.history (name, action, checksum, previous_checksum, by_host, image, duration_ms, lock_wait_ms, reason)
+    `INSERT INTO ${trackingOf(client).history} (name, action, checksum, previous_checksum, by_host, image, duration_ms, lock_wait_ms, reason)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [entry.name, entry.action, entry.checksum ?? null, entry.previousChecksum ?? null, actor.host, actor.image,
       entry.durationMs ?? null, entry.lockWaitMs ?? null, entry.reason ?? null],
@@ -148,7 +148,7 @@ export async function readHistory(client: Queryable): Promise<HistoryEntry[]> {
   try {
     const { rows } = await client.query(
       `SELECT id, name, action, checksum, previous_checksum, at, by_host, image, duration_ms, lock_wait_ms, reason
-         FROM dbship.history ORDER BY id`,
+         FROM ${trackingOf(client).history} ORDER BY id`,
     );
     return rows.map((r) => ({
       id: Number(r.id),

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { describeDb, type DbConnection } from '../../config.js';
+import { describeDb, type DbConnection } from '../../config/db-connection.js';
 import { DbshipError } from '../../errors.js';
 import { clientConfig } from '../../db/pool.js';
 import type { EngineEvent } from './events.js';
