@@ -26,6 +26,8 @@ export function parseDatabaseUrl(url: string, variable = 'DATABASE_URL'): DbConn
   const params = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
   checkAmbiguousUserinfo(beforeQuery, fail);
   const unknown = [...new Set(params.keys())].filter((k) => !KNOWN_PARAMS.has(k));
+  // A key that is no parameter name at all is the tail of a password cut at an unencoded '?'.
+  if (unknown.some((k) => !/^[a-z_]+$/i.test(k))) fail(`looks like its user or password contains an unencoded "?": ${ENCODE_HINT}.`);
   if (unknown.length > 0) fail(`has unsupported query parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (supported: ${[...KNOWN_PARAMS].join(', ')}).`);
   const plain = new URLSearchParams([...params].filter(([k]) => !(TLS_PARAMS as readonly string[]).includes(k)));
   let parsed: ReturnType<typeof parse>;

@@ -10,11 +10,14 @@ import { fileURLToPath } from 'node:url';
 export function userCodeLocation(err: unknown, file: string): string | undefined {
   const loc = (err as { errors?: { location?: { file: string; line: number; column: number } | null }[] })?.errors?.[0]?.location;
   if (loc) return `${path.resolve(loc.file)}:${loc.line}:${loc.column + 1}`;
+  const message = err instanceof Error ? err.message : '';
+  const compile = /(\/[^\s:]+):(\d+):(\d+): ERROR/.exec(message);
+  if (compile) return `${compile[1]}:${compile[2]}:${Number(compile[3]) + 1}`;
   const stack = err instanceof Error ? (err.stack ?? '') : '';
   for (const match of stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)\)?$/gm)) {
     const frame = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
     if (!frame.split(path.sep).includes('node_modules')) return `${frame}:${match[2]}:${match[3]}`;
   }
-  const imported = /imported from (\/\S+)/.exec(err instanceof Error ? err.message : '')?.[1];
+  const imported = /imported from (\/\S+)/.exec(message)?.[1];
   return imported ?? file;
 }
