@@ -62,6 +62,13 @@ export async function openClient(db: DbConnection, actor: Actor): Promise<pg.Cli
 }
 
 export function unreachable(db: DbConnection, err: unknown): DbshipError {
+  if (/does not support SSL/i.test((err as Error)?.message ?? '')) {
+    return new DbshipError('DB_UNREACHABLE', `cannot connect to ${describeDb(db)}: the server does not offer TLS, which sslmode=${db.ssl} requires`, {
+      cause: err,
+      why: 'dbship never falls back to plaintext behind your back (its prefer requires TLS, like require, without verifying the certificate).',
+      fix: 'enable TLS on the server, or, on a network you trust, set sslmode=disable (or allow) in the URL or DB_SSLMODE.',
+    });
+  }
   return new DbshipError('DB_UNREACHABLE', `cannot connect to ${describeDb(db)}: ${connectionReason(err)}`, {
     cause: err,
     fix: 'check that the server runs and that DB_HOST / DB_PORT / DB_NAME / DB_USER / DB_PASS (or DATABASE_URL) are right.',
