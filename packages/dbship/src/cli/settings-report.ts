@@ -18,7 +18,7 @@ interface Entry {
 }
 
 const DB_VARS = ['DATABASE_URL', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'DB_SSLMODE', 'DB_SSLROOTCERT'];
-const ms = (n: number) => (n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`);
+const ms = (n: number) => (n !== 0 && n % 60_000 === 0 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`);
 
 const ENTRIES: readonly Entry[] = [
   { name: 'database', variables: ['MIGRATE_DATABASE_URL', 'MIGRATE_DB_USER', ...DB_VARS], value: (s) => (s.db ? connection(s.db) : 'none (local runs use the embedded server)') },
