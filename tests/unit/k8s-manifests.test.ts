@@ -134,13 +134,13 @@ describe('k8s manifests: contracts with the code and the image', () => {
   });
 
   for (const name of ['migrate', 'app']) {
-    it(`${name}: every DB variable is provided, every variable is one packages/dbship/src/config.ts reads, and the config loads`, () => {
+    it(`${name}: every DB variable is provided, every variable is one the configuration reads (src/config.ts and the engine settings), and the config loads`, () => {
       const c = container(name);
       const env = resolveContainerEnv(c, manifests);
       assert.deepEqual(env.missing, [], 'every non-optional Secret/ConfigMap reference exists in k8s/');
       for (const v of dbVariables) assert.ok(env.vars.has(v), `${name} lacks ${v}`);
       const known = new Set<string>(CONFIG_VARIABLES);
-      for (const v of env.vars.keys()) assert.ok(known.has(v), `${name} sets ${v}, which packages/dbship/src/config.ts does not read (a typo?)`);
+      for (const v of env.vars.keys()) assert.ok(known.has(v), `${name} sets ${v}, which the configuration does not read (a typo?)`);
       assert.ok(!env.vars.has('HOSTNAME'), 'HOSTNAME must be left to Kubernetes (the pod name, recorded in the migration history)');
       assert.equal(env.vars.get('DBSHIP_IMAGE')?.value, c.image, 'DBSHIP_IMAGE names the image the container runs');
       const config = loadConfig({ env: envRecord(env), readDotEnv: false });
