@@ -1,7 +1,7 @@
 /**
  * Drift: the live database compared with the models as the newest snapshot describes them.
  * It reads the catalog (catalog.ts, catalog-queries.ts), builds the expected model from the
- * snapshot (snapshot-model*.ts), normalises types and expressions the way PostgreSQL stores them
+ * snapshot (read by folder/snapshot.ts, turned into a model by snapshot-model-expected.ts), normalises types and expressions the way PostgreSQL stores them
  * (type.ts, expr.ts) and lists every difference (compare*.ts, difference.ts). Used by `drift` and
  * by `deploy`'s verification step; it never changes the database.
  */
@@ -14,11 +14,11 @@ import { readCatalog } from './catalog.js';
 import { compareModels } from './compare.js';
 import { prepareExpressions } from './expr.js';
 import { driftScope, type DriftDifference, type SchemaModel } from './model.js';
-import { readJournal } from '../folder/files.js';
+import { readJournal } from '../folder/journal.js';
+import { newestSnapshot } from '../folder/snapshot.js';
 import { connectionReason } from '../../db/sqlstate.js';
 import { migrationDb, withReadSession } from '../runtime/session.js';
 import { trackingOf } from '../runtime/tracking-names.js';
-import { readNewestSnapshot } from './snapshot-model.js';
 import { expectedModel } from './snapshot-model-expected.js';
 
 export type { DriftDifference, DriftKind } from './model.js';
@@ -40,8 +40,8 @@ const STATEMENT_TIMEOUT = '60s';
 
 /**
  * Compares the live database with the models as recorded in the newest drizzle-kit snapshot
- * (`migrations/meta/NNNN_snapshot.json`), so it needs neither drizzle-kit nor the model sources
- * and runs in the production image. Reads pg_catalog on one connection, in one read-only
+ * (the snapshot of the journal's last entry, `migrations/meta/NNNN_snapshot.json`), so it
+ * needs neither drizzle-kit nor the model sources and runs in the production image. Reads pg_catalog on one connection, in one read-only
  * REPEATABLE READ transaction; changes nothing. Only `public` and the schemas the models use are
  * compared; the `dbship` and `drizzle` schemas are ignored. Throws `DB_UNREACHABLE` (exit 3)
  * when the database cannot be reached, `MIGRATIONS_DIR_INVALID` (exit 5) for an unreadable
@@ -49,18 +49,19 @@ const STATEMENT_TIMEOUT = '60s';
  */
 export async function detectDrift(config: EngineSettings): Promise<DriftReport> {
   const dir = config.migrations.dir;
-  const reference = readNewestSnapshot(dir);
-  const journal = readJournal(dir).entries.map((e) => e.tag);
+  const journal = readJournal(dir);
+  const reference = newestSnapshot(dir, journal);
+  const tags = journal.entries.map((e) => e.tag);
   const expected = expectedModel(reference?.snapshot ?? null);
   const db = migrationDb(config);
   await prepareExpressions();
   const live = await withReadSession(config, (client) => readLive(client, db, driftScope(expected, config.migrations.trackingSchema)));
-  const applied = live.applied ?? journal;
+  const applied = live.applied ?? tags;
   return {
     differences: compareModels(expected, live.actual),
     snapshot: reference?.path ?? null,
-    pending: journal.filter((name) => !applied.includes(name)),
-    unknown: applied.filter((name) => !journal.includes(name)),
+    pending: tags.filter((name) => !applied.includes(name)),
+    unknown: applied.filter((name) => !tags.includes(name)),
   };
 }
 

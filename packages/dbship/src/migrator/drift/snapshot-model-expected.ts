@@ -1,6 +1,6 @@
 import { emptySchemaModel, qualify, type ColumnModel, type EnumModel, type ForeignKeyModel, type IndexModel, type PrimaryKeyModel, type ReferentialAction, type SchemaModel, type SequenceModel, type TableModel, type UniqueModel } from './model.js';
 import { enumType, canonicalTypeText, serialBaseType } from './type.js';
-import type { DrizzleSnapshot, SnapshotColumn, SnapshotIndex, SnapshotTable } from './snapshot-model.js';
+import type { Snapshot as DrizzleSnapshot, SnapshotColumn, SnapshotIndex, SnapshotTable } from '../folder/snapshot.js';
 
 /** The schema a drizzle-kit snapshot describes, in the neutral model drift compares. */
 export function expectedModel(snapshot: DrizzleSnapshot | null): SchemaModel {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { DbshipError } from '../../errors.js';
+import { readJournal } from './journal.js';
+import { downPath, JOURNAL_PATH, parseMigrationFileName, upPath } from './layout.js';
 
 /** One migration of the build, as committed under `migrations/`. */
 export interface MigrationFile {
@@ -23,49 +24,12 @@ export interface MigrationFile {
   readonly irreversible: string | null;
 }
 
-export interface JournalEntry {
-  idx: number;
-  version: string;
-  when: number;
-  tag: string;
-  breakpoints: boolean;
-}
-
-export interface Journal {
-  version: string;
-  dialect: string;
-  entries: JournalEntry[];
-}
-
-export const JOURNAL_PATH = path.join('meta', '_journal.json');
 export const NO_TRANSACTION = 'dbship:no-transaction';
 export const IRREVERSIBLE = 'dbship:irreversible';
 
 /** sha256 hex of a file's content. */
 export function checksumOf(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');
-}
-
-/** Reads `meta/_journal.json`; an absent folder or journal is an empty history. */
-export function readJournal(dir: string): Journal {
-  const file = path.join(dir, JOURNAL_PATH);
-  if (!existsSync(file)) return { version: '7', dialect: 'postgresql', entries: [] };
-  let journal: Journal;
-  try {
-    journal = JSON.parse(readFileSync(file, 'utf8')) as Journal;
-  } catch (err) {
-    throw new DbshipError('MIGRATIONS_DIR_INVALID', `${file} is not valid JSON`, {
-      cause: err,
-      why: 'a merge conflict or a hand edit broke the migration journal.',
-      fix: 'restore the journal from version control and regenerate the conflicting migration.',
-    });
-  }
-  if (!Array.isArray(journal.entries)) {
-    throw new DbshipError('MIGRATIONS_DIR_INVALID', `${file} has no "entries" list`, {
-      fix: 'restore the journal from version control.',
-    });
-  }
-  return journal;
 }
 
 /** The header directives: leading `--` comment lines before the first statement. */
@@ -81,12 +45,25 @@ export function headerDirectives(sql: string): Map<string, string> {
   return found;
 }
 
+/** How {@link loadMigrations} treats `.sql` files the journal does not list. */
+export interface LoadOptions {
+  /**
+   * True: an unlisted file is an error, with the other problems (`MIGRATIONS_DIR_INVALID`, exit 5).
+   * False: it is ignored, as drizzle-orm's migrator ignores it, with a warning naming it.
+   */
+  readonly strict: boolean;
+  /** Receives one warning per ignored file (when not strict). */
+  readonly warn?: ((message: string) => void) | undefined;
+}
+
 /**
  * Loads every migration of the build in journal order and validates the folder: each journal
- * entry has its SQL file, and no SQL file stands outside the journal. All problems are reported
- * in one `MIGRATIONS_DIR_INVALID` error (exit code 5).
+ * entry has its SQL file, once. All problems are reported in one `MIGRATIONS_DIR_INVALID` error
+ * (exit code 5). A `.sql` file outside the journal (often left over from an abandoned branch) is
+ * one of them by default; callers that run migrations pass their strict setting instead, and
+ * then such a file is ignored with a warning unless strict.
  */
-export function loadMigrations(dir: string): MigrationFile[] {
+export function loadMigrations(dir: string, options: LoadOptions = { strict: true }): MigrationFile[] {
   const journal = readJournal(dir);
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -95,38 +72,16 @@ export function loadMigrations(dir: string): MigrationFile[] {
     if (entry.idx !== position) problems.push(`journal entry ${position} ("${entry.tag}") has idx ${entry.idx}; entries must be numbered 0, 1, 2, ...`);
     if (seen.has(entry.tag)) problems.push(`journal lists "${entry.tag}" twice`);
     seen.add(entry.tag);
-    const file = path.join(dir, `${entry.tag}.sql`);
+    const file = upPath(dir, entry.tag);
     if (!existsSync(file)) {
       problems.push(`journal lists "${entry.tag}" but ${entry.tag}.sql does not exist`);
       return;
     }
-    const raw = readFileSync(file);
-    const sql = raw.toString('utf8');
-    const downPath = path.join(dir, `${entry.tag}.down.sql`);
-    const downSql = existsSync(downPath) ? readFileSync(downPath, 'utf8') : null;
-    const up = headerDirectives(sql);
-    const down = downSql === null ? new Map<string, string>() : headerDirectives(downSql);
-    const irreversible = up.get(IRREVERSIBLE) ?? down.get(IRREVERSIBLE) ?? null;
-    migrations.push({
-      index: position,
-      name: entry.tag,
-      when: entry.when,
-      path: file,
-      sql,
-      checksum: checksumOf(raw),
-      downPath: downSql === null ? null : downPath,
-      downSql,
-      transactional: !up.has(NO_TRANSACTION),
-      irreversible: irreversible === null ? null : irreversible || 'marked irreversible',
-    });
+    migrations.push(readMigration(dir, entry.tag, position, entry.when));
   });
-  if (existsSync(dir)) {
-    for (const f of readdirSync(dir)) {
-      if (!f.endsWith('.sql')) continue;
-      const tag = f.replace(/(\.down)?\.sql$/, '');
-      if (!seen.has(tag)) problems.push(`${f} is not listed in ${JOURNAL_PATH}`);
-    }
-  }
+  const unlisted = unlistedFiles(dir, seen);
+  if (options.strict) problems.push(...unlisted.map((f) => `${f} is not listed in ${JOURNAL_PATH}`));
+  else for (const f of unlisted) options.warn?.(unlistedWarning(f));
   if (problems.length > 0) {
     throw new DbshipError('MIGRATIONS_DIR_INVALID', `the migrations folder ${dir} is inconsistent`, {
       details: problems,
@@ -135,4 +90,42 @@ export function loadMigrations(dir: string): MigrationFile[] {
     });
   }
   return migrations;
+}
+
+function readMigration(dir: string, tag: string, index: number, when: number): MigrationFile {
+  const file = upPath(dir, tag);
+  const raw = readFileSync(file);
+  const sql = raw.toString('utf8');
+  const down = downPath(dir, tag);
+  const downSql = existsSync(down) ? readFileSync(down, 'utf8') : null;
+  const upHeader = headerDirectives(sql);
+  const downHeader = downSql === null ? new Map<string, string>() : headerDirectives(downSql);
+  const irreversible = upHeader.get(IRREVERSIBLE) ?? downHeader.get(IRREVERSIBLE) ?? null;
+  return {
+    index,
+    name: tag,
+    when,
+    path: file,
+    sql,
+    checksum: checksumOf(raw),
+    downPath: downSql === null ? null : down,
+    downSql,
+    transactional: !upHeader.has(NO_TRANSACTION),
+    irreversible: irreversible === null ? null : irreversible || 'marked irreversible',
+  };
+}
+
+/** The `.sql` / `.down.sql` files of `dir` whose tag the journal does not list, by name. */
+export function unlistedFiles(dir: string, listed: ReadonlySet<string>): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => {
+      const parsed = parseMigrationFileName(f);
+      return parsed !== undefined && !listed.has(parsed.tag);
+    })
+    .sort();
+}
+
+function unlistedWarning(file: string): string {
+  return `${file} is not listed in ${JOURNAL_PATH}: ignored, as drizzle-orm's migrator ignores it (left over from another branch?). Delete it, or add it with \`dbship generate --custom\`; set MIGRATE_STRICT=true (or --strict) to refuse such a folder instead.`;
 }

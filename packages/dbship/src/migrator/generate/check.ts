@@ -1,12 +1,14 @@
 import path from 'node:path';
 import { DbshipError } from '../../errors.js';
-import { loadMigrations, readJournal, type JournalEntry, type MigrationFile } from '../folder/files.js';
+import { loadMigrations, type MigrationFile } from '../folder/files.js';
+import { readJournal, type JournalEntry } from '../folder/journal.js';
+import { downPath } from '../folder/layout.js';
 import { diffModels } from './kit.js';
 import { formatFinding, lintPaths, type LintFinding } from './lint-generated.js';
 import { formatAmbiguity, RENAME_FIX } from './renames.js';
 import { checkSnapshotChain } from './snapshot-chain.js';
 import { describeSnapshotDiff, formatChange } from './snapshot-diff.js';
-import { newestSnapshot } from '../folder/snapshot.js';
+import { emptySnapshot, newestSnapshot } from '../folder/snapshot.js';
 
 /** What kind of problem `check` found (stable: the `--json` output carries it). */
 export type CheckProblemKind =
@@ -102,7 +104,7 @@ function loadOrReport(dir: string, problems: CheckProblem[]): MigrationFile[] {
 }
 
 async function checkModels(options: CheckOptions): Promise<CheckProblem[]> {
-  const prev = newestSnapshot(options.dir);
+  const prev = newestSnapshot(options.dir)?.snapshot ?? emptySnapshot();
   const diff = await diffModels(path.resolve(options.schemaPath), prev, 'check');
   if (diff.ambiguities.length > 0) {
     return [{
@@ -127,9 +129,9 @@ function checkDownFiles(migrations: readonly MigrationFile[], rel: (p: string) =
     .filter((m) => m.downSql === null && m.irreversible === null)
     .map((m) => ({
       kind: 'down-missing' as const,
-      message: `${m.name} has no down file (${rel(m.path.replace(/\.sql$/, '.down.sql'))}) and is not marked irreversible`,
+      message: `${m.name} has no down file (${rel(downPath(path.dirname(m.path), m.name))}) and is not marked irreversible`,
       details: [],
-      fix: `write ${m.name}.down.sql with the SQL that undoes it; if it cannot be undone, make that file's first line "-- dbship:irreversible <reason>" (the up file, possibly applied already, stays unchanged).`,
+      fix: `write ${path.basename(downPath('', m.name))} with the SQL that undoes it (\`dbship init\` derives it from the snapshots when it can); if it cannot be undone, make that file's first line "-- dbship:irreversible <reason>" (the up file, possibly applied already, stays unchanged).`,
     }));
 }
 

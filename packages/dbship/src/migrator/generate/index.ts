@@ -12,9 +12,10 @@ import { diffModels } from './kit.js';
 import { lintPending, unsafeRefusal, type LintFinding, type PendingFile } from './lint-generated.js';
 import { planDiff, relink, type PlannedMigration } from './plan.js';
 import { refuseRenameAmbiguities } from './renames.js';
-import { markAllowed, migrationTag, renderSql } from './render.js';
-import { migrationPaths, writeMigrationSet, type RenderedMigration } from './write.js';
-import { newestSnapshot, type Snapshot } from '../folder/snapshot.js';
+import { markAllowed, renderSql } from './render.js';
+import { writeMigrationSet, type RenderedMigration } from './write.js';
+import { migrationPaths, migrationTag } from '../folder/layout.js';
+import { emptySnapshot, newestSnapshot, type Snapshot } from '../folder/snapshot.js';
 
 export interface GenerateOptions {
   /** The migrations folder (`config.migrations.dir`). */
@@ -73,7 +74,7 @@ export function validateMigrationName(name: string): void {
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   validateMigrationName(options.name);
   const first = loadMigrations(options.dir).length;
-  const prev = newestSnapshot(options.dir);
+  const prev = newestSnapshot(options.dir)?.snapshot ?? emptySnapshot();
   const planned = options.custom ? [planCustom(options.name, prev)] : await planModelChange(options, prev);
   if (planned.length === 0) return { status: 'no-changes', migrations: [], findings: [] };
   const checked = await lintPlanned(options, planned, first);

@@ -4,10 +4,12 @@ import { DbshipError } from '../../errors.js';
 import { findRenameAmbiguities, type RenameAmbiguity } from './renames.js';
 import type { Snapshot } from '../folder/snapshot.js';
 
-/** The two functions of `drizzle-kit/api` that generate uses (its diff engine). */
+/** The functions of `drizzle-kit/api` that generate and init use (its diff engine). */
 export interface DrizzleKit {
   generateDrizzleJson(models: Record<string, unknown>, prevId?: string): Snapshot;
   generateMigration(prev: Snapshot, cur: Snapshot): Promise<string[]>;
+  /** Converts a format 5 or 6 snapshot to format 7 (`drizzle-kit up`, in memory); absent in old releases. */
+  upPgSnapshot?: ((snapshot: Snapshot) => Snapshot) | undefined;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function loadDrizzleKit(verb = 'generate'): Promise<DrizzleKit> {
       fix: `run \`dbship ${verb}\` in a development checkout or CI job after \`npm ci\` (with dev dependencies).`,
     });
   }
-  return { generateDrizzleJson: api.generateDrizzleJson, generateMigration: api.generateMigration };
+  return { generateDrizzleJson: api.generateDrizzleJson, generateMigration: api.generateMigration, upPgSnapshot: api.upPgSnapshot };
 }
 
 /** The models compared with a snapshot. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DbshipError } from '../../errors.js';
 import { lintFiles, type LintFinding } from '../lint/index.js';
-import { snapshotFileName } from '../folder/snapshot.js';
+import { snapshotPath } from '../folder/layout.js';
 
 export type { LintFinding };
 
@@ -28,8 +28,8 @@ export async function lintPending(dir: string, files: readonly PendingFile[], fi
   const stage = mkdtempSync(path.join(os.tmpdir(), 'dbship-generate-'));
   try {
     mkdirSync(path.join(stage, 'meta'));
-    const base = path.join(dir, 'meta', snapshotFileName(firstIndex - 1));
-    if (firstIndex > 0 && existsSync(base)) copyFileSync(base, path.join(stage, 'meta', snapshotFileName(firstIndex - 1)));
+    const base = snapshotPath(dir, firstIndex - 1);
+    if (firstIndex > 0 && existsSync(base)) copyFileSync(base, snapshotPath(stage, firstIndex - 1));
     const staged = new Map<string, string>();
     for (const f of files) {
       const target = path.join(stage, path.relative(dir, f.path));

@@ -5,11 +5,6 @@ import type { LintFinding } from './lint-generated.js';
 // on it. dbship itself splits with the PostgreSQL parser and ignores the marker.
 const BREAKPOINT = '--> statement-breakpoint\n';
 
-/** `NNNN_name`, the journal tag of the migration at journal index `index`. */
-export function migrationTag(index: number, name: string): string {
-  return `${String(index).padStart(4, '0')}_${name}`;
-}
-
 /**
  * A file's text exactly as drizzle-kit writes it (statements joined by its breakpoint, no
  * trailing newline added), after the header lines.

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import type { JournalEntry } from '../folder/files.js';
-import { listSnapshots, ORIGIN_ID, snapshotFileName, type SnapshotFile } from '../folder/snapshot.js';
+import type { JournalEntry } from '../folder/journal.js';
+import { META_DIR, snapshotFileName } from '../folder/layout.js';
+import { listSnapshots, ORIGIN_ID, type SnapshotFile } from '../folder/snapshot.js';
 
 /** One problem in the snapshot chain, with what to do about it. */
 export interface ChainProblem {
@@ -14,18 +15,22 @@ export interface ChainProblem {
  * snapshot, no snapshot stands outside the journal, ids are unique, and each snapshot's prevId
  * is the id of the one before (the first one's is drizzle-kit's origin id). Two snapshots with
  * the same prevId are a collision: two branches each generated a migration from the same parent.
+ * A long drizzle-kit history often lacks the snapshots of its oldest migrations (written before
+ * drizzle-kit kept them, or deleted since): entries before the first snapshot may have none, and
+ * the chain starts at that snapshot. A gap after it is still a problem.
  */
 export function checkSnapshotChain(dir: string, entries: readonly JournalEntry[]): ChainProblem[] {
   const problems: ChainProblem[] = [];
   const snapshots = listSnapshots(dir);
   const byIndex = new Map(snapshots.map((s) => [s.index, s]));
   const tags = new Map(entries.map((e) => [e.idx, e.tag]));
-  const name = (s: SnapshotFile) => tags.get(s.index) ?? path.basename(s.file);
-  for (const e of entries) {
+  const name = (s: SnapshotFile) => tags.get(s.index) ?? path.basename(s.path);
+  const first = entries.findIndex((e) => byIndex.has(e.idx));
+  for (const e of entries.slice(Math.max(first, 0))) {
     if (byIndex.has(e.idx)) continue;
     problems.push({
       kind: 'snapshot-missing',
-      message: `${e.tag} has no snapshot (meta/${snapshotFileName(e.idx)})`,
+      message: `${e.tag} has no snapshot (${path.join(META_DIR, snapshotFileName(e.idx))})`,
       fix: 'restore the snapshot from version control; if the migration is yours and unmerged, delete its files and journal entry and run generate again.',
     });
   }
@@ -33,13 +38,13 @@ export function checkSnapshotChain(dir: string, entries: readonly JournalEntry[]
     if (tags.has(s.index)) continue;
     problems.push({
       kind: 'snapshot-unlisted',
-      message: `meta/${path.basename(s.file)} belongs to no journal entry`,
+      message: `${path.join(META_DIR, path.basename(s.path))} belongs to no journal entry`,
       fix: 'delete it if it is left over from a removed migration, or restore the journal entry it belongs to.',
     });
   }
   problems.push(...duplicateIds(snapshots, name), ...collisions(snapshots, name));
   const listed = entries.map((e) => byIndex.get(e.idx)).filter((s): s is SnapshotFile => s !== undefined);
-  problems.push(...brokenLinks(listed, name, problems));
+  problems.push(...brokenLinks(listed, name, problems, first > 0));
   return problems;
 }
 
@@ -77,13 +82,15 @@ function collisions(snapshots: readonly SnapshotFile[], name: (s: SnapshotFile) 
   return problems;
 }
 
-function brokenLinks(listed: readonly SnapshotFile[], name: (s: SnapshotFile) => string, found: readonly ChainProblem[]): ChainProblem[] {
+function brokenLinks(listed: readonly SnapshotFile[], name: (s: SnapshotFile) => string, found: readonly ChainProblem[], startsLate: boolean): ChainProblem[] {
   // A collision already explains the broken link it causes; report each cause once.
   if (found.some((p) => p.kind === 'snapshot-collision' || p.kind === 'snapshot-missing')) return [];
   const problems: ChainProblem[] = [];
   listed.forEach((s, i) => {
+    // When older snapshots are missing, the first one follows a snapshot no longer there.
+    if (i === 0 && startsLate) return;
     const expected = i === 0 ? ORIGIN_ID : listed[i - 1]!.snapshot.id;
-    if (s.snapshot.prevId === expected) return;
+    if (s.snapshot.prevId === expected || (i === 0 && isOldOrigin(s))) return;
     const after = i === 0 ? 'the empty schema' : name(listed[i - 1]!);
     problems.push({
       kind: 'snapshot-chain',
@@ -92,4 +99,9 @@ function brokenLinks(listed: readonly SnapshotFile[], name: (s: SnapshotFile) =>
     });
   });
   return problems;
+}
+
+/** drizzle-kit's format 5 gave the first snapshot the origin id itself and an empty prevId. */
+function isOldOrigin(s: SnapshotFile): boolean {
+  return s.snapshot.id === ORIGIN_ID && s.snapshot.prevId === '';
 }

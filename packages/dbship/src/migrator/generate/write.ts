@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DbshipError } from '../../errors.js';
-import { JOURNAL_PATH, readJournal, type JournalEntry } from '../folder/files.js';
-import { snapshotFileName, type Snapshot } from '../folder/snapshot.js';
+import { readJournal, type JournalEntry } from '../folder/journal.js';
+import { journalPath, META_DIR, migrationPaths } from '../folder/layout.js';
+import type { Snapshot } from '../folder/snapshot.js';
 
 /** One migration ready to be written: its files' content, already rendered. */
 export interface RenderedMigration {
@@ -14,22 +15,6 @@ export interface RenderedMigration {
   readonly snapshot: Snapshot;
 }
 
-/** Where a migration's files live. */
-export interface MigrationPaths {
-  readonly up: string;
-  readonly down: string;
-  readonly snapshot: string;
-}
-
-/** The three files of one migration inside `dir`. */
-export function migrationPaths(dir: string, tag: string, index: number): MigrationPaths {
-  return {
-    up: path.join(dir, `${tag}.sql`),
-    down: path.join(dir, `${tag}.down.sql`),
-    snapshot: path.join(dir, 'meta', snapshotFileName(index)),
-  };
-}
-
 /**
  * Writes a set of migrations so that the folder is never left half-written: every file goes to
  * a temporary name first, then all are renamed into place, the journal last. The journal is what
@@ -38,7 +23,7 @@ export function migrationPaths(dir: string, tag: string, index: number): Migrati
  * removed again.
  */
 export function writeMigrationSet(dir: string, migrations: readonly RenderedMigration[], now: number): void {
-  mkdirSync(path.join(dir, 'meta'), { recursive: true });
+  mkdirSync(path.join(dir, META_DIR), { recursive: true });
   const journal = readJournal(dir);
   // drizzle-kit's own migrator orders by `when`: keep it increasing even if this clock is behind.
   const start = Math.max(now, (journal.entries.at(-1)?.when ?? 0) + 1);
@@ -56,7 +41,7 @@ export function writeMigrationSet(dir: string, migrations: readonly RenderedMigr
       fix: 'delete them (or restore the journal entry they belong to from version control), then run generate again.',
     });
   }
-  files.push({ target: path.join(dir, JOURNAL_PATH), content: JSON.stringify(journal, null, 2) });
+  files.push({ target: journalPath(dir), content: JSON.stringify(journal, null, 2) });
   commitFiles(files);
 }
 

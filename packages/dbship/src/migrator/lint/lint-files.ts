@@ -1,11 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DbshipError } from '../../errors.js';
+import { isDownFile, upFileOf } from '../folder/layout.js';
 import { lintSource } from './linter.js';
 import { snapshotColumnTypes } from './snapshot.js';
 import type { LintFinding } from './types.js';
-
-const DOWN = /\.down\.sql$/;
 
 /**
  * Lints files as they sit in a migrations folder: a down file is linted knowing what its up file
@@ -16,7 +15,7 @@ export async function lintFiles(paths: readonly string[]): Promise<LintFinding[]
   const findings: LintFinding[] = [];
   for (const file of paths) {
     const sql = readSql(file);
-    const up = DOWN.test(file) ? file.replace(DOWN, '.sql') : undefined;
+    const up = upFileOf(file);
     const reverts = up !== undefined && existsSync(up) ? readSql(up) : undefined;
     const columnTypes = snapshotColumnTypes(file);
     findings.push(...(await lintSource(sql, { file, ...(reverts === undefined ? {} : { reverts }), ...(columnTypes ? { columnTypes } : {}) })));
@@ -51,7 +50,7 @@ export function expandLintTargets(args: readonly string[], cwd = process.cwd()):
 /** The `*.sql` files of a migrations folder (not `meta/`), `NNNN_x.sql` before `NNNN_x.down.sql`. */
 export function migrationSqlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  const order = (f: string): string => `${f.replace(DOWN, '').replace(/\.sql$/, '')}\u0000${DOWN.test(f) ? 1 : 0}`;
+  const order = (f: string): string => `${upFileOf(f) ?? f}\u0000${isDownFile(f) ? 1 : 0}`;
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql') && statSync(path.join(dir, f)).isFile())
     .sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))

@@ -1,4 +1,5 @@
 import { headerDirectives, NO_TRANSACTION } from '../folder/files.js';
+import { isDownFile } from '../folder/layout.js';
 import { lineComments } from '../sql/comments.js';
 import { contextFor, type ColumnTypeLookup, type FileFacts } from './context.js';
 import { collectFacts, type MigrationFacts } from './facts.js';
@@ -33,7 +34,7 @@ export async function lintSource(sql: string, options: LintSqlOptions): Promise<
   }
   const file: FileFacts = {
     file: options.file,
-    kind: options.file.endsWith('.down.sql') ? 'down' : 'up',
+    kind: isDownFile(options.file) ? 'down' : 'up',
     transactional: options.transactional ?? !headerDirectives(sql).has(NO_TRANSACTION),
     statements: parsed.statements,
     facts: collectFacts(parsed.statements),
