@@ -94,7 +94,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
 }
 
 /** Verbs that never touch a database. */
-const OFFLINE_VERBS = new Set(['generate', 'check', 'lint', 'config']);
+const OFFLINE_VERBS = new Set(['init', 'generate', 'check', 'lint', 'config']);
 
 /** The CLI's log level: `LOG_LEVEL` when it is a valid level (the service validates it strictly). */
 function logLevelOf(value: string | undefined): LogLevel {

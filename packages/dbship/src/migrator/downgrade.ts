@@ -2,8 +2,9 @@ import path from 'node:path';
 import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import { applyMigration, assertNoInvalidIndexes } from './runtime/apply.js';
-import type { EngineEvent, RunOptions } from './runtime/events.js';
+import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
 import { headerDirectives, loadMigrations, NO_TRANSACTION, type MigrationFile } from './folder/files.js';
+import { downPath, findByName } from './folder/layout.js';
 import { analyze, assertIntegrity, findInBuild } from './runtime/plan.js';
 import { withLockedSession, withReadSession, type LockedSession } from './runtime/session.js';
 import type { MigrationTarget } from './sql/statement-error.js';
@@ -45,7 +46,7 @@ export interface DowngradeResult {
  * unknown to this build (`IRREVERSIBLE`, exit 2).
  */
 export async function downgrade(config: EngineSettings, options: DowngradeOptions = {}): Promise<DowngradeResult> {
-  const files = loadMigrations(config.migrations.dir);
+  const files = loadMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
   const request = { steps: options.steps, to: options.to };
   if (options.dryRun) {
     return withReadSession(config, async (client) => {
@@ -76,7 +77,7 @@ export function planDowngrade(files: readonly MigrationFile[], applied: readonly
     const before = problems.length;
     if (!file) problems.push(`${row.name}: unknown to this build (a newer release applied it); only that release has its down file`);
     else if (file.irreversible !== null) problems.push(`${row.name}: marked irreversible: ${file.irreversible}`);
-    else if (file.downSql === null) problems.push(`${row.name}: has no down file (expected ${path.basename(file.path, '.sql')}.down.sql)`);
+    else if (file.downSql === null) problems.push(`${row.name}: has no down file (expected ${path.basename(downPath(path.dirname(file.path), file.name))})`);
     if (problems.length > before) blocked.push(`"${row.name}"`);
   }
   if (problems.length > 0) {
@@ -116,7 +117,7 @@ function revertRange(files: readonly MigrationFile[], applied: readonly AppliedM
 
 /** The applied row `name` refers to (full name or without its `NNNN_` prefix). */
 function findApplied(files: readonly MigrationFile[], applied: readonly AppliedMigration[], name: string): AppliedMigration {
-  const row = applied.find((a) => a.name === name) ?? applied.find((a) => a.name.replace(/^\d+_/, '') === name);
+  const row = findByName(applied, name, (a) => a.name);
   if (row) return row;
   const file = findInBuild(files, name);
   throw new DbshipError('USAGE', `${file.name} is not applied, so the database cannot be returned to it`, {

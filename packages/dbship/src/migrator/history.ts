@@ -1,4 +1,5 @@
 import type { EngineSettings } from '../settings.js';
+import { matchesName } from './folder/layout.js';
 import { withReadSession } from './runtime/session.js';
 import { readHistory, type HistoryEntry } from './runtime/tracking.js';
 
@@ -16,5 +17,5 @@ export async function history(config: EngineSettings, options: HistoryOptions = 
   const entries = await withReadSession(config, readHistory);
   const name = options.name;
   if (name === undefined) return entries;
-  return entries.filter((e) => e.name === name || e.name.replace(/^\d+_/, '') === name);
+  return entries.filter((e) => matchesName(e.name, name));
 }

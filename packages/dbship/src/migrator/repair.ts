@@ -1,7 +1,8 @@
 import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
-import type { EngineEvent } from './runtime/events.js';
+import { warnWith, type EngineEvent } from './runtime/events.js';
 import { loadMigrations, type MigrationFile } from './folder/files.js';
+import { findByName } from './folder/layout.js';
 import { analyze, findInBuild, type Analysis, type StatusEntry } from './runtime/plan.js';
 import { withLockedSession } from './runtime/session.js';
 import { withTransaction } from '../db/transaction.js';
@@ -37,7 +38,7 @@ export interface RepairResult {
  */
 export async function repair(config: EngineSettings, options: RepairOptions): Promise<RepairResult> {
   const reason = requireReason(options.reason);
-  const files = loadMigrations(config.migrations.dir);
+  const files = loadMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
   return withLockedSession(config, options, async ({ client, actor, lockWaitMs }) => {
     const analysis = analyze(files, await readApplied(client));
     const targets = selectRepairs(files, analysis, options.name);
@@ -72,7 +73,7 @@ export function requireReason(reason: string | undefined): string {
 /** The changed migrations to accept: all of them, or the one named (which must be applied). */
 function selectRepairs(files: readonly MigrationFile[], analysis: Analysis, name: string | undefined): StatusEntry[] {
   if (name === undefined) return analysis.modified;
-  const entry = analysis.entries.find((e) => e.name === name) ?? analysis.entries.find((e) => e.name.replace(/^\d+_/, '') === name);
+  const entry = findByName(analysis.entries, name, (e) => e.name);
   if (!entry) findInBuild(files, name);
   if (!entry || entry.state === 'pending') {
     throw new DbshipError('USAGE', `${entry?.name ?? name} is not applied: there is no recorded checksum to repair`, {

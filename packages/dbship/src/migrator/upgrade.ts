@@ -1,6 +1,6 @@
 import type { EngineSettings } from '../settings.js';
 import { applyMigration, assertNoInvalidIndexes, type ApplySettings } from './runtime/apply.js';
-import type { EngineEvent, RunOptions } from './runtime/events.js';
+import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
 import { loadMigrations, type MigrationFile } from './folder/files.js';
 import { analyze, planUpgrade, type Analysis } from './runtime/plan.js';
 import { withLockedSession, withReadSession } from './runtime/session.js';
@@ -32,14 +32,16 @@ export interface UpgradeResult {
 /**
  * Applies the pending migrations of the build, each in its own transaction with its tracking
  * row, under the migration lock. Refuses (before applying anything) changed, deleted or
- * out-of-order files. A database ahead of the build is accepted with a warning unless strict.
+ * out-of-order files. A database ahead of the build, and a `.sql` file the journal does not list
+ * (ignored, as drizzle-orm ignores it), are accepted with a warning unless strict.
  */
 export async function upgrade(config: EngineSettings, options: UpgradeOptions = {}): Promise<UpgradeResult> {
-  const files = loadMigrations(config.migrations.dir);
+  const strict = options.strict ?? config.migrations.strict;
+  const files = loadMigrations(config.migrations.dir, { strict, warn: warnWith(options.onEvent) });
   const planOptions = {
     to: options.to,
     allowOutOfOrder: options.allowOutOfOrder ?? config.migrations.allowOutOfOrder,
-    strict: options.strict ?? config.migrations.strict,
+    strict,
   };
   if (options.dryRun) {
     return withReadSession(config, async (client) => {

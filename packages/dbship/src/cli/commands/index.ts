@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
  * the init container's `deploy` must not pay for loading the generator or the linter.
  */
 export const commandLoaders: readonly { readonly name: string; load(): Promise<Command> }[] = [
+  { name: 'init', load: async () => (await import('./init.js')).command },
   { name: 'generate', load: async () => (await import('./generate.js')).command },
   { name: 'check', load: async () => (await import('./check.js')).command },
   { name: 'lint', load: async () => (await import('./lint.js')).command },

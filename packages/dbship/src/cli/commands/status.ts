@@ -1,5 +1,6 @@
 import { status } from '../../migrator/status.js';
 import type { Command } from '../command.js';
+import { printEvents } from '../report.js';
 import { ExitCode } from '../../exit-codes.js';
 
 export const command: Command = {
@@ -8,7 +9,7 @@ export const command: Command = {
   usage: ['status [--json] [--exit-code]'],
   options: { json: { type: 'boolean' }, 'exit-code': { type: 'boolean' } },
   async run(ctx) {
-    const result = await status(ctx.config());
+    const result = await status(ctx.config(), { onEvent: printEvents(ctx) });
     if (ctx.values.json) {
       ctx.out(JSON.stringify(result, null, 2));
     } else {

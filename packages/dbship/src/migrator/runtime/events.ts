@@ -15,3 +15,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onEvent?: ((e: EngineEvent) => void) | undefined;
 }
+
+/** A warning callback (e.g. for a `.sql` file the journal does not list) that reports `warning` events. */
+export function warnWith(onEvent: ((e: EngineEvent) => void) | undefined): (message: string) => void {
+  return (message) => onEvent?.({ type: 'warning', message });
+}

@@ -1,5 +1,6 @@
 import { DbshipError } from '../../errors.js';
 import type { MigrationFile } from '../folder/files.js';
+import { findByName } from '../folder/layout.js';
 import type { AppliedMigration } from './tracking.js';
 
 /**
@@ -117,7 +118,7 @@ export function assertIntegrity(analysis: Analysis): void {
 }
 
 export function findInBuild(files: readonly MigrationFile[], name: string): MigrationFile {
-  const file = files.find((f) => f.name === name) ?? files.find((f) => f.name.replace(/^\d+_/, '') === name);
+  const file = findByName(files, name, (f) => f.name);
   if (!file) {
     throw new DbshipError('UNKNOWN_MIGRATION', `no migration named "${name}" in this build`, {
       fix: `use one of: ${files.map((f) => f.name).join(', ') || '(none)'}.`,
