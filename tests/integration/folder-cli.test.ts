@@ -18,13 +18,13 @@ describe('the CLI on real-world migrations folders', () => {
     assert.match(strict.stderr, /0001_abandoned\.sql is not listed in meta\/_journal\.json/);
     const fromEnv = await runCli(['upgrade'], cliEnv(db.url, dir, { MIGRATE_STRICT: 'true' }));
     assert.equal(fromEnv.code, 5, fromEnv.stderr);
-    assert.equal((await db.query("SELECT to_regclass('public.things') AS t")).rows[0].t, null, 'nothing was applied');
+    assert.equal((await db.query("SELECT to_regclass('public.things') AS t")).rows[0]!.t, null, 'nothing was applied');
 
     const lenient = await runCli(['upgrade'], cliEnv(db.url, dir));
     assert.equal(lenient.code, 0, lenient.stderr);
     assert.match(lenient.stderr, /warning: 0001_abandoned\.sql is not listed in meta\/_journal\.json: ignored, as drizzle-orm's migrator ignores it/);
     assert.match(lenient.stdout, /Upgraded: 1 migration/);
-    assert.equal((await db.query("SELECT to_regclass('public.things') AS t")).rows[0].t, 'things', 'the stray file was not run');
+    assert.equal((await db.query("SELECT to_regclass('public.things') AS t")).rows[0]!.t, 'things', 'the stray file was not run');
     const status = await runCli(['status'], cliEnv(db.url, dir));
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stderr, /warning: 0001_abandoned\.sql is not listed/);
