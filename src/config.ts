@@ -14,8 +14,8 @@ export interface Config {
   readonly poolMax: number;
   readonly http: { readonly host: string; readonly port: number };
   readonly logLevel: LogLevel;
-  /** Where `/readyz` looks: the build's migrations folder and dbship's tracking schema. */
-  readonly migrations: { readonly dir: string; readonly trackingSchema: string };
+  /** Where `/readyz` looks: the build's migrations folder (strict: an unlisted file is an error) and the tracking schema. */
+  readonly migrations: { readonly dir: string; readonly trackingSchema: string; readonly strict: boolean };
   readonly identity: { readonly host: string };
   /** The migration engine's settings (the same environment), for `npm start`'s upgrade. */
   readonly engine: EngineSettings;
@@ -52,7 +52,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     poolMax: r.int('DB_POOL_MAX', 10, 1, 1000),
     http: { host: r.str('HOST') ?? '0.0.0.0', port: r.int('PORT', 8000, 0, 65535) },
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    migrations: { dir: engine.migrations.dir, trackingSchema: engine.migrations.trackingSchema },
+    migrations: { dir: engine.migrations.dir, trackingSchema: engine.migrations.trackingSchema, strict: engine.migrations.strict },
     identity: { host: engine.identity.host },
     engine,
   };
