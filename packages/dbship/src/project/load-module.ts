@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DbshipError } from '../errors.js';
+import { importPeer, type PeerUse } from '../peers.js';
 import { userCodeLocation } from './user-error.js';
 
 /** The part of tsx's API used here, declared so that tsx is loaded only when a .ts file is. */
@@ -33,6 +34,7 @@ export async function importProjectModule(file: string): Promise<Record<string, 
   try {
     return await load(absolute);
   } catch (err) {
+    if (err instanceof DbshipError) throw err;
     throw moduleFailed(absolute, err);
   }
 }
@@ -44,11 +46,14 @@ async function load(file: string): Promise<Record<string, unknown>> {
   // Stack traces of the compiled code then point at the user's .ts lines.
   process.setSourceMapsEnabled(true);
   const parent = pathToFileURL(file).href;
+  // tsx is an optional peer (production images have none): its absence is a set-up error that
+  // names it, not an error in the user's file.
+  const use: PeerUse = { code: 'PROJECT_MODULE_FAILED', needs: `loading ${displayPath(file)}`, otherwise: 'or write the file as JavaScript (.js / .mjs)' };
   if (isEsm(file)) {
-    const api = (await import('tsx/esm/api')) as TsxEsmApi;
+    const api = await importPeer<TsxEsmApi>('tsx', 'tsx/esm/api', use);
     return await api.tsImport(parent, parent);
   }
-  const api = (await import('tsx/cjs/api')) as TsxCjsApi;
+  const api = await importPeer<TsxCjsApi>('tsx', 'tsx/cjs/api', use);
   return namespaceOf(api.require(file, parent));
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { DbshipError } from '../../errors.js';
+import { importPeer } from '../../peers.js';
+import { importProjectModule } from '../../project/load-module.js';
 import { findRenameAmbiguities, type RenameAmbiguity } from './renames.js';
 import type { Snapshot } from '../folder/snapshot.js';
 
@@ -13,27 +14,15 @@ export interface DrizzleKit {
 }
 
 /**
- * Loads drizzle-kit lazily: it is a development dependency and is absent from the production
- * image, where every verb but `generate` must still work.
+ * Loads drizzle-kit lazily: it is an optional peer dependency, absent from production images,
+ * where every verb but `generate`, `check` and `init` must still work.
  */
 export async function loadDrizzleKit(verb = 'generate'): Promise<DrizzleKit> {
-  let api: DrizzleKit;
-  try {
-    api = (await import('drizzle-kit/api')) as unknown as DrizzleKit;
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') {
-      throw new DbshipError('GENERATE_FAILED', 'drizzle-kit is installed but failed to load', {
-        cause: err,
-        why: err instanceof Error ? err.message : String(err),
-        fix: 'reinstall the development dependencies (`npm ci`) and run the command again.',
-      });
-    }
-    throw new DbshipError('GENERATE_FAILED', `drizzle-kit is not installed, and \`dbship ${verb}\` needs it`, {
-      cause: err,
-      why: `${verb} is a development-time verb: it diffs the models with drizzle-kit, a dev dependency that production images do not ship.`,
-      fix: `run \`dbship ${verb}\` in a development checkout or CI job after \`npm ci\` (with dev dependencies).`,
-    });
-  }
+  const api = await importPeer<DrizzleKit>('drizzle-kit', 'drizzle-kit/api', {
+    code: 'GENERATE_FAILED',
+    needs: `\`dbship ${verb}\``,
+    otherwise: 'production images need not include it: every other verb works without it',
+  });
   return { generateDrizzleJson: api.generateDrizzleJson, generateMigration: api.generateMigration, upPgSnapshot: api.upPgSnapshot };
 }
 
@@ -62,8 +51,9 @@ export async function diffModels(schemaPath: string, prev: Snapshot, verb = 'gen
 }
 
 /**
- * Imports the models module (a `.ts` file works because `npm run db` runs under tsx). Every
- * export is handed to drizzle-kit, which picks out the tables, enums, sequences and views.
+ * Imports the models module (TypeScript through tsx, from the built CLI too). Every export is
+ * handed to drizzle-kit, which picks out the tables, enums, sequences and views. A failure to
+ * load it is the user's, named with the file and line, or a missing loader, named as such.
  */
 export async function loadModels(schemaPath: string): Promise<Record<string, unknown>> {
   if (!existsSync(schemaPath)) {
@@ -71,14 +61,5 @@ export async function loadModels(schemaPath: string): Promise<Record<string, unk
       fix: 'pass the file that defines your drizzle tables with --schema <path> (default src/db/schema.ts).',
     });
   }
-  try {
-    return { ...((await import(pathToFileURL(schemaPath).href)) as Record<string, unknown>) };
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new DbshipError('GENERATE_FAILED', `could not load the models module ${schemaPath}`, {
-      cause: err,
-      why: reason,
-      fix: 'fix the error in the models module (`npx tsc --noEmit -p .` shows it), then run generate again.',
-    });
-  }
+  return { ...(await importProjectModule(schemaPath)) };
 }
