@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Smoke test on the other supported Node.js LTS lines (called by .ci/run after the suite ran on the
+# machine's Node): the built CLI loads the TypeScript models (`check`), then the unit tests and the
+# CLI and upgrade integration tests. Node comes from the npm registry's `node` package (cached after
+# the first run), so the machine needs no other installation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+[ -f packages/dbship/dist/cli/main.js ] || npm run build -w dbship
+for line in ${DBSHIP_NODE_LINES:-22 24}; do
+  echo "== Node $line"
+  npx -y -p "node@$line" -c 'node --version && node packages/dbship/dist/cli/main.js check \
+    && npm test -- tests/unit tests/integration/cli.test.ts tests/integration/upgrade.test.ts'
+done
