@@ -28,7 +28,7 @@ describe('the packed dbship in a fresh drizzle-kit project', { timeout: 12 * 60_
   let app = '';
   let tarball = '';
   const run = (file: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> =>
-    exec(file, args, app, { ...process.env, DATABASE_URL: db.url, NO_COLOR: '1', ...env });
+    exec(file, args, app, { ...userEnv(), DATABASE_URL: db.url, NO_COLOR: '1', ...env });
   const dbship = (...args: string[]) => run('npx', ['--offline', 'dbship', ...args]);
   const ok = (r: Run, what: string) => assert.equal(r.code, 0, `${what} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
 
@@ -108,6 +108,14 @@ describe('the packed dbship in a fresh drizzle-kit project', { timeout: 12 * 60_
 /** The project's models module, src/db/schema.ts. */
 function writeModels(dir: string, body: string): void {
   writeFileSync(path.join(dir, 'src/db/schema.ts'), `${IMPORTS}\n${body}`);
+}
+
+/**
+ * The environment of a user's shell: without what this checkout's npm scripts add (its .npmrc
+ * selects the package's TypeScript sources, which the tarball does not have).
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.toLowerCase().startsWith('npm_')));
 }
 
 /** Runs a command to its end; never throws on a non-zero exit. */
