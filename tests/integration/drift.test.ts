@@ -155,7 +155,7 @@ describe('drift against the live database', () => {
       assert.equal(cli.code, 6, cli.stderr);
       const report = JSON.parse(cli.stdout);
       assert.deepEqual(report.differences, [{
-        kind: 'extra-column', object: 'public.users.x', expected: null, actual: 'integer',
+        kind: 'extra-column', severity: 'error', object: 'public.users.x', expected: null, actual: 'integer',
         message: 'column public.users.x (integer) is in the database but not in the models',
       }]);
     } finally {

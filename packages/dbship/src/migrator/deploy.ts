@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { DbshipError } from '../errors.js';
-import { detectDrift, type DriftReport } from './drift/index.js';
+import { detectDrift, failingDifferences, type DriftReport } from './drift/index.js';
 import type { EngineEvent } from './runtime/events.js';
 import { migrationDb } from './runtime/session.js';
 import { upgrade, type UpgradeResult } from './upgrade.js';
@@ -39,15 +39,19 @@ export async function deploy(config: Config, options: DeployOptions = {}): Promi
     return { waitedMs, upgrade: result, drift: null };
   }
   const drift = await detectDrift(config);
-  if (drift.differences.length > 0) {
-    const lines = drift.differences.map((d) => d.message);
+  const warn = (message: string): void => options.onEvent?.({ type: 'warning', message });
+  for (const d of drift.differences) if (d.severity === 'warning') warn(`drift: ${d.message}`);
+  for (const e of drift.stale) warn(`drift: the accepted difference "${e.key}" no longer occurs: drop it with \`dbship drift --accept\``);
+  const failing = failingDifferences(drift);
+  if (failing.length > 0) {
+    const lines = failing.map((d) => d.message);
     if (policy === 'warn') {
-      for (const message of lines) options.onEvent?.({ type: 'warning', message: `drift: ${message}` });
+      for (const message of lines) warn(`drift: ${message}`);
     } else {
-      throw new DbshipError('PROBLEMS_FOUND', `the database schema differs from this build's models after migrating (${lines.length} difference${lines.length > 1 ? 's' : ''})`, {
+      throw new DbshipError('PROBLEMS_FOUND', `the database schema differs from this build's models after migrating (${lines.length} difference${lines.length > 1 ? 's' : ''} not accepted)`, {
         details: lines,
         why: 'someone changed the schema by hand, or a migration does not match its snapshot; the app may not work against this schema.',
-        fix: 'turn the manual change into a migration (or revert it), then deploy again; `dbship drift` lists the same differences.',
+        fix: 'turn the manual change into a migration (or revert it), then deploy again; `dbship drift` lists the same differences. A difference that is fine (the snapshots were wrong from the start) can be accepted with `dbship drift --accept --reason "..."` and the list committed.',
       });
     }
   }

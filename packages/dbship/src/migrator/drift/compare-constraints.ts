@@ -1,4 +1,4 @@
-import { differs, extra, missing, sameOptionalExpression, sqlIdent, unionKeys } from './difference.js';
+import { difference, differs, extra, missing, sameOptionalExpression, sqlIdent, unionKeys } from './difference.js';
 import { sameExpression } from './expr.js';
 import type { DriftDifference, ForeignKeyModel, IndexColumnModel, IndexModel, TableModel, UniqueModel } from './model.js';
 
@@ -24,10 +24,8 @@ function reportUnvalidated(
 ): void {
   for (const [name, a] of actual) {
     if (a.validated !== false || !expected.has(name)) continue;
-    out.push({
-      kind: 'unvalidated-constraint', object: `${table}.${name}`, expected: 'validated', actual: 'NOT VALID',
-      message: `${label} ${name} on ${table} is NOT VALID: rows that existed when it was added were never checked; run ALTER TABLE ${sqlTable} VALIDATE CONSTRAINT ${sqlIdent(name)}`,
-    });
+    out.push(difference('unvalidated-constraint', `${table}.${name}`, 'validated', 'NOT VALID',
+      `${label} ${name} on ${table} is NOT VALID: rows that existed when it was added were never checked; run ALTER TABLE ${sqlTable} VALIDATE CONSTRAINT ${sqlIdent(name)}`));
   }
 }
 
@@ -81,10 +79,8 @@ function compareIndexes(table: string, e: TableModel, a: TableModel, out: DriftD
       out.push(extra('extra-index', object, `${label} ${indexText(ai)}${invalid}`, indexText(ai)));
     } else if (ei && ai) {
       if (!ai.valid) {
-        out.push({
-          kind: 'invalid-index', object, expected: 'valid', actual: 'INVALID',
-          message: `${label} is INVALID (a failed CREATE INDEX CONCURRENTLY left it): queries do not use it and writes still maintain it; drop it and create it again`,
-        });
+        out.push(difference('invalid-index', object, 'valid', 'INVALID',
+          `${label} is INVALID (a failed CREATE INDEX CONCURRENTLY left it): queries do not use it and writes still maintain it; drop it and create it again`));
       }
       if (!sameIndex(ei, ai)) out.push(differs('index', object, label, indexText(ei), indexText(ai)));
     }

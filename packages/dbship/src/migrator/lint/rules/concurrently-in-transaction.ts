@@ -37,8 +37,15 @@ export const rule: LintRule = {
     'Move the statement to a migration of its own whose first line is `-- dbship:no-transaction` (one statement ' +
     'per such file, see no-transaction-multiple-statements).',
   check(stmt, ctx) {
-    if (!ctx.transactional) return [];
     const what = needsNoTransaction(stmt.node);
+    if (what && stmt.enclosing !== undefined) {
+      return [{
+        message: `${what} cannot run inside a DO block`,
+        why: 'A DO block runs as a function, always inside a transaction, so PostgreSQL refuses the statement whatever the migration header says.',
+        fix: 'Write the statement outside the DO block, in a migration of its own whose first line is `-- dbship:no-transaction`.',
+      }];
+    }
+    if (!ctx.transactional) return [];
     return what ? [{ message: `${what} cannot run inside the transaction dbship wraps this migration in` }] : [];
   },
 };
