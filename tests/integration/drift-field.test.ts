@@ -26,6 +26,7 @@ ALTER TYPE "public"."priority" ADD VALUE 'medium' AFTER 'high';--> statement-bre
 CREATE TABLE "${ORGS}" ("id" serial PRIMARY KEY NOT NULL, "level" "priority" DEFAULT 'low');--> statement-breakpoint
 CREATE TABLE "memberships" ("id" serial PRIMARY KEY NOT NULL, "organization_id" integer NOT NULL);--> statement-breakpoint
 CREATE TABLE "zamówienia" ("id" serial PRIMARY KEY NOT NULL, "membership_id" integer);--> statement-breakpoint
+CREATE TABLE "store_notes" ("store_id" integer NOT NULL, "week" integer NOT NULL, CONSTRAINT "store_notes_store_id_week_pk" PRIMARY KEY("store_id","week"), CONSTRAINT "store_notes_store_id_week_unique" UNIQUE("store_id","week"));--> statement-breakpoint
 ALTER TABLE "memberships" ADD CONSTRAINT "${FK_ASCII}" FOREIGN KEY ("organization_id") REFERENCES "public"."${ORGS}"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "zamówienia" ADD CONSTRAINT "${FK_MULTIBYTE}" FOREIGN KEY ("membership_id") REFERENCES "public"."memberships"("id") ON DELETE no action ON UPDATE no action;
 `;
@@ -42,6 +43,12 @@ const SNAPSHOT = {
   tables: {
     ...table(ORGS, { level: { name: 'level', type: 'priority', typeSchema: 'public', primaryKey: false, notNull: false, default: "'low'" } }),
     ...table('memberships', { organization_id: { name: 'organization_id', type: 'integer', primaryKey: false, notNull: true } }, fk(FK_ASCII, 'memberships', ORGS, ['organization_id'], 'cascade')),
+    'public.store_notes': {
+      name: 'store_notes', schema: '', indexes: {}, foreignKeys: {}, checkConstraints: {},
+      columns: { store_id: { name: 'store_id', type: 'integer', primaryKey: false, notNull: true }, week: { name: 'week', type: 'integer', primaryKey: false, notNull: true } },
+      compositePrimaryKeys: { store_notes_store_id_week_pk: { name: 'store_notes_store_id_week_pk', columns: ['store_id', 'week'] } },
+      uniqueConstraints: { store_notes_store_id_week_unique: { name: 'store_notes_store_id_week_unique', nullsNotDistinct: false, columns: ['store_id', 'week'] } },
+    },
     ...table('zamówienia', { membership_id: { name: 'membership_id', type: 'integer', primaryKey: false, notNull: false } }, fk(FK_MULTIBYTE, 'zamówienia', 'memberships', ['membership_id'], 'no action')),
   },
   enums: { 'public.priority': { name: 'priority', schema: 'public', values: ['low', 'medium', 'high'] } },
@@ -65,7 +72,12 @@ describe('drift on a schema drizzle-kit and a real history leave', () => {
     assert.deepEqual(rows.map((r) => Buffer.byteLength(r.conname)), [63, 62]);
   });
 
-  it('reports neither long foreign key as missing and extra, and the enum order only as a warning (exit 0)', async () => {
+  it('a UNIQUE on exactly the primary key columns is folded into the key by the server (the premise)', async () => {
+    const { rows } = await db.query("SELECT conname FROM pg_constraint WHERE conrelid = 'store_notes'::regclass");
+    assert.deepEqual(rows.map((r) => r.conname), ['store_notes_store_id_week_pk']);
+  });
+
+  it('reports neither long foreign key as missing and extra, nor the folded unique, and the enum order only as a warning (exit 0)', async () => {
     const report = await detectDrift(testConfig(db, dir));
     assert.deepEqual(report.differences.map((d) => `${d.severity} ${d.kind} ${d.object}`), ['warning enum-order public.priority']);
     assert.match(report.differences[0]!.message, /\('low', 'high', 'medium'\) in the database, \('low', 'medium', 'high'\) in the models .*ADD VALUE \.\.\. BEFORE\/AFTER/);

@@ -6,7 +6,7 @@ import type { DriftDifference, ForeignKeyModel, IndexColumnModel, IndexModel, Ta
 export function compareConstraints(table: string, e: TableModel, a: TableModel, out: DriftDifference[]): void {
   const sqlTable = `${sqlIdent(e.schema)}.${sqlIdent(e.name)}`;
   comparePrimaryKey(table, e, a, out);
-  compareNamed(table, 'unique', 'unique constraint', e.uniques, a.uniques, uniqueText, (x, y) => uniqueText(x) === uniqueText(y), out);
+  compareNamed(table, 'unique', 'unique constraint', withoutPrimaryKeyTwins(e, a), a.uniques, uniqueText, (x, y) => uniqueText(x) === uniqueText(y), out);
   compareIndexes(table, e, a, out);
   compareNamed(table, 'foreign-key', 'foreign key', e.foreignKeys, a.foreignKeys, foreignKeyText, (x, y) => foreignKeyText(x) === foreignKeyText(y), out);
   compareNamed(table, 'check', 'check constraint', e.checks, a.checks, (c) => `CHECK (${c.expression})`, (x, y) => sameExpression(x.expression, y.expression), out);
@@ -27,6 +27,18 @@ function reportUnvalidated(
     out.push(difference('unvalidated-constraint', `${table}.${name}`, 'validated', 'NOT VALID',
       `${label} ${name} on ${table} is NOT VALID: rows that existed when it was added were never checked; run ALTER TABLE ${sqlTable} VALIDATE CONSTRAINT ${sqlIdent(name)}`));
   }
+}
+
+/**
+ * The expected unique constraints less those that repeat the primary key: in one CREATE TABLE,
+ * PostgreSQL keeps a single index for a UNIQUE constraint on exactly the primary key's columns
+ * (transformIndexConstraints drops the duplicate), so the models' constraint never exists.
+ * drizzle-kit writes such pairs (`primaryKey(...)` and `unique(...)` on the same columns).
+ */
+function withoutPrimaryKeyTwins(e: TableModel, a: TableModel): ReadonlyMap<string, UniqueModel> {
+  const pk = a.primaryKey?.columns.join('\u0000');
+  if (pk === undefined) return e.uniques;
+  return new Map([...e.uniques].filter(([name, u]) => a.uniques.has(name) || u.nullsNotDistinct || u.columns.join('\u0000') !== pk));
 }
 
 type NamedKind = 'unique' | 'foreign-key' | 'check';
