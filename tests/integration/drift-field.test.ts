@@ -24,7 +24,8 @@ const FK_MULTIBYTE = `zamówienia_${'ż'.repeat(26)}_fk`;
 const SQL = `CREATE TYPE "public"."priority" AS ENUM('low', 'high');--> statement-breakpoint
 ALTER TYPE "public"."priority" ADD VALUE 'medium' AFTER 'high';--> statement-breakpoint
 CREATE TABLE "${ORGS}" ("id" serial PRIMARY KEY NOT NULL, "level" "priority" DEFAULT 'low');--> statement-breakpoint
-CREATE TABLE "memberships" ("id" serial PRIMARY KEY NOT NULL, "organization_id" integer NOT NULL);--> statement-breakpoint
+CREATE TABLE "memberships" ("id" serial PRIMARY KEY NOT NULL, "organization_id" integer NOT NULL, "settings" json DEFAULT '{"a": 1}'::json);--> statement-breakpoint
+CREATE INDEX "memberships_org_desc_idx" ON "memberships" USING btree ("organization_id" DESC NULLS LAST);--> statement-breakpoint
 CREATE TABLE "zamówienia" ("id" serial PRIMARY KEY NOT NULL, "membership_id" integer);--> statement-breakpoint
 CREATE TABLE "store_notes" ("store_id" integer NOT NULL, "week" integer NOT NULL, CONSTRAINT "store_notes_store_id_week_pk" PRIMARY KEY("store_id","week"), CONSTRAINT "store_notes_store_id_week_unique" UNIQUE("store_id","week"));--> statement-breakpoint
 ALTER TABLE "memberships" ADD CONSTRAINT "${FK_ASCII}" FOREIGN KEY ("organization_id") REFERENCES "public"."${ORGS}"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -37,12 +38,25 @@ const fk = (name: string, from: string, to: string, columnsFrom: string[], onDel
 const table = (name: string, columns: Record<string, object>, foreignKeys = {}) =>
   ({ [`public.${name}`]: { name, schema: '', columns: { id: serialId, ...columns }, indexes: {}, foreignKeys, compositePrimaryKeys: {}, uniqueConstraints: {}, checkConstraints: {} } });
 
+const withIndex = (t: Record<string, { indexes: object }>, index: { name: string } & Record<string, unknown>) => {
+  for (const v of Object.values(t)) v.indexes = { [index.name]: index };
+  return t;
+};
+
 /** The snapshot drizzle-kit writes for these models: full names, enum values in declaration order. */
 const SNAPSHOT = {
   id: '00000000-0000-4000-8000-000000000001', prevId: '00000000-0000-0000-0000-000000000000', version: '7', dialect: 'postgresql',
   tables: {
     ...table(ORGS, { level: { name: 'level', type: 'priority', typeSchema: 'public', primaryKey: false, notNull: false, default: "'low'" } }),
-    ...table('memberships', { organization_id: { name: 'organization_id', type: 'integer', primaryKey: false, notNull: true } }, fk(FK_ASCII, 'memberships', ORGS, ['organization_id'], 'cascade')),
+    ...withIndex(table('memberships', {
+      organization_id: { name: 'organization_id', type: 'integer', primaryKey: false, notNull: true },
+      // drizzle-kit writes a json default without the cast the server shows.
+      settings: { name: 'settings', type: 'json', primaryKey: false, notNull: false, default: `'{"a": 1}'` },
+    }, fk(FK_ASCII, 'memberships', ORGS, ['organization_id'], 'cascade')), {
+      // A column with a sort order, written in the models as sql`"organization_id" DESC NULLS LAST`.
+      name: 'memberships_org_desc_idx', isUnique: false, method: 'btree', with: {}, concurrently: false,
+      columns: [{ expression: '"organization_id" DESC NULLS LAST', isExpression: true, asc: true, nulls: 'last' }],
+    }),
     'public.store_notes': {
       name: 'store_notes', schema: '', indexes: {}, foreignKeys: {}, checkConstraints: {},
       columns: { store_id: { name: 'store_id', type: 'integer', primaryKey: false, notNull: true }, week: { name: 'week', type: 'integer', primaryKey: false, notNull: true } },
@@ -77,7 +91,7 @@ describe('drift on a schema drizzle-kit and a real history leave', () => {
     assert.deepEqual(rows.map((r) => r.conname), ['store_notes_store_id_week_pk']);
   });
 
-  it('reports neither long foreign key as missing and extra, nor the folded unique, and the enum order only as a warning (exit 0)', async () => {
+  it('reports neither long foreign key as missing and extra, nor the folded unique, nor the json default and the index column written as SQL, and the enum order only as a warning (exit 0)', async () => {
     const report = await detectDrift(testConfig(db, dir));
     assert.deepEqual(report.differences.map((d) => `${d.severity} ${d.kind} ${d.object}`), ['warning enum-order public.priority']);
     assert.match(report.differences[0]!.message, /\('low', 'high', 'medium'\) in the database, \('low', 'medium', 'high'\) in the models .*ADD VALUE \.\.\. BEFORE\/AFTER/);

@@ -1,4 +1,5 @@
 import { emptySchemaModel, qualify, type ColumnModel, type EnumModel, type ForeignKeyModel, type IndexModel, type PrimaryKeyModel, type ReferentialAction, type SchemaModel, type SequenceModel, type TableModel, type UniqueModel } from './model.js';
+import { columnKey } from './index-column.js';
 import { enumType, canonicalTypeText, serialBaseType } from './type.js';
 import type { DrizzleSnapshot, SnapshotColumn, SnapshotIndex, SnapshotTable } from './snapshot-model.js';
 
@@ -87,7 +88,7 @@ function expectedIndex(i: SnapshotIndex): IndexModel {
     name: i.name,
     unique: i.isUnique,
     method: (i.method ?? 'btree').toLowerCase(),
-    columns: i.columns.map((c) => ({
+    columns: i.columns.map((c) => columnKey({
       expression: c.expression,
       isExpression: c.isExpression,
       desc: c.asc === false,
