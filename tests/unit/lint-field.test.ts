@@ -86,6 +86,14 @@ END $$;`;
   });
 });
 
+describe('a file that ends the transaction itself', () => {
+  test('CONCURRENTLY after a top-level COMMIT is reported once, as the COMMIT (transaction-control)', async () => {
+    const sql = 'ALTER TABLE "t" ADD COLUMN IF NOT EXISTS "c" numeric;--> statement-breakpoint\nCOMMIT;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "t_c_idx" ON "t" ("c");';
+    await expectFindings(sql, ['transaction-control@2:1']);
+    await expectFindings('COMMIT;\nBEGIN;\nCREATE INDEX CONCURRENTLY i ON t (c);\nCOMMIT;', ['transaction-control@1:1', 'transaction-control@2:1', 'concurrently-in-transaction@3:1', 'transaction-control@4:1']);
+  });
+});
+
 describe('a table filled in the same file is not empty', () => {
   const cases: [string, string, string[]][] = [
     ['CREATE TABLE AS', 'CREATE TABLE t2 AS SELECT * FROM users;\nCREATE INDEX t2_id ON t2 (id);\nALTER TABLE t2 ADD PRIMARY KEY (id);', ['create-index-without-concurrently@2:1', 'add-unique-constraint@3:20']],
