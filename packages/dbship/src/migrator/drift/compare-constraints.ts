@@ -104,6 +104,7 @@ export function sameIndex(e: IndexModel, a: IndexModel): boolean {
   if (e.unique !== a.unique || e.method !== a.method || e.columns.length !== a.columns.length) return false;
   if (!e.columns.every((c, i) => sameIndexColumn(c, a.columns[i]!))) return false;
   if (!sameOptionalExpression(e.where, a.where)) return false;
+  if (includeText(e) !== includeText(a)) return false;
   return withText(e.with) === withText(a.with);
 }
 
@@ -123,7 +124,12 @@ export function indexText(i: IndexModel): string {
     return parts.join(' ');
   });
   const withPart = withText(i.with);
-  return `${i.unique ? 'UNIQUE ' : ''}${i.method} (${columns.join(', ')})${i.where ? ` WHERE ${i.where}` : ''}${withPart ? ` WITH (${withPart})` : ''}`;
+  const include = includeText(i);
+  return `${i.unique ? 'UNIQUE ' : ''}${i.method} (${columns.join(', ')})${include ? ` INCLUDE (${include})` : ''}${i.where ? ` WHERE ${i.where}` : ''}${withPart ? ` WITH (${withPart})` : ''}`;
+}
+
+function includeText(i: IndexModel): string {
+  return (i.include ?? []).join(', ');
 }
 
 function withText(options: Readonly<Record<string, string>>): string {

@@ -32,3 +32,16 @@ export function columnKey(key: IndexColumnModel): IndexColumnModel {
   if (i !== words.length) return key;
   return { expression: column, isExpression: false, desc, nullsFirst, opclass: opclass ?? key.opclass };
 }
+
+/**
+ * drizzle has no INCLUDE for an index; models inject it through the last key's SQL:
+ * `sql\`"created_at") INCLUDE ("credits"\``, which renders `("a", "created_at") INCLUDE ("credits")`.
+ * Splits such a key list into the real keys and the INCLUDE columns; anything else is unchanged.
+ */
+export function splitInclude(keys: readonly IndexColumnModel[]): { keys: IndexColumnModel[]; include: string[] | undefined } {
+  const last = keys.at(-1);
+  const m = last?.isExpression ? /^([\s\S]*?)\)\s*INCLUDE\s*\(([\s\S]*)$/i.exec(last.expression) : null;
+  if (!last || !m) return { keys: [...keys], include: undefined };
+  const include = m[2]!.split(',').map((c) => c.trim()).map((c) => (/^".*"$/.test(c) ? c.slice(1, -1).replace(/""/g, '"') : c.toLowerCase()));
+  return { keys: [...keys.slice(0, -1), { ...last, expression: m[1]!.trim() }], include };
+}

@@ -55,6 +55,8 @@ export interface IndexModel {
   readonly with: Readonly<Record<string, string>>;
   /** False for an index left INVALID by a failed `CREATE INDEX CONCURRENTLY`. */
   readonly valid: boolean;
+  /** `INCLUDE (...)` columns (stored in the index, not part of its key); absent means none. */
+  readonly include?: readonly string[] | undefined;
 }
 
 export type ReferentialAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';

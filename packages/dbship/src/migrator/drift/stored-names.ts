@@ -36,7 +36,11 @@ function storedTable(t: TableModel): TableModel {
     columns: byName(t.columns, (c): ColumnModel => ({ ...c, type: storedType(c.type) })),
     primaryKey: t.primaryKey && { name: t.primaryKey.name === null ? null : stored(t.primaryKey.name), columns: columns(t.primaryKey.columns) },
     uniques: byName(t.uniques, (u) => ({ ...u, columns: columns(u.columns) })),
-    indexes: byName(t.indexes, (i): IndexModel => ({ ...i, columns: i.columns.map((c) => (c.isExpression ? c : { ...c, expression: stored(c.expression) })) })),
+    indexes: byName(t.indexes, (i): IndexModel => ({
+      ...i,
+      columns: i.columns.map((c) => (c.isExpression ? c : { ...c, expression: stored(c.expression) })),
+      ...(i.include ? { include: columns(i.include) } : {}),
+    })),
     foreignKeys: byName(t.foreignKeys, (f): ForeignKeyModel => ({ ...f, columns: columns(f.columns), refTable: storedQualified(f.refTable), refColumns: columns(f.refColumns) })),
     checks: byName(t.checks, (c) => c),
   };
