@@ -33,7 +33,7 @@ export { history } from './migrator/history.js';
 export { baseline } from './migrator/baseline.js';
 export { repair } from './migrator/repair.js';
 export { deploy, type DeployOptions, type DeployResult } from './migrator/deploy.js';
-export { detectDrift, type DriftReport } from './migrator/drift/index.js';
+export { detectDrift, failingDifferences, type DriftReport, type DriftDifference, type AcceptedEntry } from './migrator/drift/index.js';
 export { lintSql, lintFiles } from './migrator/lint/index.js';
 export { loadMigrations, type MigrationFile } from './migrator/folder/files.js';
 export { schemaReadiness } from './migrator/readiness.js';

@@ -1,6 +1,6 @@
 import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
-import { detectDrift, type DriftReport } from './drift/index.js';
+import { detectDrift, failingDifferences, type DriftOptions, type DriftReport } from './drift/index.js';
 import type { EngineEvent, RunOptions } from './runtime/events.js';
 import { migrationDb } from './runtime/session.js';
 import { upgrade, type UpgradeResult } from './upgrade.js';
@@ -13,6 +13,8 @@ export interface DeployOptions extends RunOptions {
   readonly waitMs?: number | undefined;
   /** What a post-apply difference between database and models does (default 'fail'). */
   readonly drift?: DriftPolicy | undefined;
+  /** drizzle-orm's tracking table when the project moved it (drizzle.config's `migrations`). */
+  readonly drizzle?: DriftOptions['drizzle'];
 }
 
 export interface DeployResult {
@@ -36,16 +38,20 @@ export async function deploy(config: EngineSettings, options: DeployOptions = {}
     options.onEvent?.({ type: 'warning', message: 'drift check skipped: the database is ahead of this build' });
     return { waitedMs, upgrade: result, drift: null };
   }
-  const drift = await detectDrift(config);
-  if (drift.differences.length > 0) {
-    const lines = drift.differences.map((d) => d.message);
+  const drift = await detectDrift(config, { drizzle: options.drizzle });
+  const warn = (message: string): void => options.onEvent?.({ type: 'warning', message });
+  for (const d of drift.differences) if (d.severity === 'warning') warn(`drift: ${d.message}`);
+  for (const e of drift.stale) warn(`drift: the accepted difference "${e.key}" no longer occurs: drop it with \`dbship drift --accept\``);
+  const failing = failingDifferences(drift);
+  if (failing.length > 0) {
+    const lines = failing.map((d) => d.message);
     if (policy === 'warn') {
-      for (const message of lines) options.onEvent?.({ type: 'warning', message: `drift: ${message}` });
+      for (const message of lines) warn(`drift: ${message}`);
     } else {
-      throw new DbshipError('PROBLEMS_FOUND', `the database schema differs from this build's models after migrating (${lines.length} difference${lines.length > 1 ? 's' : ''})`, {
+      throw new DbshipError('PROBLEMS_FOUND', `the database schema differs from this build's models after migrating (${lines.length} difference${lines.length > 1 ? 's' : ''} not accepted)`, {
         details: lines,
         why: 'someone changed the schema by hand, or a migration does not match its snapshot; the app may not work against this schema.',
-        fix: 'turn the manual change into a migration (or revert it), then deploy again; `dbship drift` lists the same differences.',
+        fix: 'turn the manual change into a migration (or revert it), then deploy again; `dbship drift` lists the same differences. A difference that is fine (the snapshots were wrong from the start) can be accepted with `dbship drift --accept --reason "..."` and the list committed.',
       });
     }
   }

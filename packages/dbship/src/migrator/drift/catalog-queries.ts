@@ -71,7 +71,7 @@ SELECT con.conrelid::text AS table_oid, con.conname AS name, con.contype::text A
 
 /**
  * Rows: indexes of the tables $1 that do not back a primary key, unique or exclusion constraint
- * (those are compared as constraints), one JSON object per key column.
+ * (those are compared as constraints), one JSON object per key column, and the INCLUDE columns.
  */
 export const INDEXES_SQL = `
 SELECT i.indrelid::text AS table_oid, ic.relname AS name, i.indisunique AS is_unique,
@@ -87,7 +87,10 @@ SELECT i.indrelid::text AS table_oid, ic.relname AS name, i.indisunique AS is_un
                  'opclassDefault', oc.opcdefault) ORDER BY k.n), '[]'::json)
           FROM generate_series(1, i.indnkeyatts) AS k(n)
           LEFT JOIN pg_catalog.pg_attribute att ON att.attrelid = i.indrelid AND att.attnum = i.indkey[k.n - 1]
-          LEFT JOIN pg_catalog.pg_opclass oc ON oc.oid = i.indclass[k.n - 1]) AS columns
+          LEFT JOIN pg_catalog.pg_opclass oc ON oc.oid = i.indclass[k.n - 1]) AS columns,
+       ARRAY(SELECT att.attname::text FROM generate_series(i.indnkeyatts + 1, i.indnatts) AS k(n)
+               JOIN pg_catalog.pg_attribute att ON att.attrelid = i.indrelid AND att.attnum = i.indkey[k.n - 1]
+              ORDER BY k.n) AS include
   FROM pg_catalog.pg_index i
   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
   JOIN pg_catalog.pg_am am ON am.oid = ic.relam

@@ -56,6 +56,7 @@ interface ConstraintRow {
 interface IndexRow {
   table_oid: string; name: string; is_unique: boolean; is_valid: boolean; method: string; where_expr: string | null;
   options: string[]; columns: { expression: string; isExpression: boolean; option: number; opclass: string | null; opclassDefault: boolean | null }[];
+  include: string[];
 }
 
 interface EnumRow { schema: string; name: string; labels: string[] }
@@ -140,5 +141,5 @@ function liveIndex(r: IndexRow): IndexModel {
     const eq = o.indexOf('=');
     if (eq > 0) withOptions[o.slice(0, eq).toLowerCase()] = o.slice(eq + 1);
   }
-  return { name: r.name, unique: r.is_unique, method: r.method, columns, where: r.where_expr, with: withOptions, valid: r.is_valid };
+  return { name: r.name, unique: r.is_unique, method: r.method, columns, where: r.where_expr, with: withOptions, valid: r.is_valid, include: r.include };
 }

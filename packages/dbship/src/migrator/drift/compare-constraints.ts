@@ -1,4 +1,4 @@
-import { differs, extra, missing, sameOptionalExpression, sqlIdent, unionKeys } from './difference.js';
+import { difference, differs, extra, missing, sameOptionalExpression, sqlIdent, unionKeys } from './difference.js';
 import { sameExpression } from './expr.js';
 import type { DriftDifference, ForeignKeyModel, IndexColumnModel, IndexModel, TableModel, UniqueModel } from './model.js';
 
@@ -6,7 +6,7 @@ import type { DriftDifference, ForeignKeyModel, IndexColumnModel, IndexModel, Ta
 export function compareConstraints(table: string, e: TableModel, a: TableModel, out: DriftDifference[]): void {
   const sqlTable = `${sqlIdent(e.schema)}.${sqlIdent(e.name)}`;
   comparePrimaryKey(table, e, a, out);
-  compareNamed(table, 'unique', 'unique constraint', e.uniques, a.uniques, uniqueText, (x, y) => uniqueText(x) === uniqueText(y), out);
+  compareNamed(table, 'unique', 'unique constraint', withoutPrimaryKeyTwins(e, a), a.uniques, uniqueText, (x, y) => uniqueText(x) === uniqueText(y), out);
   compareIndexes(table, e, a, out);
   compareNamed(table, 'foreign-key', 'foreign key', e.foreignKeys, a.foreignKeys, foreignKeyText, (x, y) => foreignKeyText(x) === foreignKeyText(y), out);
   compareNamed(table, 'check', 'check constraint', e.checks, a.checks, (c) => `CHECK (${c.expression})`, (x, y) => sameExpression(x.expression, y.expression), out);
@@ -24,11 +24,21 @@ function reportUnvalidated(
 ): void {
   for (const [name, a] of actual) {
     if (a.validated !== false || !expected.has(name)) continue;
-    out.push({
-      kind: 'unvalidated-constraint', object: `${table}.${name}`, expected: 'validated', actual: 'NOT VALID',
-      message: `${label} ${name} on ${table} is NOT VALID: rows that existed when it was added were never checked; run ALTER TABLE ${sqlTable} VALIDATE CONSTRAINT ${sqlIdent(name)}`,
-    });
+    out.push(difference('unvalidated-constraint', `${table}.${name}`, 'validated', 'NOT VALID',
+      `${label} ${name} on ${table} is NOT VALID: rows that existed when it was added were never checked; run ALTER TABLE ${sqlTable} VALIDATE CONSTRAINT ${sqlIdent(name)}`));
   }
+}
+
+/**
+ * The expected unique constraints less those that repeat the primary key: in one CREATE TABLE,
+ * PostgreSQL keeps a single index for a UNIQUE constraint on exactly the primary key's columns
+ * (transformIndexConstraints drops the duplicate), so the models' constraint never exists.
+ * drizzle-kit writes such pairs (`primaryKey(...)` and `unique(...)` on the same columns).
+ */
+function withoutPrimaryKeyTwins(e: TableModel, a: TableModel): ReadonlyMap<string, UniqueModel> {
+  const pk = a.primaryKey?.columns.join('\u0000');
+  if (pk === undefined) return e.uniques;
+  return new Map([...e.uniques].filter(([name, u]) => a.uniques.has(name) || u.nullsNotDistinct || u.columns.join('\u0000') !== pk));
 }
 
 type NamedKind = 'unique' | 'foreign-key' | 'check';
@@ -81,10 +91,8 @@ function compareIndexes(table: string, e: TableModel, a: TableModel, out: DriftD
       out.push(extra('extra-index', object, `${label} ${indexText(ai)}${invalid}`, indexText(ai)));
     } else if (ei && ai) {
       if (!ai.valid) {
-        out.push({
-          kind: 'invalid-index', object, expected: 'valid', actual: 'INVALID',
-          message: `${label} is INVALID (a failed CREATE INDEX CONCURRENTLY left it): queries do not use it and writes still maintain it; drop it and create it again`,
-        });
+        out.push(difference('invalid-index', object, 'valid', 'INVALID',
+          `${label} is INVALID (a failed CREATE INDEX CONCURRENTLY left it): queries do not use it and writes still maintain it; drop it and create it again`));
       }
       if (!sameIndex(ei, ai)) out.push(differs('index', object, label, indexText(ei), indexText(ai)));
     }
@@ -96,6 +104,7 @@ export function sameIndex(e: IndexModel, a: IndexModel): boolean {
   if (e.unique !== a.unique || e.method !== a.method || e.columns.length !== a.columns.length) return false;
   if (!e.columns.every((c, i) => sameIndexColumn(c, a.columns[i]!))) return false;
   if (!sameOptionalExpression(e.where, a.where)) return false;
+  if (includeText(e) !== includeText(a)) return false;
   return withText(e.with) === withText(a.with);
 }
 
@@ -115,7 +124,12 @@ export function indexText(i: IndexModel): string {
     return parts.join(' ');
   });
   const withPart = withText(i.with);
-  return `${i.unique ? 'UNIQUE ' : ''}${i.method} (${columns.join(', ')})${i.where ? ` WHERE ${i.where}` : ''}${withPart ? ` WITH (${withPart})` : ''}`;
+  const include = includeText(i);
+  return `${i.unique ? 'UNIQUE ' : ''}${i.method} (${columns.join(', ')})${include ? ` INCLUDE (${include})` : ''}${i.where ? ` WHERE ${i.where}` : ''}${withPart ? ` WITH (${withPart})` : ''}`;
+}
+
+function includeText(i: IndexModel): string {
+  return (i.include ?? []).join(', ');
 }
 
 function withText(options: Readonly<Record<string, string>>): string {

@@ -75,11 +75,35 @@ function compareEnums(expected: SchemaModel, actual: SchemaModel, out: DriftDiff
   for (const key of unionKeys(expected.enums, actual.enums)) {
     const e = expected.enums.get(key);
     const a = actual.enums.get(key);
-    const list = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(', ')})`;
-    if (e && !a) out.push(missing('missing-enum', key, `enum ${key} ${list(e.values)}`, list(e.values)));
-    else if (!e && a) out.push(extra('extra-enum', key, `enum ${key} ${list(a.values)}`, list(a.values)));
-    else if (e && a && list(e.values) !== list(a.values)) out.push(differs('enum-values', key, `enum ${key}: the value list`, list(e.values), list(a.values)));
+    if (e && !a) out.push(missing('missing-enum', key, `enum ${key} ${valueList(e.values)}`, valueList(e.values)));
+    else if (!e && a) out.push(extra('extra-enum', key, `enum ${key} ${valueList(a.values)}`, valueList(a.values)));
+    else if (e && a) compareEnumValues(key, e.values, a.values, out);
   }
+}
+
+function valueList(values: readonly string[]): string {
+  return `(${values.map((v) => `'${v}'`).join(', ')})`;
+}
+
+/**
+ * Other values: an error. The same values in another order: `enum-order`, a warning, because the
+ * cause is nearly always benign: `ALTER TYPE ... ADD VALUE ... BEFORE/AFTER` places a value where
+ * the snapshot does not (drizzle-kit lists values in declaration order), or the values were
+ * reordered in the models, which PostgreSQL cannot do in place.
+ */
+function compareEnumValues(key: string, e: readonly string[], a: readonly string[], out: DriftDifference[]): void {
+  const expected = valueList(e);
+  const actual = valueList(a);
+  if (expected === actual) return;
+  const sameSet = e.length === a.length && new Set(e).size === new Set([...e, ...a]).size;
+  if (!sameSet) {
+    out.push(differs('enum-values', key, `enum ${key}: the value list`, expected, actual));
+    return;
+  }
+  out.push(difference('enum-order', key, expected, actual,
+    `enum ${key} has the values of the models in another order: ${actual} in the database, ${expected} in the models ` +
+    '(ALTER TYPE ... ADD VALUE ... BEFORE/AFTER placed a value elsewhere than the models list it, or the models reordered ' +
+    'values, which PostgreSQL cannot do in place); only ordering comparisons and ORDER BY on the enum see the difference'));
 }
 
 const SEQUENCE_OPTIONS = [

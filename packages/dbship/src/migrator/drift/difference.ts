@@ -1,11 +1,11 @@
 import { sameExpression } from './expr.js';
-import type { DriftDifference, DriftKind } from './model.js';
+import { WARNING_KINDS, type DriftDifference, type DriftKind } from './model.js';
 
 // One phrasing for every kind of object, so that drift's output reads the same throughout.
 
 /** Builds one difference. */
 export function difference(kind: DriftKind, object: string, expected: string | null, actual: string | null, message: string): DriftDifference {
-  return { kind, object, expected, actual, message };
+  return { kind, severity: WARNING_KINDS.has(kind) ? 'warning' : 'error', object, expected, actual, message };
 }
 
 /** "X is missing from the database (the models define it)". */

@@ -110,7 +110,10 @@ function constant(body: Node): unknown {
   if ('boolval' in body) return { const: pick('boolval') === true ? 'true' : 'false' };
   if ('bsval' in body) return { const: String(pick('bsval')) };
   const text = String(pick('sval') ?? '');
-  return { const: canonicalArrayLiteral(text) ?? text };
+  // drizzle-kit writes a json default without its cast ('{"a": 1}'), the server with it
+  // ('{"a": 1}'::json, whose content normalizeCast canonicalises): compare JSON by content here too.
+  const json = /^\s*[[{]/.test(text) ? canonicalJsonOrUndefined(text) : undefined;
+  return { const: json ?? canonicalArrayLiteral(text) ?? text };
 }
 
 function normalizeOperator(body: Node): unknown {
@@ -177,6 +180,14 @@ function stringOf(node: unknown): string | undefined {
   if (!isNode(node)) return undefined;
   const s = (node.String as Node | undefined)?.sval ?? node.sval;
   return typeof s === 'string' ? s : undefined;
+}
+
+function canonicalJsonOrUndefined(text: string): string | undefined {
+  try {
+    return stableStringify(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }
 
 function canonicalJson(text: string): string {

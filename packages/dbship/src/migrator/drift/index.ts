@@ -11,9 +11,12 @@ import type { EngineSettings } from '../../settings.js';
 import { DbshipError } from '../../errors.js';
 import { sqlState, SqlState } from '../../db/sqlstate.js';
 import { readCatalog } from './catalog.js';
+import { acceptedPath, readAccepted, splitAccepted, type AcceptedDifference, type AcceptedEntry } from './accepted.js';
 import { compareModels } from './compare.js';
 import { prepareExpressions } from './expr.js';
 import { driftScope, type DriftDifference, type SchemaModel } from './model.js';
+import { withStoredNames } from './stored-names.js';
+import { bookkeepingSchemas, DRIZZLE_TRACKING, withoutTrackingTables, type DrizzleTracking } from './tracking.js';
 import { readJournal } from '../folder/journal.js';
 import { newestSnapshot } from '../folder/snapshot.js';
 import { connectionReason } from '../../db/sqlstate.js';
@@ -21,18 +24,41 @@ import { migrationDb, withReadSession } from '../runtime/session.js';
 import { trackingOf } from '../runtime/tracking-names.js';
 import { expectedModel } from './snapshot-model-expected.js';
 
-export type { DriftDifference, DriftKind } from './model.js';
+export type { DriftDifference, DriftKind, DriftSeverity } from './model.js';
+export type { AcceptedDifference, AcceptedEntry } from './accepted.js';
 
 /** What `detectDrift` found. */
 export interface DriftReport {
-  /** Every difference between the models and the live database; empty means no drift. */
+  /**
+   * The differences between the models and the live database that the accepted list does not
+   * accept; those of severity `error` fail drift and deploy (see {@link failingDifferences}).
+   */
   readonly differences: DriftDifference[];
+  /** Differences the committed list accepts, each with its reason. */
+  readonly accepted: AcceptedDifference[];
+  /** Entries of the list that match no difference any more: remove them (`dbship drift --accept`). */
+  readonly stale: AcceptedEntry[];
+  /** The path of the accepted list (it may not exist). */
+  readonly acceptedFile: string;
   /** The snapshot used as the models, or null when there is none (the models are then empty). */
   readonly snapshot: string | null;
   /** Migrations of this build the database has not recorded: differences are expected until they run. */
   readonly pending: string[];
   /** Migrations the database has recorded that this build does not have (the database is ahead). */
   readonly unknown: string[];
+}
+
+/** Where the bookkeeping lives, so that drift never reports it. */
+export interface DriftOptions {
+  /** dbship's tracking schema (default `dbship`). */
+  readonly trackingSchema?: string | undefined;
+  /** drizzle-orm's tracking table (default `drizzle.__drizzle_migrations`). */
+  readonly drizzle?: DrizzleTracking | undefined;
+}
+
+/** The differences that fail `drift` and `deploy`: not accepted, severity `error`. */
+export function failingDifferences(report: Pick<DriftReport, 'differences'>): DriftDifference[] {
+  return report.differences.filter((d) => d.severity === 'error');
 }
 
 /** How long one catalog query may take before drift gives up. */
@@ -43,22 +69,31 @@ const STATEMENT_TIMEOUT = '60s';
  * (the snapshot of the journal's last entry, `migrations/meta/NNNN_snapshot.json`), so it
  * needs neither drizzle-kit nor the model sources and runs in the production image. Reads pg_catalog on one connection, in one read-only
  * REPEATABLE READ transaction; changes nothing. Only `public` and the schemas the models use are
- * compared; the `dbship` and `drizzle` schemas are ignored. Throws `DB_UNREACHABLE` (exit 3)
- * when the database cannot be reached, `MIGRATIONS_DIR_INVALID` (exit 5) for an unreadable
- * snapshot or journal.
+ * compared; dbship's and drizzle's tracking schemas and tables are ignored, names are compared as
+ * PostgreSQL stores them (63 bytes), and the committed list of accepted differences
+ * (`dbship-drift-accepted.json` in the migrations folder) is applied. Throws `DB_UNREACHABLE`
+ * (exit 3) when the database cannot be reached, `MIGRATIONS_DIR_INVALID` (exit 5) for an
+ * unreadable snapshot, journal or accepted list.
  */
-export async function detectDrift(config: EngineSettings): Promise<DriftReport> {
+export async function detectDrift(config: EngineSettings, options: DriftOptions = {}): Promise<DriftReport> {
   const dir = config.migrations.dir;
   const journal = readJournal(dir);
   const reference = newestSnapshot(dir, journal);
   const tags = journal.entries.map((e) => e.tag);
-  const expected = expectedModel(reference?.snapshot ?? null);
+  const acceptedList = readAccepted(dir);
+  const expected = withStoredNames(expectedModel(reference?.snapshot ?? null));
+  const drizzle = options.drizzle ?? DRIZZLE_TRACKING;
+  const ignored = bookkeepingSchemas(options.trackingSchema ?? config.migrations.trackingSchema, expected, drizzle);
   const db = migrationDb(config);
   await prepareExpressions();
-  const live = await withReadSession(config, (client) => readLive(client, db, driftScope(expected, config.migrations.trackingSchema)));
+  const live = await withReadSession(config, (client) => readLive(client, db, driftScope(expected, ignored)));
   const applied = live.applied ?? tags;
+  const split = splitAccepted(compareModels(expected, withoutTrackingTables(live.actual, expected, drizzle)), acceptedList);
   return {
-    differences: compareModels(expected, live.actual),
+    differences: split.open,
+    accepted: split.accepted,
+    stale: split.stale,
+    acceptedFile: acceptedPath(dir),
     snapshot: reference?.path ?? null,
     pending: tags.filter((name) => !applied.includes(name)),
     unknown: applied.filter((name) => !tags.includes(name)),

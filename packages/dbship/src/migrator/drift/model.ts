@@ -55,6 +55,8 @@ export interface IndexModel {
   readonly with: Readonly<Record<string, string>>;
   /** False for an index left INVALID by a failed `CREATE INDEX CONCURRENTLY`. */
   readonly valid: boolean;
+  /** `INCLUDE (...)` columns (stored in the index, not part of its key); absent means none. */
+  readonly include?: readonly string[] | undefined;
 }
 
 export type ReferentialAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';
@@ -130,15 +132,16 @@ export function emptySchemaModel(): SchemaModel {
 
 /**
  * The schemas whose objects drift compares: `public` plus every schema the models use, less the
- * ignored ones and dbship's configured tracking schema. Objects in any other schema are neither
+ * bookkeeping ones. Objects in any other schema are neither
  * expected nor reported as extra.
  */
-export function driftScope(expected: SchemaModel, trackingSchema = 'dbship'): string[] {
+export function driftScope(expected: SchemaModel, ignored: Iterable<string> = IGNORED_SCHEMAS): string[] {
   const scope = new Set(['public', ...expected.schemas]);
   for (const t of expected.tables.values()) scope.add(t.schema);
   for (const e of expected.enums.values()) scope.add(e.schema);
   for (const s of expected.sequences.values()) scope.add(s.schema);
-  return [...scope].filter((s) => !IGNORED_SCHEMAS.has(s) && s !== trackingSchema).sort();
+  const skip = new Set(ignored);
+  return [...scope].filter((s) => !skip.has(s)).sort();
 }
 
 /** What kind of difference drift found; one value per kind of object and way of differing. */
@@ -153,12 +156,26 @@ export type DriftKind =
   | 'missing-foreign-key' | 'extra-foreign-key' | 'foreign-key'
   | 'missing-check' | 'extra-check' | 'check'
   | 'unvalidated-constraint'
-  | 'missing-enum' | 'extra-enum' | 'enum-values'
+  | 'missing-enum' | 'extra-enum' | 'enum-values' | 'enum-order'
   | 'missing-sequence' | 'extra-sequence' | 'sequence';
+
+/**
+ * Kinds that are reported but never fail `drift` or `deploy`: the schema works as the models
+ * expect. `enum-order`: the same values in another order (only `<`, `>` and ORDER BY on the
+ * enum see the order; an application that stores and compares values is unaffected).
+ * `unvalidated-constraint`: a constraint added NOT VALID and not validated yet, the first half
+ * of the two-release form lint's constraint-without-not-valid asks for; it already checks every
+ * new row, and failing deploy between the two releases would forbid the safe pattern.
+ */
+export const WARNING_KINDS: ReadonlySet<DriftKind> = new Set<DriftKind>(['enum-order', 'unvalidated-constraint']);
+
+/** `error` fails drift and deploy (unless accepted); `warning` is reported only. */
+export type DriftSeverity = 'error' | 'warning';
 
 /** One difference between the models (expected) and the live database (actual). */
 export interface DriftDifference {
   readonly kind: DriftKind;
+  readonly severity: DriftSeverity;
   /** The object, qualified: `public.users`, `public.users.email`, `public.users.users_email_unique`. */
   readonly object: string;
   /** What the models say, in words or SQL; null when the models do not have the object. */

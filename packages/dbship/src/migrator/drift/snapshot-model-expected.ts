@@ -1,4 +1,5 @@
 import { emptySchemaModel, qualify, type ColumnModel, type EnumModel, type ForeignKeyModel, type IndexModel, type PrimaryKeyModel, type ReferentialAction, type SchemaModel, type SequenceModel, type TableModel, type UniqueModel } from './model.js';
+import { columnKey, splitInclude } from './index-column.js';
 import { enumType, canonicalTypeText, serialBaseType } from './type.js';
 import type { Snapshot as DrizzleSnapshot, SnapshotColumn, SnapshotIndex, SnapshotTable } from '../folder/snapshot.js';
 
@@ -83,18 +84,20 @@ function expectedPrimaryKey(t: SnapshotTable): PrimaryKeyModel | null {
 }
 
 function expectedIndex(i: SnapshotIndex): IndexModel {
+  const { keys, include } = splitInclude(i.columns.map((c) => ({
+    expression: c.expression,
+    isExpression: c.isExpression,
+    desc: c.asc === false,
+    // drizzle-kit records the NULLS order it writes: LAST unless told otherwise, for DESC too.
+    nullsFirst: c.nulls === 'first',
+    opclass: c.opclass ?? null,
+  })));
   return {
     name: i.name,
     unique: i.isUnique,
     method: (i.method ?? 'btree').toLowerCase(),
-    columns: i.columns.map((c) => ({
-      expression: c.expression,
-      isExpression: c.isExpression,
-      desc: c.asc === false,
-      // drizzle-kit records the NULLS order it writes: LAST unless told otherwise, for DESC too.
-      nullsFirst: c.nulls === 'first',
-      opclass: c.opclass ?? null,
-    })),
+    ...(include ? { include } : {}),
+    columns: keys.map(columnKey),
     where: i.where ?? null,
     with: Object.fromEntries(Object.entries(i.with ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),
     valid: true,

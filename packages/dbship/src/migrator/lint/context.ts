@@ -29,6 +29,11 @@ export function contextFor(file: FileFacts, index: number): LintContext {
     index,
     contextAt: (other) => contextFor(file, other),
     isNewTable: (t) => before(facts.tables.get(t.key)),
+    isEmptyTable: (t) => before(facts.tables.get(t.key)) && !before(facts.filled.get(t.key)),
+    filledAt(t) {
+      const at = facts.filled.get(t.key);
+      return before(facts.tables.get(t.key)) && before(at) ? file.statements[at!]?.line : undefined;
+    },
     isRevertedTable: (t) => reverted?.tables.has(t.key) ?? false,
     isRevertedColumn: (t, column) => (reverted?.tables.has(t.key) || reverted?.columns.has(`${t.key}.${column}`)) ?? false,
     indexTable(schema, name) {

@@ -20,6 +20,8 @@ export interface AddedConstraint {
 export interface MigrationFacts {
   /** Table key -> statement index that created it. */
   readonly tables: Map<string, number>;
+  /** Table key -> the first statement that put rows into it (CREATE TABLE AS, SELECT INTO, INSERT, COPY, MERGE). */
+  readonly filled: Map<string, number>;
   /** `schema.index` -> the index's table and the statement index. */
   readonly indexes: Map<string, { table: TableRef; at: number }>;
   /** `table key.column` -> statement index that created it (CREATE TABLE or ADD COLUMN). */
@@ -31,14 +33,12 @@ export interface MigrationFacts {
 
 /** Collects the facts of a parsed file, in statement order. */
 export function collectFacts(statements: readonly LintStatement[]): MigrationFacts {
-  const facts: MigrationFacts = { tables: new Map(), indexes: new Map(), columns: new Map(), constraints: [], validated: [], typeChanges: [] };
+  const facts: MigrationFacts = { tables: new Map(), filled: new Map(), indexes: new Map(), columns: new Map(), constraints: [], validated: [], typeChanges: [] };
   for (const stmt of statements) {
     const at = stmt.index;
     const create = as(stmt.node, 'CreateStmt');
     if (create) addCreatedTable(facts, create, at);
-    const createAs = as(stmt.node, 'CreateTableAsStmt');
-    const asTable = tableRef(createAs?.into?.rel);
-    if (asTable) facts.tables.set(asTable.key, at);
+    addFilledTable(facts, stmt, at);
     const index = as(stmt.node, 'IndexStmt');
     const indexTable = tableRef(index?.relation);
     if (index?.idxname && indexTable) facts.indexes.set(`${indexTable.schema}.${index.idxname}`, { table: indexTable, at });
@@ -51,6 +51,23 @@ export function collectFacts(statements: readonly LintStatement[]): MigrationFac
     if (alter?.objtype === 'OBJECT_TABLE') addAlterFacts(facts, alter, at);
   }
   return facts;
+}
+
+/** CREATE TABLE AS / SELECT INTO create a table full of rows; INSERT, COPY and MERGE fill one. */
+function addFilledTable(facts: MigrationFacts, stmt: LintStatement, at: number): void {
+  const createAs = as(stmt.node, 'CreateTableAsStmt');
+  const into = createAs?.into ?? as(stmt.node, 'SelectStmt')?.intoClause;
+  const created = tableRef(into?.rel);
+  if (created) facts.tables.set(created.key, at);
+  const filled = into?.skipData ? undefined : created ?? dataChangeTable(stmt.node);
+  if (filled && !facts.filled.has(filled.key)) facts.filled.set(filled.key, at);
+}
+
+function dataChangeTable(node: LintStatement['node']): TableRef | undefined {
+  if ('InsertStmt' in node) return tableRef(node.InsertStmt.relation);
+  if ('MergeStmt' in node) return tableRef(node.MergeStmt.relation);
+  if ('CopyStmt' in node && node.CopyStmt.is_from) return tableRef(node.CopyStmt.relation);
+  return undefined;
 }
 
 function addCreatedTable(facts: MigrationFacts, create: CreateStmt, at: number): void {

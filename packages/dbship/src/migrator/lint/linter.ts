@@ -1,6 +1,7 @@
 import { headerDirectives, NO_TRANSACTION } from '../folder/files.js';
 import { isDownFile } from '../folder/layout.js';
 import { lineComments } from '../sql/comments.js';
+import { withDoBlocks } from './do-block.js';
 import { contextFor, type ColumnTypeLookup, type FileFacts } from './context.js';
 import { collectFacts, type MigrationFacts } from './facts.js';
 import { parseFile } from './parse.js';
@@ -32,23 +33,28 @@ export async function lintSource(sql: string, options: LintSqlOptions): Promise<
     const bom = sql.startsWith('\uFEFF') ? ' (the file starts with a UTF-8 byte order mark, which PostgreSQL rejects: save it without BOM)' : '';
     return [metaFinding(META_RULES.syntaxError, options.file, source, parsed.offset, `${parsed.message}${bom}`)];
   }
+  const { statements, problems: blockProblems } = await withDoBlocks(source, parsed.statements);
   const file: FileFacts = {
     file: options.file,
     kind: isDownFile(options.file) ? 'down' : 'up',
     transactional: options.transactional ?? !headerDirectives(sql).has(NO_TRANSACTION),
-    statements: parsed.statements,
-    facts: collectFacts(parsed.statements),
+    statements,
+    facts: collectFacts(statements),
     reverted: options.reverts === undefined ? undefined : await revertedFacts(options.reverts),
     columnTypes: options.columnTypes,
   };
   const raw: { rule: LintRule; stmt: LintStatement; hit: RuleHit }[] = [];
-  for (const stmt of parsed.statements) {
+  for (const stmt of statements) {
     const ctx = contextFor(file, stmt.index);
     for (const rule of STATEMENT_RULES) for (const hit of rule.check(stmt, ctx)) raw.push({ rule, stmt, hit });
   }
-  const suppressions = findSuppressions(source, parsed.statements, lineComments(sql));
+  const suppressions = findSuppressions(source, statements, lineComments(sql));
   const { kept, problems } = applySuppressions(raw, suppressions, options.file, source);
-  const findings = [...kept.map((r) => statementFinding(r.rule, options.file, source, r.stmt, r.hit)), ...problems];
+  const findings = [
+    ...kept.map((r) => statementFinding(r.rule, options.file, source, r.stmt, r.hit)),
+    ...problems,
+    ...blockProblems.map((p) => metaFinding(META_RULES.syntaxError, options.file, source, p.offset, p.message)),
+  ];
   return findings.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
 }
 
@@ -73,7 +79,8 @@ function applySuppressions<T extends { rule: LintRule; stmt: LintStatement }>(ra
   });
   const used = new Set<Suppression>();
   const kept = raw.filter((r) => {
-    const s = valid.find((v) => v.rule === r.rule.id && v.statements.includes(r.stmt.index));
+    // A directive above a DO block covers the statements inside it too.
+    const s = valid.find((v) => v.rule === r.rule.id && (v.statements.includes(r.stmt.index) || (r.stmt.enclosing !== undefined && v.statements.includes(r.stmt.enclosing))));
     if (s) used.add(s);
     return !s;
   });
@@ -86,7 +93,7 @@ function applySuppressions<T extends { rule: LintRule; stmt: LintStatement }>(ra
 }
 
 function statementFinding(rule: LintRule, file: string, source: SourceText, stmt: LintStatement, hit: RuleHit): LintFinding {
-  const offset = hit.location !== undefined && hit.location >= 0 ? source.fromByte(hit.location) : stmt.start;
+  const offset = hit.offset ?? (hit.location !== undefined && hit.location >= 0 ? source.fromByte(hit.location) : stmt.start);
   const { line, column } = source.position(offset);
   return { rule: rule.id, severity: rule.severity, file, line, column, statement: summarize(stmt.text), message: hit.message, why: hit.why ?? rule.why, fix: hit.fix ?? rule.fix };
 }

@@ -40,6 +40,8 @@ export interface LintStatement {
   /** 1-based lines of the first and last character of the code. */
   readonly line: number;
   readonly endLine: number;
+  /** For a statement inside a `DO` block: the index of that block's statement. */
+  readonly enclosing?: number | undefined;
 }
 
 /** What a rule reports; the linter adds file, position and statement. */
@@ -47,6 +49,8 @@ export interface RuleHit {
   readonly message: string;
   /** Byte offset of the most specific node in the file (the parser's `location`); default: the statement start. */
   readonly location?: number | undefined;
+  /** String offset in the file, for a position the parser does not give (wins over `location`). */
+  readonly offset?: number | undefined;
   /** Overrides the rule's general `why` / `fix` when the case needs its own words. */
   readonly why?: string;
   readonly fix?: string;
@@ -66,6 +70,14 @@ export interface LintContext {
   contextAt(index: number): LintContext;
   /** Created (CREATE TABLE / AS / renamed from a new table) earlier in this file. */
   isNewTable(table: TableRef): boolean;
+  /**
+   * Created earlier in this file and not yet filled (no CREATE TABLE AS, SELECT INTO, INSERT,
+   * COPY or MERGE put rows into it before this statement): building an index or checking a
+   * constraint on it costs nothing.
+   */
+  isEmptyTable(table: TableRef): boolean;
+  /** The 1-based line of the statement that filled a table created in this file, before this statement. */
+  filledAt(table: TableRef): number | undefined;
   /** Down files: created by the up migration this file reverts (so no earlier release uses it). */
   isRevertedTable(table: TableRef): boolean;
   /** Down files: column added (or its table created) by the up migration this file reverts. */

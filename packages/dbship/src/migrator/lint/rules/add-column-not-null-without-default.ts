@@ -19,7 +19,7 @@ export const rule: LintRule = {
     'with the CHECK ... NOT VALID pattern (see set-not-null).',
   check(stmt, ctx) {
     const alter = alterTable(stmt);
-    if (!alter || ctx.isNewTable(alter.table)) return [];
+    if (!alter || ctx.isEmptyTable(alter.table)) return [];
     const hits: RuleHit[] = [];
     for (const col of addedColumns(alter.cmds)) {
       const kinds = new Set(columnConstraints(col).map((c) => c.contype));
@@ -27,7 +27,7 @@ export const rule: LintRule = {
       const filled = kinds.has('CONSTR_DEFAULT') || kinds.has('CONSTR_IDENTITY') || kinds.has('CONSTR_GENERATED');
       const serial = SERIAL.test(names(col.typeName?.names).at(-1) ?? '');
       if (notNull && !filled && !serial) {
-        hits.push({ message: `column ${ident(col.colname ?? '?')} is added NOT NULL without a DEFAULT to ${onTable(alter.table)}`, location: col.location });
+        hits.push({ message: `column ${ident(col.colname ?? '?')} is added NOT NULL without a DEFAULT to ${onTable(alter.table, ctx)}`, location: col.location });
       }
     }
     return hits;

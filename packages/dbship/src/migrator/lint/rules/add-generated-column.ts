@@ -15,12 +15,12 @@ export const rule: LintRule = {
     'rows in batches in a separate migration; or compute the value in queries or a view instead.',
   check(stmt, ctx) {
     const alter = alterTable(stmt);
-    if (!alter || ctx.isNewTable(alter.table)) return [];
+    if (!alter || ctx.isEmptyTable(alter.table)) return [];
     const hits: RuleHit[] = [];
     for (const col of addedColumns(alter.cmds)) {
       const generated = columnConstraints(col).find((c) => c.contype === 'CONSTR_GENERATED');
       if (!generated) continue;
-      hits.push({ message: `stored generated column ${ident(col.colname ?? '?')} rewrites ${onTable(alter.table)}`, location: generated.location ?? col.location });
+      hits.push({ message: `stored generated column ${ident(col.colname ?? '?')} rewrites ${onTable(alter.table, ctx)}`, location: generated.location ?? col.location });
     }
     return hits;
   },

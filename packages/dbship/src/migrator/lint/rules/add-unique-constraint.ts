@@ -24,16 +24,16 @@ export const rule: LintRule = {
     'a maintenance window.',
   check(stmt, ctx) {
     const alter = alterTable(stmt);
-    if (!alter || ctx.isNewTable(alter.table)) return [];
+    if (!alter || ctx.isEmptyTable(alter.table)) return [];
     const hits: RuleHit[] = [];
     for (const con of addedConstraints(alter.cmds)) {
       if (!KINDS[con.contype ?? ''] || con.indexname) continue;
-      hits.push({ message: `${label(con)} on ${onTable(alter.table)} builds its index under an ACCESS EXCLUSIVE lock`, location: con.location });
+      hits.push({ message: `${label(con)} on ${onTable(alter.table, ctx)} builds its index under an ACCESS EXCLUSIVE lock`, location: con.location });
     }
     for (const col of addedColumns(alter.cmds)) {
       for (const con of columnConstraints(col)) {
         if (!KINDS[con.contype ?? '']) continue;
-        hits.push({ message: `${label(con)} inline on new column ${ident(col.colname ?? '?')} of ${onTable(alter.table)} builds its index under an ACCESS EXCLUSIVE lock`, location: con.location });
+        hits.push({ message: `${label(con)} inline on new column ${ident(col.colname ?? '?')} of ${onTable(alter.table, ctx)} builds its index under an ACCESS EXCLUSIVE lock`, location: con.location });
       }
     }
     return hits;

@@ -1,6 +1,6 @@
 import type { AlterTableCmd, ColumnDef, Constraint } from 'libpg-query';
 import { as, tableRef, type TableRef } from '../ast.js';
-import type { LintStatement } from '../types.js';
+import type { LintContext, LintStatement } from '../types.js';
 
 /** The table and subcommands of an `ALTER TABLE` (not ALTER INDEX / VIEW / ...), else undefined. */
 export function alterTable(stmt: LintStatement): { table: TableRef; cmds: AlterTableCmd[] } | undefined {
@@ -21,7 +21,8 @@ export function addedConstraints(cmds: AlterTableCmd[]): Constraint[] {
   return cmds.filter((c) => c.subtype === 'AT_AddConstraint').map((c) => as(c.def, 'Constraint')).filter((d): d is Constraint => d !== undefined);
 }
 
-/** Phrase for an existing table in messages. */
-export function onTable(table: TableRef): string {
-  return `existing table ${table.display}`;
+/** Phrase for a table that is not empty, in messages: an existing one, or one this file filled. */
+export function onTable(table: TableRef, ctx?: Pick<LintContext, 'filledAt'>): string {
+  const filled = ctx?.filledAt(table);
+  return filled === undefined ? `existing table ${table.display}` : `table ${table.display} (created in this file and filled at line ${filled})`;
 }

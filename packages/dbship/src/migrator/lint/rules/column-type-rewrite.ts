@@ -19,12 +19,12 @@ export const rule: LintRule = {
     'unconstrained numeric; the same type. The old type is taken from the committed snapshot in migrations/meta/.',
   check(stmt, ctx) {
     const alter = alterTable(stmt);
-    if (!alter || ctx.isNewTable(alter.table)) return [];
+    if (!alter || ctx.isEmptyTable(alter.table)) return [];
     const hits: RuleHit[] = [];
     for (const cmd of alter.cmds) {
       const def = as(cmd.def, 'ColumnDef');
       if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.name || !def?.typeName) continue;
-      const column = `column ${ident(cmd.name)} of ${onTable(alter.table)}`;
+      const column = `column ${ident(cmd.name)} of ${onTable(alter.table, ctx)}`;
       const to = typeFromTypeName(def.typeName);
       const from = ctx.columnTypeBefore(alter.table, cmd.name);
       let message: string | undefined;

@@ -1,6 +1,6 @@
 import type { Node } from 'libpg-query';
 import { as } from '../ast.js';
-import type { LintRule } from '../types.js';
+import type { LintContext, LintRule, LintStatement } from '../types.js';
 
 /**
  * The statement PostgreSQL refuses inside a transaction block ("cannot run inside a transaction
@@ -23,6 +23,22 @@ export function needsNoTransaction(node: Node): string | undefined {
   return undefined;
 }
 
+/**
+ * A statement after a top-level COMMIT / ROLLBACK (with no BEGIN since) runs outside the
+ * migration's transaction: files written for drizzle-orm's migrator end its batch transaction
+ * this way before a CREATE INDEX CONCURRENTLY. transaction-control reports the COMMIT itself;
+ * reporting every statement after it too would only repeat that finding.
+ */
+function afterCommit(stmt: LintStatement, ctx: LintContext): boolean {
+  for (let i = stmt.index - 1; i >= 0; i--) {
+    const tx = as(ctx.statements[i]!.node, 'TransactionStmt');
+    if (!tx || ctx.statements[i]!.enclosing !== undefined) continue;
+    if (tx.kind === 'TRANS_STMT_COMMIT' || tx.kind === 'TRANS_STMT_ROLLBACK') return true;
+    if (tx.kind === 'TRANS_STMT_BEGIN' || tx.kind === 'TRANS_STMT_START') return false;
+  }
+  return false;
+}
+
 /** CONCURRENTLY (and the few other statements PostgreSQL refuses in a transaction) in a transactional migration. */
 export const rule: LintRule = {
   id: 'concurrently-in-transaction',
@@ -37,8 +53,15 @@ export const rule: LintRule = {
     'Move the statement to a migration of its own whose first line is `-- dbship:no-transaction` (one statement ' +
     'per such file, see no-transaction-multiple-statements).',
   check(stmt, ctx) {
-    if (!ctx.transactional) return [];
     const what = needsNoTransaction(stmt.node);
-    return what ? [{ message: `${what} cannot run inside the transaction dbship wraps this migration in` }] : [];
+    if (what && stmt.enclosing !== undefined) {
+      return [{
+        message: `${what} cannot run inside a DO block`,
+        why: 'A DO block runs as a function, always inside a transaction, so PostgreSQL refuses the statement whatever the migration header says.',
+        fix: 'Write the statement outside the DO block, in a migration of its own whose first line is `-- dbship:no-transaction`.',
+      }];
+    }
+    if (!ctx.transactional || !what || afterCommit(stmt, ctx)) return [];
+    return [{ message: `${what} cannot run inside the transaction dbship wraps this migration in` }];
   },
 };

@@ -29,17 +29,17 @@ export const rule: LintRule = {
     'constraint with NOT VALID.',
   check(stmt, ctx) {
     const alter = alterTable(stmt);
-    if (!alter || ctx.isNewTable(alter.table)) return [];
+    if (!alter || ctx.isEmptyTable(alter.table)) return [];
     const hits: RuleHit[] = [];
     for (const con of addedConstraints(alter.cmds)) {
       if ((con.contype === 'CONSTR_FOREIGN' || con.contype === 'CONSTR_CHECK') && !con.skip_validation) {
-        hits.push({ message: `${describe(con)} on ${onTable(alter.table)} is validated while locked${referenced(con)}; add it NOT VALID`, location: con.location });
+        hits.push({ message: `${describe(con)} on ${onTable(alter.table, ctx)} is validated while locked${referenced(con)}; add it NOT VALID`, location: con.location });
       }
     }
     for (const col of addedColumns(alter.cmds)) {
       for (const con of columnConstraints(col)) {
         if (con.contype !== 'CONSTR_FOREIGN' && con.contype !== 'CONSTR_CHECK') continue;
-        hits.push({ message: `${describe(con)} inline on new column ${ident(col.colname ?? '?')} of ${onTable(alter.table)} is validated while locked${referenced(con)}`, location: con.location });
+        hits.push({ message: `${describe(con)} inline on new column ${ident(col.colname ?? '?')} of ${onTable(alter.table, ctx)} is validated while locked${referenced(con)}`, location: con.location });
       }
     }
     return hits;

@@ -19,8 +19,8 @@ export const rule: LintRule = {
   check(stmt, ctx) {
     const index = as(stmt.node, 'IndexStmt');
     const table = tableRef(index?.relation);
-    if (!index || !table || index.concurrent || ctx.isNewTable(table)) return [];
+    if (!index || !table || index.concurrent || ctx.isEmptyTable(table)) return [];
     const name = index.idxname ? `index ${ident(index.idxname)}` : 'an index';
-    return [{ message: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX builds ${name} on ${onTable(table)} without CONCURRENTLY, blocking writes` }];
+    return [{ message: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX builds ${name} on ${onTable(table, ctx)} without CONCURRENTLY, blocking writes` }];
   },
 };

@@ -6,6 +6,11 @@ import { rule as columnTypeRewrite } from './column-type-rewrite.js';
 import { rule as concurrentlyInTransaction } from './concurrently-in-transaction.js';
 import { rule as constraintWithoutNotValid } from './constraint-without-not-valid.js';
 import { rule as createIndexWithoutConcurrently } from './create-index-without-concurrently.js';
+import { rule as detachPartitionWithoutConcurrently } from './detach-partition-without-concurrently.js';
+import { rule as identifierTooLong } from './identifier-too-long.js';
+import { rule as refreshMaterializedViewWithoutConcurrently } from './refresh-materialized-view-without-concurrently.js';
+import { rule as renameEnumValue } from './rename-enum-value.js';
+import { rule as setLoggedUnlogged } from './set-logged-unlogged.js';
 import { rule as dropColumn } from './drop-column.js';
 import { rule as dropIndexWithoutConcurrently } from './drop-index-without-concurrently.js';
 import { rule as dropTable } from './drop-table.js';
@@ -31,9 +36,10 @@ import { rule as volatileDefault } from './volatile-default.js';
 export const STATEMENT_RULES: readonly LintRule[] = [
   addColumnNotNullWithoutDefault, setNotNull, createIndexWithoutConcurrently, dropIndexWithoutConcurrently,
   concurrentlyInTransaction, constraintWithoutNotValid, validateInSameTransaction, addUniqueConstraint,
-  columnTypeRewrite, volatileDefault, addGeneratedColumn, dropColumn, dropTable, renameColumn, renameTable,
-  truncate, mixedDdlAndData, unrelatedTables, noTransactionMultipleStatements, vacuumFullOrCluster,
-  reindexWithoutConcurrently, lockTable, transactionControl,
+  columnTypeRewrite, volatileDefault, addGeneratedColumn, setLoggedUnlogged, dropColumn, dropTable, renameColumn,
+  renameTable, renameEnumValue, truncate, mixedDdlAndData, unrelatedTables, noTransactionMultipleStatements,
+  vacuumFullOrCluster, reindexWithoutConcurrently, detachPartitionWithoutConcurrently,
+  refreshMaterializedViewWithoutConcurrently, lockTable, transactionControl, identifierTooLong,
 ];
 
 /** Rules the linter reports about the file itself; they cannot be suppressed. */

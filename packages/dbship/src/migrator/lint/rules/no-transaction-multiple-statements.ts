@@ -14,8 +14,9 @@ export const rule: LintRule = {
     'Put one statement in each no-transaction migration (typically one CREATE INDEX CONCURRENTLY), or make every ' +
     'statement safe to repeat (IF NOT EXISTS / IF EXISTS).',
   check(stmt, ctx) {
-    if (ctx.transactional || stmt.tag === 'VariableSetStmt') return [];
-    const counted = perFile(ctx.statements, 'non-set-statements', () => ctx.statements.filter((s) => s.tag !== 'VariableSetStmt'));
+    if (ctx.transactional || stmt.tag === 'VariableSetStmt' || stmt.enclosing !== undefined) return [];
+    // A DO block is one statement to the server, however many it runs inside.
+    const counted = perFile(ctx.statements, 'non-set-statements', () => ctx.statements.filter((s) => s.tag !== 'VariableSetStmt' && s.enclosing === undefined));
     if (counted[1] !== stmt) return [];
     return [{ message: `this no-transaction migration has ${counted.length} statements; if one fails, those before it stay applied and the file is run again from the top` }];
   },

@@ -19,12 +19,12 @@ export const rule: LintRule = {
     'that validates.',
   check(stmt, ctx) {
     const alter = alterTable(stmt);
-    if (!alter || ctx.isNewTable(alter.table)) return [];
+    if (!alter || ctx.isEmptyTable(alter.table)) return [];
     const hits: RuleHit[] = [];
     for (const cmd of alter.cmds) {
       if (cmd.subtype !== 'AT_SetNotNull' || !cmd.name) continue;
       if (ctx.notNullProvenBefore(alter.table, cmd.name)) continue;
-      hits.push({ message: `SET NOT NULL on column ${ident(cmd.name)} of ${onTable(alter.table)} scans the table under an ACCESS EXCLUSIVE lock` });
+      hits.push({ message: `SET NOT NULL on column ${ident(cmd.name)} of ${onTable(alter.table, ctx)} scans the table under an ACCESS EXCLUSIVE lock` });
     }
     return hits;
   },

@@ -22,7 +22,7 @@ export const rule: LintRule = {
     const tables = relations.map((r) => tableRef(r)).filter((t): t is TableRef => t !== undefined);
     const what = full ? 'VACUUM FULL' : 'CLUSTER';
     if (tables.length === 0) return [{ message: `${what} without a table rewrites every table in the database under ACCESS EXCLUSIVE locks` }];
-    const existing = tables.filter((t) => !ctx.isNewTable(t));
+    const existing = tables.filter((t) => !ctx.isEmptyTable(t));
     if (existing.length === 0) return [];
     return [{ message: `${what} rewrites existing table ${existing.map((t) => t.display).join(', ')} under an ACCESS EXCLUSIVE lock` }];
   },

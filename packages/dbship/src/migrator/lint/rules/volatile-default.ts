@@ -18,13 +18,13 @@ export const rule: LintRule = {
     'backfill existing rows in batches in a separate migration, and add NOT NULL with the CHECK ... NOT VALID pattern.',
   check(stmt, ctx) {
     const alter = alterTable(stmt);
-    if (!alter || ctx.isNewTable(alter.table)) return [];
+    if (!alter || ctx.isEmptyTable(alter.table)) return [];
     const hits: RuleHit[] = [];
     for (const col of addedColumns(alter.cmds)) {
       const found = volatileDefault(col);
       if (!found) continue;
       const what = found.certain ? `volatile ${found.what}` : `${found.what}, which is not known to be stable or immutable,`;
-      hits.push({ message: `new column ${ident(col.colname ?? '?')} of ${onTable(alter.table)} defaults to ${what} so the table is rewritten`, location: found.location ?? col.location });
+      hits.push({ message: `new column ${ident(col.colname ?? '?')} of ${onTable(alter.table, ctx)} defaults to ${what} so the table is rewritten`, location: found.location ?? col.location });
     }
     return hits;
   },
