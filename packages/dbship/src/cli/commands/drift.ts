@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { detectDrift, type DriftReport } from '../../migrator/drift/index.js';
 import type { Command, CommandContext } from '../command.js';
+import { commandLine } from '../invocation.js';
 import { ExitCode } from '../../exit-codes.js';
 
 /**
@@ -11,7 +12,7 @@ export const command: Command = {
   name: 'drift',
   summary: 'compare the live database with the models (newest snapshot); exit 6 on any difference',
   usage: ['drift [--json]'],
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean', description: 'print the report as JSON on stdout', example: '--json' } },
   async run(ctx) {
     const report = await detectDrift(ctx.config());
     if (ctx.values.json) {
@@ -32,7 +33,7 @@ function printContext(ctx: CommandContext, report: DriftReport): void {
   const n = report.differences.length;
   if (n > 0) ctx.err(`${n} difference${n > 1 ? 's' : ''} between the database and the models`);
   if (report.pending.length > 0) {
-    ctx.err(`note: ${report.pending.length} migration(s) not applied yet (${report.pending.join(', ')}): run \`dbship upgrade\`, then check again`);
+    ctx.err(`note: ${report.pending.length} migration(s) not applied yet (${report.pending.join(', ')}): run \`${commandLine(ctx.invocation, 'upgrade')}\`, then check again`);
   }
   if (report.unknown.length > 0) {
     ctx.err(`note: the database has migration(s) this build does not know (${report.unknown.join(', ')}): it is ahead of these models`);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { DbshipError } from '../../errors.js';
+import { modelsError } from './model-error.js';
 import { findRenameAmbiguities, type RenameAmbiguity } from './renames.js';
 import type { Snapshot } from '../folder/snapshot.js';
 
@@ -53,7 +54,14 @@ export interface ModelDiff {
  */
 export async function diffModels(schemaPath: string, prev: Snapshot, verb = 'generate'): Promise<ModelDiff> {
   const kit = await loadDrizzleKit(verb);
-  const cur = kit.generateDrizzleJson(await loadModels(schemaPath), prev.id);
+  const models = await loadModels(schemaPath);
+  let cur: Snapshot;
+  try {
+    // drizzle-kit calls the tables' index and constraint callbacks here: their errors are the user's.
+    cur = kit.generateDrizzleJson(models, prev.id);
+  } catch (err) {
+    throw modelsError(err, schemaPath);
+  }
   const ambiguities = findRenameAmbiguities(prev, cur);
   const up = ambiguities.length > 0 ? [] : await kit.generateMigration(prev, cur);
   return { kit, cur, ambiguities, up };
@@ -72,11 +80,6 @@ export async function loadModels(schemaPath: string): Promise<Record<string, unk
   try {
     return { ...((await import(pathToFileURL(schemaPath).href)) as Record<string, unknown>) };
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new DbshipError('GENERATE_FAILED', `could not load the models module ${schemaPath}`, {
-      cause: err,
-      why: reason,
-      fix: 'fix the error in the models module (`npx tsc --noEmit -p .` shows it), then run generate again.',
-    });
+    throw modelsError(err, schemaPath);
   }
 }
