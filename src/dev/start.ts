@@ -29,12 +29,13 @@ async function main(): Promise<number> {
       log.info(`embedded PostgreSQL ready at ${describeDb(db)} (password: postgres)`);
     }
     await upgrade(config.engine, { onEvent: logEvents(log) });
-    // A model edit without `generate` would otherwise surface as a 500 on the first request.
-    const forgotten = await forgottenGenerate({ dir: config.engine.migrations.dir, schemaPath: path.resolve('src/db/schema.ts'), generateCommand: 'npm run db -- generate --name <what_changed>' });
-    if (forgotten) log.warn(forgotten);
     const server = await startServer(config, { logger: log });
     cleanups.push(() => server.close());
     log.info(`dbship service listening on ${server.url} (API docs: ${server.url}/docs)`);
+    // A model edit without `generate` would otherwise surface as a 500 on the first request. Said
+    // once the service listens: loading drizzle-kit and the models must not delay the start.
+    void forgottenGenerate({ dir: config.engine.migrations.dir, schemaPath: path.resolve('src/db/schema.ts'), generateCommand: 'npm run db -- generate --name <what_changed>' })
+      .then((line) => line && log.warn(line), () => {});
   } catch (err) {
     await shutdown().catch(() => {});
     throw err;

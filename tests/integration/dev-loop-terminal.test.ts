@@ -38,7 +38,8 @@ describe('the developer loop in a terminal', { skip }, () => {
     term.type('npm start', 'app');
     const started = await term.waitFor(/listening on/, 'app');
     assert.match(started, /applied 0000_init/);
-    assert.match(started, /the models in src\/db\/schema\.ts changed since the last generate.*npm run db -- generate --name <what_changed>/);
+    // Said once the service listens (loading drizzle-kit must not delay the start).
+    await term.waitFor(/the models in src\/db\/schema\.ts changed since the last generate.*npm run db -- generate --name <what_changed>/, 'app');
 
     const swallowed = await term.run('npm run db generate --name add_user_age');
     assert.match(swallowed, /npm kept --name for itself/);
