@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describeDb, DbshipError, createLogger, upgrade, logEvents } from 'dbship';
 import { loadConfig, withDatabase } from '../config.js';
 import { startServer } from '../app/server.js';
-import { startEmbedded, advertise, ensureDatabase } from 'dbship/dev';
+import { startEmbedded, advertise, ensureDatabase, forgottenGenerate } from 'dbship/dev';
 
 async function main(): Promise<number> {
   let config = loadConfig();
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     if (!config.db) {
       const dir = path.resolve(process.cwd(), '.data');
       log.info(`no database configured: starting the embedded PostgreSQL in ${dir}`);
-      const embedded = await startEmbedded({ dir });
+      const embedded = await startEmbedded({ dir, onNotice: (line) => log.warn(line) });
       cleanups.push(() => embedded.stop());
       cleanups.push(advertise(dir, embedded.admin));
       const db = await ensureDatabase(embedded.admin);
@@ -32,6 +32,10 @@ async function main(): Promise<number> {
     const server = await startServer(config, { logger: log });
     cleanups.push(() => server.close());
     log.info(`dbship service listening on ${server.url} (API docs: ${server.url}/docs)`);
+    // A model edit without `generate` would otherwise surface as a 500 on the first request. Said
+    // once the service listens: loading drizzle-kit and the models must not delay the start.
+    void forgottenGenerate({ dir: config.engine.migrations.dir, schemaPath: path.resolve('src/db/schema.ts'), generateCommand: 'npm run db -- generate --name <what_changed>' })
+      .then((line) => line && log.warn(line), () => {});
   } catch (err) {
     await shutdown().catch(() => {});
     throw err;

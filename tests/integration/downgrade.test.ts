@@ -72,7 +72,7 @@ describe('downgrade', () => {
   it('--to NAME reverts everything applied after NAME and keeps NAME; prints one line per migration', async () => {
     const dir = writeMigrations([table('a'), table('b'), table('c')]);
     await upgrade(testConfig(db, dir));
-    const cli = await runCli(['downgrade', '--to', 'a'], cliEnv(db.url, dir));
+    const cli = await runCli(['downgrade', '--to', 'a', '--yes'], cliEnv(db.url, dir));
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^Reverted 0002_c \(\d+ ms\)\nReverted 0001_b \(\d+ ms\)\nDowngraded: 2 migration\(s\) in /m);
     assert.deepEqual(await appliedNames(db), ['0000_a']);
@@ -106,7 +106,7 @@ describe('downgrade', () => {
     assert.match(err.details.join('\n'), /0002_c: marked irreversible: the rows of c cannot be restored/);
     assert.deepEqual(await appliedNames(db), ['0000_a', '0001_b', '0002_c', '0003_d']);
     assert.deepEqual(await tablesPresent(db, ['a', 'b', 'c', 'd']), ['a', 'b', 'c', 'd']);
-    const cli = await runCli(['downgrade', '--steps', '2'], cliEnv(db.url, dir));
+    const cli = await runCli(['downgrade', '--steps', '2', '--yes'], cliEnv(db.url, dir));
     assert.equal(cli.code, 2, cli.stderr);
     assert.match(cli.stderr, /error\[IRREVERSIBLE\]: .*"0002_c"/);
     assert.deepEqual(await appliedNames(db), ['0000_a', '0001_b', '0002_c', '0003_d']);

@@ -253,7 +253,8 @@ describe('generate: refusals', () => {
     const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
     const r = await collect(child).finally(() => clearTimeout(guard));
     assert.equal(r.signal, null, 'generate hung (killed by the guard)');
-    assert.equal(r.code, 2, r.stderr);
+    // The same class as every other refusal of generate and as check's report of it: exit 6.
+    assert.equal(r.code, 6, r.stderr);
     assert.match(r.stderr, /never guesses renames/);
     assert.match(r.stderr, /column of table "public.users": removed "bio"; added "about"/);
     assert.match(r.stderr, /add the new object next to the old one/);

@@ -32,6 +32,9 @@ export type ErrorCode =
   | 'DATABASE_ERROR'
   | 'CATALOG_READ_FAILED'
   | 'BASELINE_CONFLICT'
+  | 'MODELS_INVALID'
+  | 'CONFIRMATION_REQUIRED'
+  | 'RESET_REFUSED'
   | 'INTERNAL';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
@@ -53,6 +56,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   EMBEDDED_UNAVAILABLE: ExitCode.Usage,
   DATA_DIR_IN_USE: ExitCode.Usage,
   GENERATE_FAILED: ExitCode.Usage,
+  // check, lint and drift findings, and generate's refusals (an unsafe statement, a rename): one class.
   PROBLEMS_FOUND: ExitCode.ProblemsFound,
   INTERRUPTED: ExitCode.MigrationFailed,
   DIVERGED: ExitCode.Integrity,
@@ -61,6 +65,10 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   DATABASE_ERROR: ExitCode.MigrationFailed,
   CATALOG_READ_FAILED: ExitCode.MigrationFailed,
   BASELINE_CONFLICT: ExitCode.Integrity,
+  // The user's models do not load: their error, with file and line, not dbship's.
+  MODELS_INVALID: ExitCode.Usage,
+  CONFIRMATION_REQUIRED: ExitCode.Usage,
+  RESET_REFUSED: ExitCode.Usage,
   INTERNAL: ExitCode.Internal,
 };
 

@@ -41,4 +41,4 @@ export { type SchemaReadiness } from './migrator/readiness.js';
 export { sqlState, SqlState, isConnectionState, connectionReason } from './db/sqlstate.js';
 export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 export { createPool, clientConfig } from './db/pool.js';
-export { logEvents } from './cli/commands/deploy.js';
+export { logEvents } from './cli/render-events.js';

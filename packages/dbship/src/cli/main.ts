@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ExitCode } from '../exit-codes.js';
+import { terminalAsk } from './confirm.js';
 import { runCli } from './run.js';
 
 // SIGTERM / SIGINT abort the command: the engine closes its connection (the server rolls back the
@@ -14,7 +15,8 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     setTimeout(() => process.exit(ExitCode.MigrationFailed), GRACE_MS).unref();
   });
 }
-const code = await runCli(process.argv.slice(2), { signal: controller.signal });
+const ask = terminalAsk(process.stdin, process.stderr);
+const code = await runCli(process.argv.slice(2), { signal: controller.signal, ...(ask ? { ask } : {}) });
 process.exitCode = code;
 // Every connection is closed by now. The PostgreSQL parser's WebAssembly runtime would keep the
 // process alive for a few hundred milliseconds more, which every pod start pays for in the init

@@ -1,15 +1,20 @@
-import { parseArgs } from 'node:util';
-import type { DbConnection } from '../config/db-connection.js';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DbshipError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../logger.js';
 import { projectSettings, type ProjectSettings } from '../project/project-settings.js';
 import { loadSources, type SettingsSources } from '../project/sources.js';
 import { buildEngineSettings, type EngineSettings } from '../settings.js';
-import { DbshipError } from '../errors.js';
-import { sqlState, SqlState } from '../db/sqlstate.js';
-import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../logger.js';
 import type { Command, CommandContext } from './command.js';
 import { loadCommand, loadCommands } from './commands/index.js';
-import { ExitCode } from '../exit-codes.js';
+import type { Ask } from './confirm.js';
+import { commandHelp, GLOBAL_OPTIONS, helpText, version } from './help.js';
+import { commandLine, detectInvocation, repairedCommand, swallowedByNpm, type Invocation } from './invocation.js';
+import { attachLocalDatabase, type AttachedDatabase } from './local-database.js';
+import { reportError } from './report.js';
 import { withFlags } from './flags.js';
+import { createStyle, type Style } from './style.js';
+import { suggestVerb } from './suggest.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -17,7 +22,16 @@ export interface RunOptions {
   stdout?: (line: string) => void;
   stderr?: (line: string) => void;
   signal?: AbortSignal;
+  /** Which streams are terminals (default: false for streams passed in, else the process's). */
+  tty?: { readonly stdout: boolean; readonly stderr: boolean };
+  /** Raw writes to a terminal's stderr, for a progress line that is redrawn. */
+  live?: (raw: string) => void;
+  /** Asks the person at the terminal (absent: no one to ask). */
+  ask?: Ask;
 }
+
+/** Verbs that never touch a database. */
+const OFFLINE_VERBS = new Set(['init', 'generate', 'check', 'lint', 'config']);
 
 /**
  * Runs one `dbship` invocation and returns its exit code. Never calls `process.exit`:
@@ -26,143 +40,133 @@ export interface RunOptions {
 export async function runCli(argv: string[], options: RunOptions = {}): Promise<ExitCode> {
   const out = options.stdout ?? ((l: string) => process.stdout.write(`${l}\n`));
   const err = options.stderr ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const [verb, ...rest] = argv;
+  const env = options.env ?? process.env;
+  const inv = detectInvocation(env);
+  const noColor = argv.includes('--no-color') || argv.includes('--json');
+  const tty = options.tty ?? { stdout: !options.stdout && Boolean(process.stdout.isTTY), stderr: !options.stderr && Boolean(process.stderr.isTTY) };
+  const style = { out: createStyle({ tty: tty.stdout, env, off: noColor }), err: createStyle({ tty: tty.stderr, env, off: noColor }) };
+  const fail = (e: unknown, localDatabase = false) => reportError(e, { err, style: style.err, invocation: inv, env, localDatabase });
+  const args = argv.filter((a) => a !== '--no-color');
+  const [verb, ...rest] = args;
+  if (verb === '--version' || verb === '-V') {
+    out(version());
+    return ExitCode.Ok;
+  }
   if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
-    out(helpText(await loadCommands()));
+    out(helpText(await loadCommands(), inv));
     return verb === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   const command = await loadCommand(verb);
-  if (!command) {
-    err(`error[USAGE]: unknown command "${verb}"\n  fix: run \`dbship --help\` for the list of commands.`);
-    return ExitCode.Usage;
-  }
+  if (!command) return fail(await unknownVerb(args, inv));
   let parsed: { values: CommandContext['values']; positionals: string[] };
   try {
-    parsed = parseArgs({
-      args: rest,
-      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: command.positionals ?? false,
-      strict: true,
-    });
+    parsed = parseCommandArgs(command, rest, inv);
+    refuseSwallowed(command, parsed.values, args, env, inv);
   } catch (e) {
-    err(`error[USAGE]: ${(e as Error).message}\n  usage: ${command.usage.map((u) => `dbship ${u}`).join('\n         ')}`);
-    return ExitCode.Usage;
+    return fail(e);
   }
   if (parsed.values.help) {
-    out(commandHelp(command));
+    out(commandHelp(command, inv));
     return ExitCode.Ok;
   }
   const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
+  let attached: AttachedDatabase | undefined;
   let sources: SettingsSources;
-  let config: EngineSettings | undefined;
-  let project: ProjectSettings | undefined;
-  let logger: Logger | undefined;
-  let release: (() => Promise<void>) | undefined;
   // The environment, .env and the project's config files are merged once, flags on top.
   const settings = () => withFlags(buildEngineSettings(sources.values, sources.root), parsed.values);
   try {
     sources = await loadSources({ env, cwd });
-    if (!OFFLINE_VERBS.has(command.name)) {
-      const attached = await attachLocalDatabase(settings(), sources.root, err);
-      config = attached.config;
-      release = attached.release;
-    }
+    if (!OFFLINE_VERBS.has(command.name)) attached = await attachLocalDatabase(settings(), sources.root, err);
   } catch (e) {
-    return report(e, err, env);
+    return fail(e);
   }
-  const ctx: CommandContext = {
-    values: parsed.values,
-    positionals: parsed.positionals,
-    cwd,
-    env,
-    out,
-    err,
-    signal: options.signal ?? new AbortController().signal,
-    config: () => (config ??= settings()),
-    project: () => (project ??= projectSettings(sources)),
-    sources: () => sources,
-    logger: () => (logger ??= createLogger(logLevelOf(sources.values.LOG_LEVEL), { name: 'dbship' })),
-  };
+  const ctx = context(parsed, { cwd, env, out, err, inv, style, options, attached, sources, settings });
   try {
     return await command.run(ctx);
   } catch (e) {
-    return report(e, err, env);
+    return fail(e, ctx.localDatabase);
   } finally {
-    await release?.();
+    await attached?.release?.();
   }
 }
 
-/** Verbs that never touch a database. */
-const OFFLINE_VERBS = new Set(['init', 'generate', 'check', 'lint', 'config']);
+interface ContextParts {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  inv: Invocation;
+  style: { out: Style; err: Style };
+  options: RunOptions;
+  attached: AttachedDatabase | undefined;
+  sources: SettingsSources;
+  settings: () => EngineSettings;
+}
+
+function context(parsed: { values: CommandContext['values']; positionals: string[] }, p: ContextParts): CommandContext {
+  let config = p.attached?.config;
+  let project: ProjectSettings | undefined;
+  let logger: Logger | undefined;
+  return {
+    values: parsed.values,
+    positionals: parsed.positionals,
+    cwd: p.cwd,
+    env: p.env,
+    out: p.out,
+    err: p.err,
+    signal: p.options.signal ?? new AbortController().signal,
+    config: () => (config ??= p.settings()),
+    project: () => (project ??= projectSettings(p.sources)),
+    sources: () => p.sources,
+    logger: () => (logger ??= createLogger(logLevelOf(p.sources.values.LOG_LEVEL), { name: 'dbship' })),
+    invocation: p.inv,
+    style: p.style,
+    live: p.options.live ?? (p.options.stderr ? undefined : process.stderr.isTTY ? (raw: string) => process.stderr.write(raw) : undefined),
+    ask: p.options.ask,
+    localDatabase: p.attached?.local ?? false,
+  };
+}
 
 /** The CLI's log level: `LOG_LEVEL` when it is a valid level (the service validates it strictly). */
 function logLevelOf(value: string | undefined): LogLevel {
   return (LOG_LEVELS as readonly (string | undefined)[]).includes(value) ? (value as LogLevel) : 'info';
 }
 
-function report(e: unknown, err: (line: string) => void, env: RunOptions['env']): ExitCode {
-  if (e instanceof DbshipError) {
-    err(e.format());
-    return e.exitCode;
-  }
-  const code = sqlState(e);
-  if (code) {
-    // The server refused a query of dbship's own (not a migration's): say so, with its SQLSTATE.
-    err(new DbshipError('DATABASE_ERROR', `the database refused the request: ${(e as Error).message} (SQLSTATE ${code})`, {
-      fix: code === SqlState.InsufficientPrivilege ? 'run as a role with the privilege named above (MIGRATE_DB_USER for migrations).' : 'check the server log for this SQLSTATE, then run again.',
-    }).format());
-    return ExitCode.MigrationFailed;
-  }
-  const internal = new DbshipError('INTERNAL', (e as Error)?.message ?? String(e), {
-    fix: 'this is a bug in dbship; please report it with the command you ran (DBSHIP_DEBUG=1 prints the stack).',
-    cause: e,
-  });
-  err(internal.format());
-  if (env?.DBSHIP_DEBUG) err(String((e as Error)?.stack));
-  return internal.exitCode;
-}
-
-/** The shape of `dev/local-db.ts`, declared here so that the build does not pull it in. */
-interface LocalDbModule {
-  localDatabase(cwd: string): Promise<{ db: DbConnection; how: string; release(): Promise<void> }>;
-}
-
-/**
- * In a development checkout with no database configured, use the embedded PostgreSQL (the one a
- * running `npm start` advertises, or one started for this command). The module is loaded by URL
- * so that the production build, which has no `dev/` folder, never includes it: there a missing
- * database stays the configuration error it is.
- */
-async function attachLocalDatabase(config: EngineSettings, cwd: string, err: (line: string) => void): Promise<{ config: EngineSettings; release?: () => Promise<void> }> {
-  if (config.db) return { config };
-  let mod: LocalDbModule;
+function parseCommandArgs(command: Command, rest: string[], inv: Invocation): { values: CommandContext['values']; positionals: string[] } {
+  const specs = { ...command.options, help: GLOBAL_OPTIONS.help };
+  const options: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
+    Object.entries(specs).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
+  );
   try {
-    mod = (await import(new URL('../dev/local-db.js', import.meta.url).href)) as LocalDbModule;
-  } catch {
-    return { config };
+    const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: command.positionals ?? false, strict: true });
+    return { values: values as CommandContext['values'], positionals };
+  } catch (e) {
+    throw new DbshipError('USAGE', (e as Error).message, {
+      details: command.usage.map((u) => `usage: ${commandLine(inv, u)}`),
+      fix: `\`${commandLine(inv, `${command.name} --help`)}\` describes every option.`,
+    });
   }
-  const local = await mod.localDatabase(cwd);
-  err(`no database configured: using ${local.how}`);
-  return { config: Object.freeze({ ...config, db: local.db }), release: () => local.release() };
 }
 
-function helpText(commands: Command[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  return [
-    'dbship: ship PostgreSQL schema changes with generated, linted, exactly-once migrations',
-    '',
-    'usage: dbship <command> [options]     (dbship <command> --help for its options)',
-    '',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Exit codes: 0 ok, 1 migration failed, 2 usage/config, 3 database unreachable, 4 lock timeout,',
-    '            5 integrity (changed/missing/out-of-order files), 6 problems found, 7 pending,',
-    '            70 internal error (a bug in dbship).',
-  ].join('\n');
+/** `npm run db generate --name x` gave `--name x` to npm: refuse, and show the line that works. */
+function refuseSwallowed(command: Command, values: CommandContext['values'], args: string[], env: Readonly<Record<string, string | undefined>>, inv: Invocation): void {
+  const swallowed = swallowedByNpm(env, inv, Object.keys(command.options), values);
+  if (swallowed.length === 0) return;
+  const names = swallowed.map((o) => `--${o.name}`).join(', ');
+  throw new DbshipError('USAGE', `npm kept ${names} for itself: options after the script name go to npm unless they follow \`--\``, {
+    details: [`use: ${repairedCommand(inv, args, swallowed)}`],
+    why: `npm read ${names} as its own configuration (npm_config_${swallowed[0]!.name.replace(/-/g, '_')}); dbship never saw ${swallowed.length > 1 ? 'them' : 'it'}, and running without ${swallowed.length > 1 ? 'them' : 'it'} would do something else.`,
+    fix: 'put `--` between the script name and the verb, as shown above.',
+  });
 }
 
-function commandHelp(c: Command): string {
-  const opts = Object.entries(c.options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}`);
-  return [`${c.summary}`, '', ...c.usage.map((u) => `usage: dbship ${u}`), '', 'options:', ...opts].join('\n');
+async function unknownVerb(args: string[], inv: Invocation): Promise<DbshipError> {
+  const verbs = (await loadCommands()).map((c) => c.name);
+  const s = suggestVerb(args, verbs);
+  const typed = args.slice(0, s?.consumed ?? 1).join(' ');
+  const suggestion = s && commandLine(inv, [s.verb, s.args ?? args.slice(s.consumed).join(' ')].filter(Boolean).join(' '));
+  return new DbshipError('USAGE', `unknown command "${typed}"${s ? `: did you mean \`${suggestion}\`?` : ''}`, {
+    why: s && s.reason !== 'closest verb' ? `dbship's name for ${s.reason} is "${s.verb}"${s.note ? `; ${s.note}` : ''}.` : undefined,
+    fix: `run \`${commandLine(inv, '--help')}\` for the list of commands.`,
+  });
 }

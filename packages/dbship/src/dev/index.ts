@@ -5,3 +5,4 @@
  */
 export { startEmbedded, freePort, type EmbeddedServer, type EmbeddedOptions } from './embedded.js';
 export { advertise, ensureDatabase, localDatabase, type LocalDatabase } from './local-db.js';
+export { forgottenGenerate, type ReminderOptions } from '../migrator/generate/reminder.js';

@@ -21,6 +21,11 @@ export interface DowngradeRequest {
 export interface DowngradeOptions extends DowngradeRequest, RunOptions {
   /** Print the plan and the down SQL; change nothing (takes no lock). */
   readonly dryRun?: boolean | undefined;
+  /**
+   * The names a person confirmed (from a dry run), newest first: when the plan made under the
+   * lock differs (another runner moved the database meanwhile), nothing is reverted.
+   */
+  readonly confirmed?: readonly string[] | undefined;
 }
 
 /** One migration to revert: the build's file and its down file as the thing to run. */
@@ -56,8 +61,18 @@ export async function downgrade(config: EngineSettings, options: DowngradeOption
   }
   return withLockedSession(config, options, async (session) => {
     const planned = planDowngrade(files, await readApplied(session.client), request);
+    assertConfirmed(planned, options.confirmed);
     const reverted = await revertAll(config, session, planned, options);
     return { reverted, planned, dryRun: false, lockWaitMs: session.lockWaitMs };
+  });
+}
+
+function assertConfirmed(planned: readonly RevertStep[], confirmed: readonly string[] | undefined): void {
+  const names = planned.map((p) => p.file.name);
+  if (confirmed === undefined || names.join() === confirmed.join()) return;
+  throw new DbshipError('CONFIRMATION_REQUIRED', `the database changed since the downgrade was confirmed: it would now revert ${names.join(', ') || 'nothing'}, not ${confirmed.join(', ')}`, {
+    why: 'another runner applied or reverted migrations in the meantime; nothing was reverted.',
+    fix: 'run `dbship status`, then the downgrade again.',
   });
 }
 
@@ -142,7 +157,8 @@ async function revertAll(config: EngineSettings, session: LockedSession, planned
   const reverted: { name: string; durationMs: number }[] = [];
   for (const { file, target } of planned) {
     try {
-      if (!target.transactional) await assertNoInvalidIndexes(client, target);
+      options.onEvent?.({ type: 'reverting', name: file.name, transactional: target.transactional });
+      if (!target.transactional) await assertNoInvalidIndexes(client, target, options.onEvent);
       const durationMs = await applyMigration(client, target, applySettings(config, file.name, options), async (c, ms) => {
         await removeApplied(c, file.name);
         await appendHistory(c, { name: file.name, action: 'revert', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);

@@ -58,7 +58,7 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
     const applied: { name: string; durationMs: number }[] = [];
     for (const file of planned) {
       const target = upTarget(file);
-      if (!target.transactional) await assertNoInvalidIndexes(client, target);
+      if (!target.transactional) await assertNoInvalidIndexes(client, target, options.onEvent);
       options.onEvent?.({ type: 'applying', name: file.name, transactional: file.transactional });
       const durationMs = await applyMigration(client, target, applySettings(config, file.name, options), async (c, ms) => {
         await recordApplied(c, { name: file.name, checksum: file.checksum, durationMs: ms, lockWaitMs, kind: 'applied' }, actor);

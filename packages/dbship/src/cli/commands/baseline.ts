@@ -1,7 +1,7 @@
 import { baseline, DRIZZLE_TABLE } from '../../migrator/baseline.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
-import { printEvents } from '../report.js';
+import { printEvents } from '../render-events.js';
 
 export const command: Command = {
   name: 'baseline',
@@ -11,9 +11,9 @@ export const command: Command = {
     `baseline [--drizzle-table ${DRIZZLE_TABLE}]   (up to the newest migration drizzle-kit applied)`,
   ],
   options: {
-    to: { type: 'string' },
-    'drizzle-table': { type: 'string' },
-    reason: { type: 'string' },
+    to: { type: 'string', placeholder: 'NAME', description: 'record the migrations up to this one (with or without its NNNN_ prefix)', example: '--to 0001_add_user_bio' },
+    'drizzle-table': { type: 'string', placeholder: 'SCHEMA.TABLE', description: "drizzle-kit's migrations table to adopt (its rows must match this build's files)", example: `--drizzle-table ${DRIZZLE_TABLE}` },
+    reason: { type: 'string', placeholder: 'TEXT', description: 'why, recorded in the audit log', example: '--to 0001_add_user_bio --reason "adopted from drizzle-kit"' },
   },
   async run(ctx) {
     // drizzle-kit's table where the project's drizzle.config declares it, unless the flag says otherwise.

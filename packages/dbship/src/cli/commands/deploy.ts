@@ -1,15 +1,17 @@
 import { DbshipError } from '../../errors.js';
 import { deploy, type DriftPolicy } from '../../migrator/deploy.js';
-import type { EngineEvent } from '../../migrator/runtime/events.js';
-import type { Logger } from '../../logger.js';
 import type { Command } from '../command.js';
+import { logEvents } from '../render-events.js';
 import { ExitCode } from '../../exit-codes.js';
 
 export const command: Command = {
   name: 'deploy',
   summary: 'init container: wait for the database, apply pending migrations under the lock, check drift, exit',
   usage: ['deploy [--wait DURATION] [--drift fail|warn|off]'],
-  options: { wait: { type: 'string' }, drift: { type: 'string' } },
+  options: {
+    wait: { type: 'string', placeholder: 'DURATION', description: 'how long to wait for the database to accept connections (default DB_WAIT, 60s)', example: '--wait 2m' },
+    drift: { type: 'string', placeholder: 'fail|warn|off', description: 'what a difference between the database and the models does after upgrading (default fail)', example: '--drift warn' },
+  },
   async run(ctx) {
     const config = ctx.config();
     const log = ctx.logger();
@@ -35,35 +37,4 @@ export const command: Command = {
 
 function usage(message: string): DbshipError {
   return new DbshipError('USAGE', message, { fix: 'see `dbship deploy --help`.' });
-}
-
-/** Engine progress as structured log lines (JSON in a container). */
-export function logEvents(log: Logger): (e: EngineEvent) => void {
-  return (e) => {
-    switch (e.type) {
-      case 'wait-db':
-        log.warn({ attempt: e.attempt, waitedMs: e.waitedMs, reason: e.reason }, `database not reachable yet: ${e.reason}`);
-        break;
-      case 'lock-wait':
-        log.info({ holder: e.holder, waitedMs: e.waitedMs }, `waiting for the migration lock held by ${e.holder}`);
-        break;
-      case 'lock-acquired':
-        log.info({ waitedMs: e.waitedMs }, 'migration lock acquired');
-        break;
-      case 'applying':
-        log.info({ migration: e.name, transactional: e.transactional }, `applying ${e.name}`);
-        break;
-      case 'applied':
-        log.info({ migration: e.name, durationMs: e.durationMs }, `applied ${e.name}`);
-        break;
-      case 'retry':
-        log.warn({ migration: e.name, attempt: e.attempt, delayMs: e.delayMs, statement: e.statement }, 'lock_timeout: retrying');
-        break;
-      case 'warning':
-        log.warn(e.message);
-        break;
-      default:
-        break;
-    }
-  };
 }

@@ -1,26 +1,30 @@
 import { DbshipError } from '../../errors.js';
-import { downgrade } from '../../migrator/downgrade.js';
-import type { Command } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
-import { printEvents, seconds } from '../report.js';
+import { downgrade, type DowngradeRequest, type RevertStep } from '../../migrator/downgrade.js';
+import type { Command, CommandContext } from '../command.js';
+import { commandLine } from '../invocation.js';
+import { printEvents, seconds } from '../render-events.js';
 
 export const command: Command = {
   name: 'downgrade',
-  summary: 'revert applied migrations with their down files, newest first (default: one)',
-  usage: ['downgrade [--steps N | --to NAME] [--dry-run]'],
+  summary: 'revert applied migrations with their down files, newest first (default: one); asks first',
+  usage: ['downgrade [--steps N | --to NAME] [--dry-run] [--yes]'],
   options: {
-    steps: { type: 'string' },
-    to: { type: 'string' },
-    'dry-run': { type: 'boolean' },
+    steps: { type: 'string', placeholder: 'N', description: 'how many applied migrations to revert, newest first (default 1)', example: '--steps 2' },
+    to: { type: 'string', placeholder: 'NAME', description: 'revert everything applied after this migration (it stays applied)', example: '--to 0000_init' },
+    'dry-run': { type: 'boolean', description: 'print the down SQL that would run and change nothing', example: '--dry-run' },
+    yes: { type: 'boolean', short: 'y', description: 'do not ask before reverting (required without a terminal: CI, scripts)', example: '--steps 1 --yes' },
   },
   async run(ctx) {
-    const result = await downgrade(ctx.config(), {
-      steps: parseSteps(ctx.values.steps as string | undefined),
-      to: ctx.values.to as string | undefined,
-      dryRun: ctx.values['dry-run'] === true,
-      signal: ctx.signal,
-      onEvent: printEvents(ctx),
-    });
+    const request: DowngradeRequest = { steps: parseSteps(ctx.values.steps as string | undefined), to: ctx.values.to as string | undefined };
+    const dryRun = ctx.values['dry-run'] === true;
+    const confirmed = dryRun || ctx.values.yes === true ? undefined : await confirm(ctx, request);
+    if (confirmed?.length === 0) {
+      ctx.out('No downgrade items found');
+      return ExitCode.Ok;
+    }
+    const started = performance.now();
+    const result = await downgrade(ctx.config(), { ...request, dryRun, confirmed, signal: ctx.signal, onEvent: printEvents(ctx) });
     if (result.planned.length === 0) {
       ctx.out('No downgrade items found');
       return ExitCode.Ok;
@@ -32,11 +36,44 @@ export const command: Command = {
       }
       return ExitCode.Ok;
     }
-    const total = result.reverted.reduce((s, r) => s + r.durationMs, 0);
-    ctx.out(`Downgraded: ${result.reverted.length} migration(s) in ${seconds(total)}`);
+    ctx.out(`Downgraded: ${result.reverted.length} migration(s) in ${seconds(performance.now() - started)}`);
     return ExitCode.Ok;
   },
 };
+
+/**
+ * Shows what the downgrade will run (the DROPs first in mind: they lose data) and asks on a
+ * terminal; without one, `--yes` is required, as for every destructive command. Returns the
+ * confirmed names, newest first (empty: nothing to revert).
+ */
+async function confirm(ctx: CommandContext, request: DowngradeRequest): Promise<string[]> {
+  const plan = (await downgrade(ctx.config(), { ...request, dryRun: true, signal: ctx.signal })).planned;
+  if (plan.length === 0) return [];
+  const shown = describePlan(plan, ctx);
+  if (!ctx.ask) {
+    throw new DbshipError('CONFIRMATION_REQUIRED', `downgrade would revert ${plan.length} migration(s) and there is no terminal to confirm it; nothing was reverted`, {
+      details: shown,
+      why: 'a downgrade runs down files that drop columns and tables: their data is lost.',
+      fix: `review the SQL with \`${commandLine(ctx.invocation, 'downgrade --dry-run')}\`, then run it again with --yes.`,
+    });
+  }
+  for (const line of shown) ctx.err(line);
+  if (!(await ctx.ask(`Revert ${plan.length} migration(s)?`))) {
+    throw new DbshipError('CONFIRMATION_REQUIRED', 'downgrade not confirmed: nothing was reverted', { fix: 'answer y to revert, or pass --yes.' });
+  }
+  return plan.map((p) => p.file.name);
+}
+
+/** `revert NAME:` and the down file's statements, the destructive ones highlighted. */
+function describePlan(plan: readonly RevertStep[], ctx: CommandContext): string[] {
+  return plan.flatMap(({ target }) => [
+    `revert ${target.name}:`,
+    ...target.sql.split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('--') && l !== '--> statement-breakpoint')
+      .map((l) => `  ${/\b(DROP|TRUNCATE|DELETE)\b/i.test(l) ? ctx.style.err.red(l) : l}`),
+  ]);
+}
 
 function parseSteps(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;

@@ -3,6 +3,7 @@ import { DbshipError } from '../../errors.js';
 import { acceptDifferences, writeAccepted } from '../../migrator/drift/accepted.js';
 import { detectDrift, failingDifferences, type DriftReport } from '../../migrator/drift/index.js';
 import type { Command, CommandContext } from '../command.js';
+import { commandLine } from '../invocation.js';
 import { ExitCode } from '../../exit-codes.js';
 
 /**
@@ -15,7 +16,11 @@ export const command: Command = {
   name: 'drift',
   summary: 'compare the live database with the models (newest snapshot); exit 6 on a difference not accepted',
   usage: ['drift [--json]', 'drift --accept --reason "why these differences are fine"'],
-  options: { json: { type: 'boolean' }, accept: { type: 'boolean' }, reason: { type: 'string' } },
+  options: {
+    json: { type: 'boolean', description: 'print the report as JSON on stdout', example: '--json' },
+    accept: { type: 'boolean', description: 'write every current difference to the reviewed list of accepted differences (migrations/dbship-drift-accepted.json)', example: '--accept --reason "index created by hand in 0003"' },
+    reason: { type: 'string', description: 'why the newly accepted differences are fine; stored with each entry (needed with --accept when something is added)', example: '--reason "legacy column kept for reports"' },
+  },
   async run(ctx) {
     if (ctx.values.reason !== undefined && !ctx.values.accept) throw usage('--reason goes with --accept');
     const report = await detectDrift(ctx.config(), { drizzle: ctx.project().drizzleTable ?? undefined });
@@ -63,7 +68,7 @@ function printContext(ctx: CommandContext, report: DriftReport): void {
     ctx.err(`note: ${list} accepts "${e.key}", which no longer differs: run \`dbship drift --accept\` to drop it from the list`);
   }
   if (report.pending.length > 0) {
-    ctx.err(`note: ${report.pending.length} migration(s) not applied yet (${report.pending.join(', ')}): run \`dbship upgrade\`, then check again`);
+    ctx.err(`note: ${report.pending.length} migration(s) not applied yet (${report.pending.join(', ')}): run \`${commandLine(ctx.invocation, 'upgrade')}\`, then check again`);
   }
   if (report.unknown.length > 0) {
     ctx.err(`note: the database has migration(s) this build does not know (${report.unknown.join(', ')}): it is ahead of these models`);

@@ -1,35 +1,45 @@
 import path from 'node:path';
 import { DbshipError } from '../../errors.js';
-import { formatFinding } from '../../migrator/generate/lint-generated.js';
-import { generate, type GenerateResult } from '../../migrator/generate/index.js';
-import type { Command, CommandContext } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
+import { UnsafeRefusal } from '../../migrator/generate/lint-generated.js';
+import { generate, type GenerateResult } from '../../migrator/generate/index.js';
+import { RenameRefusal } from '../../migrator/generate/renames.js';
+import type { Command, CommandContext } from '../command.js';
+import { formatFindings } from '../findings.js';
+import { commandLine } from '../invocation.js';
+import { schemaPath } from '../models-reminder.js';
+import { formatRenameRefusal, formatUnsafeRefusal } from '../refusal.js';
 
 export const command: Command = {
   name: 'generate',
   summary: 'diff the models with the newest snapshot and write the next migration (+ down file, snapshot)',
   usage: ['generate --name NAME [--schema PATH] [--allow-unsafe]', 'generate --name NAME --custom'],
   options: {
-    name: { type: 'string' },
-    custom: { type: 'boolean' },
-    'allow-unsafe': { type: 'boolean' },
-    schema: { type: 'string' },
+    name: { type: 'string', placeholder: 'NAME', description: 'what the change does, snake_case: the file becomes NNNN_NAME.sql', example: '--name add_user_bio' },
+    custom: { type: 'boolean', description: 'write an empty migration pair to fill in by hand (data changes)', example: '--name backfill_user_bio --custom' },
+    'allow-unsafe': { type: 'boolean', description: 'write statements the lint rejects, each marked -- dbship:allow for review', example: '--name drop_user_legacy --allow-unsafe' },
+    schema: { type: 'string', placeholder: 'PATH', description: 'the models module (default src/db/schema.ts)', example: '--name add_user_bio --schema src/db/schema.ts' },
   },
   async run(ctx) {
     const name = ctx.values.name;
     if (typeof name !== 'string' || name === '') {
       throw new DbshipError('USAGE', 'generate needs --name', {
-        fix: 'name the change in snake_case, e.g. `dbship generate --name add_user_bio`.',
+        fix: `name the change in snake_case, e.g. \`${commandLine(ctx.invocation, 'generate --name add_user_bio')}\`.`,
       });
     }
-    const result = await generate({
-      dir: ctx.config().migrations.dir,
-      name,
-      schemaPath: path.resolve(ctx.cwd, typeof ctx.values.schema === 'string' ? ctx.values.schema : 'src/db/schema.ts'),
-      custom: ctx.values.custom === true,
-      allowUnsafe: ctx.values['allow-unsafe'] === true,
-      cwd: ctx.cwd,
-    });
+    let result: GenerateResult;
+    try {
+      result = await generate({
+        dir: ctx.config().migrations.dir,
+        name,
+        schemaPath: schemaPath(ctx),
+        custom: ctx.values.custom === true,
+        allowUnsafe: ctx.values['allow-unsafe'] === true,
+        cwd: ctx.cwd,
+      });
+    } catch (e) {
+      return refused(ctx, e, name);
+    }
     if (result.status === 'no-changes') {
       ctx.out('No changes: the models match the newest snapshot; nothing written');
       return ExitCode.Ok;
@@ -38,6 +48,15 @@ export const command: Command = {
     return ExitCode.Ok;
   },
 };
+
+/** Prints a refusal in its short, action-first form; any other error goes to the usual report. */
+function refused(ctx: CommandContext, e: unknown, name: string): ExitCode {
+  const style = ctx.style.err;
+  if (e instanceof UnsafeRefusal) for (const line of formatUnsafeRefusal(e.findings, name, ctx.invocation, style)) ctx.err(line);
+  else if (e instanceof RenameRefusal) for (const line of formatRenameRefusal(e.ambiguities, style)) ctx.err(line);
+  else throw e;
+  return e.exitCode;
+}
 
 function printWritten(ctx: CommandContext, result: GenerateResult): void {
   const rel = (p: string) => path.relative(ctx.cwd, p);
@@ -49,9 +68,9 @@ function printWritten(ctx: CommandContext, result: GenerateResult): void {
   if (result.findings.length === 0) {
     ctx.err('lint: clean');
   } else {
-    for (const f of result.findings) for (const line of formatFinding(f, rel)) ctx.err(line);
+    for (const line of formatFindings(result.findings.map((f) => ({ ...f, file: rel(f.file) })), { statement: true })) ctx.err(line);
     const errors = result.findings.filter((f) => f.severity === 'error').length;
     ctx.err(`lint: ${errors} error(s) accepted with --allow-unsafe (marked dbship:allow in the files), ${result.findings.length - errors} warning(s)`);
   }
-  ctx.err('next: review the files, apply them locally with `npm run db -- upgrade`, and commit them with the model change.');
+  ctx.err(`next: review the files, apply them locally with \`${commandLine(ctx.invocation, 'upgrade')}\`, and commit them with the model change.`);
 }

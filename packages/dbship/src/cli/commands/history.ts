@@ -2,13 +2,16 @@ import { history } from '../../migrator/history.js';
 import type { HistoryEntry } from '../../migrator/runtime/tracking.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
-import { seconds } from '../report.js';
+import { seconds } from '../render-events.js';
 
 export const command: Command = {
   name: 'history',
   summary: 'the audit log: every apply, revert, baseline and repair, by whom, how long, why',
   usage: ['history [--name NAME] [--json]'],
-  options: { name: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    name: { type: 'string', placeholder: 'NAME', description: 'only the entries of this migration', example: '--name 0001_add_user_bio' },
+    json: { type: 'boolean', description: 'print the entries as JSON on stdout', example: '--json' },
+  },
   async run(ctx) {
     const name = ctx.values.name as string | undefined;
     const entries = await history(ctx.config(), { name });

@@ -18,6 +18,7 @@ export const commandLoaders: readonly { readonly name: string; load(): Promise<C
   { name: 'baseline', load: async () => (await import('./baseline.js')).command },
   { name: 'repair', load: async () => (await import('./repair.js')).command },
   { name: 'config', load: async () => (await import('./config.js')).command },
+  { name: 'reset', load: async () => (await import('./reset.js')).command },
 ];
 
 /** Loads one verb by name; undefined when there is no such verb. */

@@ -9,8 +9,8 @@ export const command: Command = {
   summary: 'adopt an existing drizzle-kit history: check it and write the missing down files from its snapshots',
   usage: ['init [--dir PATH] [--strict]'],
   options: {
-    dir: { type: 'string' },
-    strict: { type: 'boolean' },
+    dir: { type: 'string', description: 'the drizzle-kit migrations folder (default: drizzle.config `out`, else MIGRATIONS_DIR, else migrations/)', example: '--dir drizzle' },
+    strict: { type: 'boolean', description: 'treat a .sql file the journal does not list as an error instead of a warning', example: '--strict' },
   },
   async run(ctx) {
     const config = ctx.config();

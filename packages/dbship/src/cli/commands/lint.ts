@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { expandLintTargets, formatFindings, lintFiles, migrationSqlFiles, summaryLine } from '../../migrator/lint/index.js';
+import { expandLintTargets, lintFiles, migrationSqlFiles, summaryLine } from '../../migrator/lint/index.js';
+import { formatFindings } from '../findings.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
 
@@ -12,7 +13,7 @@ export const command: Command = {
   name: 'lint',
   summary: 'check migration SQL for dangerous operations (locks, rewrites, changes that break running pods)',
   usage: ['lint [--json] [file or folder ...]'],
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean', description: 'print files, counts and findings as JSON on stdout', example: '--json migrations/' } },
   positionals: true,
   async run(ctx) {
     const files = ctx.positionals.length > 0 ? expandLintTargets(ctx.positionals, ctx.cwd) : migrationSqlFiles(path.resolve(ctx.cwd, ctx.config().migrations.dir));

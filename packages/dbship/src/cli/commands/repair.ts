@@ -1,15 +1,15 @@
 import { repair } from '../../migrator/repair.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
-import { printEvents } from '../report.js';
+import { printEvents } from '../render-events.js';
 
 export const command: Command = {
   name: 'repair',
   summary: 'accept changed migration files: record their new checksum, with a reason in the audit log',
   usage: ['repair --reason "..." [--name NAME]'],
   options: {
-    reason: { type: 'string' },
-    name: { type: 'string' },
+    reason: { type: 'string', placeholder: 'TEXT', description: 'why the changed file is accepted (required; kept in the audit log)', example: '--reason "comment typo fixed"' },
+    name: { type: 'string', placeholder: 'NAME', description: 'accept only this migration (default: every changed one)', example: '--name 0001_add_user_bio --reason "whitespace only"' },
   },
   async run(ctx) {
     const result = await repair(ctx.config(), {

@@ -1,13 +1,16 @@
 import { status } from '../../migrator/status.js';
 import type { Command } from '../command.js';
-import { printEvents } from '../report.js';
+import { printEvents } from '../render-events.js';
 import { ExitCode } from '../../exit-codes.js';
 
 export const command: Command = {
   name: 'status',
   summary: 'list migrations: applied, pending, modified, missing, unknown to this build',
   usage: ['status [--json] [--exit-code]'],
-  options: { json: { type: 'boolean' }, 'exit-code': { type: 'boolean' } },
+  options: {
+    json: { type: 'boolean', description: 'print the rows and counts as JSON on stdout', example: '--json' },
+    'exit-code': { type: 'boolean', description: 'exit 7 when migrations are pending, 5 when files are modified or missing (CI)', example: '--exit-code' },
+  },
   async run(ctx) {
     const result = await status(ctx.config(), { onEvent: printEvents(ctx) });
     if (ctx.values.json) {

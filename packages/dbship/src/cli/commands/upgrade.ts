@@ -1,20 +1,22 @@
 import { upgrade } from '../../migrator/upgrade.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
-import { printEvents, seconds } from '../report.js';
+import { remindForgottenGenerate } from '../models-reminder.js';
+import { printEvents, seconds } from '../render-events.js';
 
 export const command: Command = {
   name: 'upgrade',
   summary: 'apply pending migrations (each in its own transaction, under the migration lock)',
   usage: ['upgrade [--to NAME] [--dry-run] [--allow-out-of-order] [--strict]'],
   options: {
-    to: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    'allow-out-of-order': { type: 'boolean' },
-    strict: { type: 'boolean' },
+    to: { type: 'string', placeholder: 'NAME', description: 'stop after this migration (with or without its NNNN_ prefix)', example: '--to 0001_add_user_bio' },
+    'dry-run': { type: 'boolean', description: 'print the plan and its SQL; take no lock, change nothing', example: '--dry-run' },
+    'allow-out-of-order': { type: 'boolean', description: 'apply a pending file older than the newest applied one (MIGRATE_ALLOW_OUT_OF_ORDER)', example: '--allow-out-of-order' },
+    strict: { type: 'boolean', description: 'fail when the database has migrations this build does not know (MIGRATE_STRICT)', example: '--strict' },
   },
   async run(ctx) {
     const config = ctx.config();
+    const started = performance.now();
     const result = await upgrade(config, {
       to: ctx.values.to as string | undefined,
       dryRun: ctx.values['dry-run'] === true,
@@ -23,6 +25,7 @@ export const command: Command = {
     });
     if (result.planned.length === 0) {
       ctx.out('No upgrade items found');
+      await remindForgottenGenerate(ctx);
       return ExitCode.Ok;
     }
     if (result.dryRun) {
@@ -32,8 +35,9 @@ export const command: Command = {
       }
       return ExitCode.Ok;
     }
-    const total = result.applied.reduce((s, a) => s + a.durationMs, 0);
-    ctx.out(`Upgraded: ${result.applied.length} migration(s) in ${seconds(total)}`);
+    // Wall time, lock wait and lock_timeout retries included: what the person waited.
+    ctx.out(`Upgraded: ${result.applied.length} migration(s) in ${seconds(performance.now() - started)}`);
+    await remindForgottenGenerate(ctx);
     return ExitCode.Ok;
   },
 };

@@ -103,7 +103,8 @@ function loadOrReport(dir: string, problems: CheckProblem[]): MigrationFile[] {
   }
 }
 
-async function checkModels(options: CheckOptions): Promise<CheckProblem[]> {
+/** The models against the newest snapshot: out of sync, or a rename generate would refuse. */
+export async function checkModels(options: CheckOptions): Promise<CheckProblem[]> {
   const prev = newestSnapshot(options.dir)?.snapshot ?? emptySnapshot();
   const diff = await diffModels(path.resolve(options.schemaPath), prev, 'check');
   if (diff.ambiguities.length > 0) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { DbshipError } from '../../errors.js';
 import { importPeer } from '../../peers.js';
 import { importProjectModule } from '../../project/load-module.js';
+import { modelsError } from './model-error.js';
 import { findRenameAmbiguities, type RenameAmbiguity } from './renames.js';
 import type { Snapshot } from '../folder/snapshot.js';
 
@@ -44,7 +45,14 @@ export interface ModelDiff {
  */
 export async function diffModels(schemaPath: string, prev: Snapshot, verb = 'generate'): Promise<ModelDiff> {
   const kit = await loadDrizzleKit(verb);
-  const cur = kit.generateDrizzleJson(await loadModels(schemaPath), prev.id);
+  const models = await loadModels(schemaPath);
+  let cur: Snapshot;
+  try {
+    // drizzle-kit calls the tables' index and constraint callbacks here: their errors are the user's.
+    cur = kit.generateDrizzleJson(models, prev.id);
+  } catch (err) {
+    throw modelsError(err, schemaPath);
+  }
   const ambiguities = findRenameAmbiguities(prev, cur);
   const up = ambiguities.length > 0 ? [] : await kit.generateMigration(prev, cur);
   return { kit, cur, ambiguities, up };
@@ -61,5 +69,12 @@ export async function loadModels(schemaPath: string): Promise<Record<string, unk
       fix: 'pass the file that defines your drizzle tables with --schema <path> (default src/db/schema.ts).',
     });
   }
-  return { ...(await importProjectModule(schemaPath)) };
+  try {
+    return { ...(await importProjectModule(schemaPath)) };
+  } catch (err) {
+    // An error thrown by the models' own code becomes MODELS_INVALID with its line and a caret;
+    // a set-up problem (the file is missing, tsx is not installed) stays as the loader reported it.
+    const own = err instanceof DbshipError && err.code === 'PROJECT_MODULE_FAILED' && err.cause !== undefined;
+    throw modelsError(own ? err.cause : err, schemaPath);
+  }
 }

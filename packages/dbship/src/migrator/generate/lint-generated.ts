@@ -49,11 +49,24 @@ export function formatFinding(f: LintFinding, relative: (p: string) => string = 
   return [`${relative(f.file)}:${f.line}:${f.column} ${f.severity} ${f.rule}: ${f.message}`, `    ${f.statement}`, `    why: ${f.why}`, `    fix: ${f.fix}`];
 }
 
+/**
+ * The refusal when generated SQL has lint errors and `--allow-unsafe` was not given. It carries
+ * the findings so that the CLI can print them as statements that were never written.
+ */
+export class UnsafeRefusal extends DbshipError {
+  readonly findings: readonly LintFinding[];
+
+  constructor(errors: readonly LintFinding[], relative?: (p: string) => string) {
+    super('PROBLEMS_FOUND', `generate refuses to write ${errors.length} statement${errors.length > 1 ? 's' : ''} its lint rejects; nothing was written`, {
+      details: errors.flatMap((f) => formatFinding(f, relative)),
+      why: 'no safe form exists for these changes: applied as generated they would lock or rewrite a table that production traffic uses, or break the pods of the previous release.',
+      fix: 'change the models in smaller, backward-compatible steps (see docs/workflow.md), or write the change by hand with `--custom`; if you accept the risk (e.g. the table is small or not yet used), run again with --allow-unsafe, which records that decision in the file.',
+    });
+    this.findings = errors.map((f) => ({ ...f, file: relative ? relative(f.file) : f.file }));
+  }
+}
+
 /** The refusal when generated SQL has lint errors and `--allow-unsafe` was not given. */
-export function unsafeRefusal(errors: readonly LintFinding[], relative?: (p: string) => string): DbshipError {
-  return new DbshipError('PROBLEMS_FOUND', `generate refuses to write ${errors.length} statement${errors.length > 1 ? 's' : ''} its lint rejects; nothing was written`, {
-    details: errors.flatMap((f) => formatFinding(f, relative)),
-    why: 'no safe form exists for these changes: applied as generated they would lock or rewrite a table that production traffic uses, or break the pods of the previous release.',
-    fix: 'change the models in smaller, backward-compatible steps (see docs/workflow.md), or write the change by hand with `--custom`; if you accept the risk (e.g. the table is small or not yet used), run again with --allow-unsafe, which records that decision in the file.',
-  });
+export function unsafeRefusal(errors: readonly LintFinding[], relative?: (p: string) => string): UnsafeRefusal {
+  return new UnsafeRefusal(errors, relative);
 }

@@ -49,16 +49,37 @@ export function formatAmbiguity(a: RenameAmbiguity): string {
   return `${a.what}: removed ${a.removed.map((n) => `"${n}"`).join(', ')}; added ${a.added.map((n) => `"${n}"`).join(', ')}`;
 }
 
-/** The expand/contract steps that replace a rename. */
-export const RENAME_FIX =
-  'do it in steps, one migration each: (1) add the new object next to the old one and generate; (2) backfill it and switch the code to it; (3) in a later release remove the old one and generate. If you really meant drop-and-add, do the removal and the addition in two separate generate runs.';
+/** The expand/contract steps that replace a rename, one migration each. */
+export const RENAME_STEPS = [
+  'add the new object next to the old one and generate',
+  'backfill it and switch the code to it',
+  'in a later release remove the old one and generate',
+] as const;
+
+/** What to do when the removal and the addition really are unrelated. */
+export const DROP_AND_ADD = 'If you really meant drop-and-add, do the removal and the addition in two separate generate runs.';
+
+/** The expand/contract steps that replace a rename, as one sentence. */
+export const RENAME_FIX = `do it in steps, one migration each: ${RENAME_STEPS.map((step, i) => `(${i + 1}) ${step}`).join('; ')}. ${DROP_AND_ADD}`;
+
+/** generate's refusal of a rename; carries the ambiguities for the CLI's short form. */
+export class RenameRefusal extends DbshipError {
+  readonly ambiguities: readonly RenameAmbiguity[];
+
+  constructor(found: readonly RenameAmbiguity[]) {
+    super('PROBLEMS_FOUND', 'the models both remove and add objects of the same kind: this looks like a rename, and dbship never guesses renames', {
+      details: found.map(formatAmbiguity),
+      why: RENAME_WHY,
+      fix: RENAME_FIX,
+    });
+    this.ambiguities = found;
+  }
+}
+
+/** Why a rename is refused. */
+export const RENAME_WHY = 'a rename breaks the pods of the previous release, which keep using the old name until the rollout ends; and dropping + adding would lose the data.';
 
 /** Throws a refusal that explains the expand/contract way when any rename ambiguity exists. */
 export function refuseRenameAmbiguities(found: readonly RenameAmbiguity[]): void {
-  if (found.length === 0) return;
-  throw new DbshipError('GENERATE_FAILED', 'the models both remove and add objects of the same kind: this looks like a rename, and dbship never guesses renames', {
-    details: found.map(formatAmbiguity),
-    why: 'a rename breaks the pods of the previous release, which keep using the old name until the rollout ends; and dropping + adding would lose the data.',
-    fix: RENAME_FIX,
-  });
+  if (found.length > 0) throw new RenameRefusal(found);
 }

@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { DbshipError } from '../../errors.js';
 import { sqlState, SqlState } from '../../db/sqlstate.js';
+import type { EngineEvent } from './events.js';
 import { interrupted } from './lock.js';
+import { dropOwnInvalidIndexes } from './own-invalid-index.js';
 import { parseError, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { splitStatements, type SqlStatement } from '../sql/split.js';
 
@@ -84,7 +86,7 @@ async function applyWithoutTransaction(client: pg.ClientBase, target: MigrationT
           break;
         } catch (err) {
           await dropNewInvalidIndexes(client, before);
-          if (settings.signal?.aborted) throw interrupted(settings.signal);
+          if (settings.signal?.aborted) throw interruptedOutsideTransaction(target, i, statements.length, settings.signal);
           if (sqlState(err) === SqlState.LockNotAvailable && attempt <= settings.lockRetries) {
             await backoff(attempt, stmt, settings);
             continue;
@@ -131,13 +133,30 @@ async function dropNewInvalidIndexes(client: pg.ClientBase, before: string[]): P
   }
 }
 
-/** Refuses to run a no-transaction migration while an INVALID index exists. */
-export async function assertNoInvalidIndexes(client: pg.ClientBase, target: MigrationTarget): Promise<void> {
+/**
+ * Refuses to run a no-transaction migration while an INVALID index exists, after dropping the
+ * ones the migration's own statements left when a run of it was interrupted (it builds them again).
+ */
+export async function assertNoInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
+  await dropOwnInvalidIndexes(client, target, onEvent);
   const invalid = await invalidIndexes(client);
   if (invalid.length === 0) return;
   throw new DbshipError('INVALID_INDEX', `the database has INVALID index${invalid.length > 1 ? 'es' : ''} ${invalid.join(', ')}; not running ${target.name}`, {
     why: 'a CREATE INDEX CONCURRENTLY failed or was interrupted earlier; the index exists but is not used, and IF NOT EXISTS would silently keep it broken.',
     fix: `drop it and run again: ${invalid.map((n) => `DROP INDEX CONCURRENTLY IF EXISTS ${n};`).join(' ')}`,
+  });
+}
+
+/**
+ * Stopped in the middle of a no-transaction migration: the statements before the one in progress
+ * stay applied, and the one in progress may leave an INVALID index (the connection closed before
+ * it could be dropped). Says so, and what the next run does about it.
+ */
+function interruptedOutsideTransaction(target: MigrationTarget, done: number, total: number, signal: AbortSignal): DbshipError {
+  const base = interrupted(signal);
+  return new DbshipError('INTERRUPTED', `${base.message} during ${target.name}, which runs outside a transaction`, {
+    why: `${done} of its ${total} statement(s) had completed and stay applied; the statement in progress was cancelled, and a CREATE INDEX CONCURRENTLY leaves its index behind, INVALID.`,
+    fix: `run again: ${target.name} is still pending; the next run drops the INVALID index its own statement left and builds it again.`,
   });
 }
 

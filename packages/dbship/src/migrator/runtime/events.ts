@@ -5,6 +5,7 @@ export type EngineEvent =
   | { type: 'retry'; name: string; attempt: number; delayMs: number; statement: string }
   | { type: 'applying'; name: string; transactional: boolean }
   | { type: 'applied'; name: string; durationMs: number }
+  | { type: 'reverting'; name: string; transactional: boolean }
   | { type: 'reverted'; name: string; durationMs: number }
   | { type: 'warning'; message: string }
   | { type: 'wait-db'; attempt: number; reason: string; waitedMs: number };

@@ -1,0 +1,128 @@
+import type { EngineEvent } from '../migrator/runtime/events.js';
+import type { Logger } from '../logger.js';
+import type { Style } from './style.js';
+
+/** How one engine event reads for a person (`null`: not shown) and in a log line. */
+export interface EventView {
+  readonly human: { readonly stream: 'out' | 'err'; readonly tone: 'ok' | 'warn' | 'progress' | 'plain'; readonly text: string } | null;
+  readonly log: { readonly level: 'info' | 'warn'; readonly msg: string; readonly fields: Record<string, unknown> };
+}
+
+/**
+ * The one place engine events become text. The switch is exhaustive: a new event type does not
+ * compile until it is rendered here, for people and for logs.
+ */
+export function viewEvent(e: EngineEvent): EventView {
+  switch (e.type) {
+    case 'wait-db':
+      return {
+        human: { stream: 'err', tone: 'warn', text: `database not reachable yet (attempt ${e.attempt}, ${seconds(e.waitedMs)}): ${e.reason}` },
+        log: { level: 'warn', msg: `database not reachable yet: ${e.reason}`, fields: { attempt: e.attempt, waitedMs: e.waitedMs, reason: e.reason } },
+      };
+    case 'lock-wait':
+      return {
+        human: { stream: 'err', tone: 'plain', text: `waiting for the migration lock held by ${e.holder} (waited ${seconds(e.waitedMs)})` },
+        log: { level: 'info', msg: `waiting for the migration lock held by ${e.holder}`, fields: { holder: e.holder, waitedMs: e.waitedMs } },
+      };
+    case 'lock-acquired':
+      return { human: null, log: { level: 'info', msg: 'migration lock acquired', fields: { waitedMs: e.waitedMs } } };
+    case 'applying':
+      return {
+        human: { stream: 'err', tone: 'progress', text: `applying ${e.name}${e.transactional ? '' : ' (no transaction)'} ...` },
+        log: { level: 'info', msg: `applying ${e.name}`, fields: { migration: e.name, transactional: e.transactional } },
+      };
+    case 'applied':
+      return {
+        human: { stream: 'out', tone: 'ok', text: `Applied ${e.name} (${e.durationMs} ms)` },
+        log: { level: 'info', msg: `applied ${e.name}`, fields: { migration: e.name, durationMs: e.durationMs } },
+      };
+    case 'reverting':
+      return {
+        human: { stream: 'err', tone: 'progress', text: `reverting ${e.name}${e.transactional ? '' : ' (no transaction)'} ...` },
+        log: { level: 'info', msg: `reverting ${e.name}`, fields: { migration: e.name, transactional: e.transactional } },
+      };
+    case 'reverted':
+      return {
+        human: { stream: 'out', tone: 'ok', text: `Reverted ${e.name} (${e.durationMs} ms)` },
+        log: { level: 'info', msg: `reverted ${e.name}`, fields: { migration: e.name, durationMs: e.durationMs } },
+      };
+    case 'retry':
+      return {
+        human: { stream: 'err', tone: 'warn', text: `${e.name}: lock_timeout on "${e.statement}"; retry ${e.attempt} in ${seconds(e.delayMs)}` },
+        log: { level: 'warn', msg: 'lock_timeout: retrying', fields: { migration: e.name, attempt: e.attempt, delayMs: e.delayMs, statement: e.statement } },
+      };
+    case 'warning':
+      return { human: { stream: 'err', tone: 'warn', text: `warning: ${e.message}` }, log: { level: 'warn', msg: e.message, fields: {} } };
+    default:
+      return unrendered(e);
+  }
+}
+
+function unrendered(e: never): never {
+  throw new Error(`engine event ${JSON.stringify(e)} has no rendering`);
+}
+
+/** Where people see events: line output plus, on a terminal, a line that can be redrawn. */
+export interface EventSink {
+  out(line: string): void;
+  err(line: string): void;
+  readonly style: { readonly out: Style; readonly err: Style };
+  /** Raw writes to a terminal's stderr; absent when stderr is not a terminal. */
+  readonly live?: ((raw: string) => void) | undefined;
+}
+
+/** After this long, a running migration shows its elapsed time (on a terminal only). */
+const SHOW_ELAPSED_AFTER_MS = 3000;
+
+/** Prints engine progress for a person: results to stdout, progress, waits and warnings to stderr. */
+export function printEvents(sink: EventSink): (e: EngineEvent) => void {
+  let ticker: { stop(): void } | undefined;
+  return (e) => {
+    ticker?.stop();
+    ticker = undefined;
+    const human = viewEvent(e).human;
+    if (!human) return;
+    if (human.tone === 'progress' && sink.live) {
+      ticker = startTicker(sink.live, sink.style.err.dim(human.text));
+      return;
+    }
+    const style = human.stream === 'out' ? sink.style.out : sink.style.err;
+    const text = human.tone === 'ok' ? human.text.replace(/^\w+/, (w) => style.green(w))
+      : human.tone === 'warn' ? style.yellow(human.text)
+        : human.tone === 'progress' ? style.dim(human.text) : human.text;
+    (human.stream === 'out' ? sink.out : sink.err)(text);
+  };
+}
+
+/**
+ * Draws `text` without ending the line, redraws it with the elapsed time once per second after a
+ * few seconds, and ends the line when the next event arrives (the line stays on the screen).
+ */
+function startTicker(write: (raw: string) => void, text: string): { stop(): void } {
+  const started = performance.now();
+  write(text);
+  const timer = setInterval(() => {
+    const ms = performance.now() - started;
+    if (ms >= SHOW_ELAPSED_AFTER_MS) write(`\r\u001b[K${text} ${Math.floor(ms / 1000)} s`);
+  }, 1000);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      write('\n');
+    },
+  };
+}
+
+/** Engine progress as structured log lines (JSON in a container, for `kubectl logs`). */
+export function logEvents(log: Logger): (e: EngineEvent) => void {
+  return (e) => {
+    const { level, msg, fields } = viewEvent(e).log;
+    log[level](fields, msg);
+  };
+}
+
+/** `850 ms`, `1.2 s`. */
+export function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
