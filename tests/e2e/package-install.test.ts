@@ -97,11 +97,12 @@ describe('the packed dbship in a fresh drizzle-kit project', { timeout: 12 * 60_
   });
 
   it('a missing optional peer is named with its install command (exit 2)', async () => {
-    rmSync(path.join(app, 'node_modules/drizzle-kit'), { recursive: true, force: true });
-    const check = await dbship('check');
-    assert.equal(check.code, 2, check.stderr);
-    assert.match(check.stderr, /drizzle-kit is not installed, and `dbship check` needs it/);
-    assert.match(check.stderr, /npm i -D drizzle-kit@\^0\.31/);
+    // tsx came with drizzle-kit; without it the TypeScript drizzle.config.ts cannot be loaded.
+    rmSync(path.join(app, 'node_modules/tsx'), { recursive: true, force: true });
+    const status = await dbship('status');
+    assert.equal(status.code, 2, status.stderr);
+    assert.match(status.stderr, /tsx is not installed, and loading drizzle\.config\.ts needs it/);
+    assert.match(status.stderr, /npm i -D tsx@\^4\.21/);
   });
 });
 
