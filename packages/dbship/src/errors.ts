@@ -32,7 +32,8 @@ export type ErrorCode =
   | 'DATABASE_ERROR'
   | 'CATALOG_READ_FAILED'
   | 'BASELINE_CONFLICT'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'TRANSACTION_POOLER';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   CONFIG_INVALID: ExitCode.Usage,
@@ -62,6 +63,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   CATALOG_READ_FAILED: ExitCode.MigrationFailed,
   BASELINE_CONFLICT: ExitCode.Integrity,
   INTERNAL: ExitCode.Internal,
+  TRANSACTION_POOLER: ExitCode.Usage,
 };
 
 export interface DbshipErrorOptions {
