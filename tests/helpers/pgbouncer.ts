@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { DbConnection } from '../../packages/dbship/src/config.js';
+import type { DbConnection } from '../../packages/dbship/src/config/db-connection.js';
 import { freePort } from '../../packages/dbship/src/dev/embedded.js';
 
 /** How PgBouncer hands server connections to clients. */

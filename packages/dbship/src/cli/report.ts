@@ -9,7 +9,7 @@ export function printEvents(ctx: Pick<CommandContext, 'out' | 'err'>): (e: Engin
         ctx.err(`waiting for the migration lock held by ${e.holder} (waited ${seconds(e.waitedMs)})`);
         break;
       case 'retry':
-        ctx.err(`${e.name}: lock_timeout on "${e.statement}"; retry ${e.attempt} in ${seconds(e.delayMs)}`);
+        ctx.err(`${e.name}: lock_timeout on "${e.statement}"; retry ${e.attempt} in ${seconds(e.delayMs)}; blocked by ${e.blocker ?? 'a session that was not seen'}`);
         break;
       case 'applied':
         ctx.out(`Applied ${e.name} (${e.durationMs} ms)`);

@@ -139,10 +139,11 @@ export function downTarget(file: MigrationFile): MigrationTarget {
 async function revertAll(config: EngineSettings, session: LockedSession, planned: readonly RevertStep[], options: DowngradeOptions): Promise<DowngradeResult['reverted']> {
   const { client, actor, lockWaitMs } = session;
   const reverted: { name: string; durationMs: number }[] = [];
+  if (planned.length > 0) session.blockers.warm();
   for (const { file, target } of planned) {
     try {
       if (!target.transactional) await assertNoInvalidIndexes(client, target);
-      const durationMs = await applyMigration(client, target, applySettings(config, file.name, options), async (c, ms) => {
+      const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, session.blockers), async (c, ms) => {
         await removeApplied(c, file.name);
         await appendHistory(c, { name: file.name, action: 'revert', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);
       });

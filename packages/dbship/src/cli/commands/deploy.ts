@@ -57,7 +57,7 @@ export function logEvents(log: Logger): (e: EngineEvent) => void {
         log.info({ migration: e.name, durationMs: e.durationMs }, `applied ${e.name}`);
         break;
       case 'retry':
-        log.warn({ migration: e.name, attempt: e.attempt, delayMs: e.delayMs, statement: e.statement }, 'lock_timeout: retrying');
+        log.warn({ migration: e.name, attempt: e.attempt, delayMs: e.delayMs, statement: e.statement, blocker: e.blocker ?? null }, `lock_timeout: retrying; blocked by ${e.blocker ?? 'a session that was not seen'}`);
         break;
       case 'warning':
         log.warn(e.message);

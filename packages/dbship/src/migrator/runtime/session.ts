@@ -3,8 +3,10 @@ import { describeDb, type DbConnection } from '../../config/db-connection.js';
 import type { EngineSettings } from '../../settings.js';
 import { connectionReason, sqlState, SqlState } from '../../db/sqlstate.js';
 import { DbshipError } from '../../errors.js';
-import { connectClient, quoteIdent } from '../../db/pool.js';
+import { clientConfig, connectClient, quoteIdent } from '../../db/pool.js';
 import { acquireMigrationLock, applicationName, describeHolder, interrupted, recordLockHolder, releaseMigrationLock } from './lock.js';
+import { BlockerWatch } from './blockers.js';
+import { checkSessionPinned } from './pooler.js';
 import { bootstrap, type Actor } from './tracking.js';
 import { bindTrackingSchema, trackingOf } from './tracking-names.js';
 import type { RunOptions } from './events.js';
@@ -15,6 +17,10 @@ export interface LockedSession {
   readonly actor: Actor;
   /** How long this runner waited for the lock (ms). */
   readonly lockWaitMs: number;
+  /** The server process of this session (`pg_backend_pid()`). */
+  readonly backendPid: number;
+  /** Names who blocks a statement waiting for a table lock (a second connection, opened on need). */
+  readonly blockers: BlockerWatch;
 }
 
 /** What a session takes from its caller: the shared run options. */
@@ -83,14 +89,19 @@ export function unreachable(db: DbConnection, err: unknown): DbshipError {
  */
 export async function withLockedSession<T>(config: EngineSettings, options: SessionOptions, fn: (s: LockedSession) => Promise<T>): Promise<T> {
   const actor = actorOf(config);
+  const db = migrationDb(config);
   const client = await openEngineClient(config);
   const onAbort = () => destroy(client);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let lost = false;
   client.once('end', () => (lost = true));
   let locked = false;
+  let blockers: BlockerWatch | undefined;
   try {
     if (options.signal?.aborted) throw interrupted(options.signal);
+    // The lock below is a session lock: refuse a transaction pooler before anything runs.
+    const pinned = await checkSessionPinned(client, clientConfig(db, `${applicationName(actor)}:probe`.slice(0, 63)));
+    if (pinned.unverified) options.onEvent?.({ type: 'warning', message: `a connection pooler is in the path and ${pinned.unverified}: make sure it keeps sessions (PgBouncer pool_mode = session), or set MIGRATE_DATABASE_URL to a direct URL` });
     const lockWaitMs = await acquireMigrationLock(client, {
       waitMs: config.migrations.lockWaitMs,
       signal: options.signal,
@@ -99,18 +110,21 @@ export async function withLockedSession<T>(config: EngineSettings, options: Sess
     locked = true;
     options.onEvent?.({ type: 'lock-acquired', waitedMs: lockWaitMs });
     await detectDeadClient(client);
+    await boundIdleInTransaction(client, config.migrations.idleInTransactionTimeoutMs);
     await bootstrap(client).catch((err: unknown) => {
       throw bootstrapError(err, config);
     });
     await grantReadinessTo(client, config, options);
     await recordLockHolder(client, actor);
-    return await fn({ client, actor, lockWaitMs });
+    blockers = new BlockerWatch(clientConfig(db, `${applicationName(actor)}:watch`.slice(0, 63)), pinned.backendPid);
+    return await fn({ client, actor, lockWaitMs, backendPid: pinned.backendPid, blockers });
   } catch (err) {
     if (options.signal?.aborted) throw err instanceof DbshipError && err.code === 'INTERRUPTED' ? err : interrupted(options.signal);
     if (lost) throw connectionLost(err);
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    await blockers?.close();
     if (locked) await releaseMigrationLock(client).catch(() => {});
     await client.end().catch(() => {});
   }
@@ -161,6 +175,16 @@ export async function withReadSession<T>(config: EngineSettings, fn: (client: pg
  */
 async function detectDeadClient(client: pg.Client): Promise<void> {
   await client.query("SET client_connection_check_interval = '1s'").catch(() => {});
+}
+
+/**
+ * A runner frozen between two statements (SIGSTOP, a stalled node) would otherwise sit "idle in
+ * transaction" holding its table locks, and every app query on those tables would queue behind
+ * it without end: the server ends such a session after `ms`, which rolls it back and frees the
+ * migration lock. Each migration's transaction sets it again (SET LOCAL), whatever a reset did.
+ */
+async function boundIdleInTransaction(client: pg.Client, ms: number): Promise<void> {
+  await client.query(`SET idle_in_transaction_session_timeout = ${Math.max(0, Math.round(ms))}`);
 }
 
 /** The server went away mid-run (restart, failover, network): nothing uncommitted survived. */
