@@ -120,7 +120,9 @@ export async function withLockedSession<T>(config: EngineSettings, options: Sess
     return await fn({ client, actor, lockWaitMs, backendPid: pinned.backendPid, blockers });
   } catch (err) {
     if (options.signal?.aborted) throw err instanceof DbshipError && err.code === 'INTERRUPTED' ? err : interrupted(options.signal);
-    if (lost) throw connectionLost(err);
+    // The 'end' event can trail the failed query (e.g. the server ended an idle-in-transaction
+    // session while this runner was paused): a connection that cannot run SELECT 1 is lost too.
+    if (lost || !(await queryable(client))) throw connectionLost(err);
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -192,9 +194,14 @@ function connectionLost(err: unknown): DbshipError {
   return new DbshipError('CONNECTION_LOST', 'the connection to the database was lost while migrating', {
     cause: err,
     details: err instanceof DbshipError ? [err.message, ...err.details] : [],
-    why: 'the server restarted, failed over, or the network dropped; the server rolled back the migration that was in progress.',
+    why: 'the server restarted, failed over, or the network dropped, or it ended this session (idle_in_transaction_session_timeout after the runner was paused); the server rolled back the migration that was in progress.',
     fix: 'run again once the database is back (`dbship deploy` retries by itself until DB_WAIT runs out).',
   });
+}
+
+async function queryable(client: pg.Client): Promise<boolean> {
+  // A server answer (even an error, e.g. inside an aborted transaction) means it is still there.
+  return client.query('SELECT 1').then(() => true, (err: unknown) => sqlState(err) !== undefined);
 }
 
 function destroy(client: pg.Client): void {
