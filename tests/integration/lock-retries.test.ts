@@ -46,7 +46,10 @@ describe('lock timeouts: short attempts that name their blocker', () => {
         const retries = r.stderr.split('\n').filter((l) => l.includes('lock_timeout on "ALTER TABLE busy ADD COLUMN note text"'));
         assert.ok(retries.length >= 2, `short attempts were retried:\n${r.stderr}`);
         const named = new RegExp(`blocked by pid ${blocker.pid} \\(idle in transaction for \\d+\\.\\d s, application test-long-transaction\\): UPDATE busy SET name = \\? WHERE id = \\?`);
-        for (const line of retries) assert.match(line, named);
+        // Each line names the blocker; on a heavily loaded host the very first sample may come too
+        // late, and then that line says so rather than guess.
+        for (const line of retries) assert.match(line, new RegExp(`${named.source}|blocked by a session that was not seen$`));
+        assert.ok(retries.filter((l) => named.test(l)).length >= retries.length - 1, `the blocker is named:\n${retries.join('\n')}`);
         assert.match(r.stderr, /error\[LOCK_RETRIES_EXHAUSTED\]: migration 0000_alter_busy could not get its table lock within lock_timeout \(300 ms\) in \d+ attempt\(s\) over \d+\.\d s: blocked by pid/);
         assert.match(r.stderr, new RegExp(`pg_terminate_backend\\(${blocker.pid}\\)`));
         assert.doesNotMatch(r.stderr, /<pid>/);

@@ -52,6 +52,7 @@ export async function applyMigration(client: pg.ClientBase, target: MigrationTar
 
 async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget, statements: SqlStatement[], settings: ApplySettings, record: Recorder): Promise<number> {
   const firstAttempt = performance.now();
+  let seen: string | undefined;
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
     let current: SqlStatement | undefined;
@@ -62,7 +63,7 @@ async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget
       for (const stmt of statements) {
         current = stmt;
         checkAbort(settings.signal);
-        sample = settings.blockers?.sampleAfter(settings.lockTimeoutMs / 3);
+        sample = settings.blockers?.sampleWhileWaiting(settings.lockTimeoutMs / 4, settings.lockTimeoutMs);
         await client.query(stmt.text);
         sample?.cancel();
       }
@@ -77,7 +78,8 @@ async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget
       if (err instanceof DbshipError) throw err;
       if (settings.signal?.aborted) throw interrupted(settings.signal);
       if (!current) throw err;
-      const blocker = await blockedBy(err, sample);
+      // A sample the loaded server ran too late keeps the blocker an earlier attempt saw.
+      const blocker = (seen = (await blockedBy(err, sample)) ?? seen);
       if (await retried(err, attempt, firstAttempt, current, settings, blocker)) continue;
       throw statementError(target, current, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: 0, blocker, spentMs: performance.now() - firstAttempt });
     }
@@ -90,10 +92,11 @@ async function applyWithoutTransaction(client: pg.ClientBase, target: MigrationT
   try {
     for (const [i, stmt] of statements.entries()) {
       const firstAttempt = performance.now();
+      let seen: string | undefined;
       for (let attempt = 1; ; attempt++) {
         checkAbort(settings.signal);
         const before = await invalidIndexes(client);
-        const sample = settings.blockers?.sampleAfter(settings.lockTimeoutMs / 3);
+        const sample = settings.blockers?.sampleWhileWaiting(settings.lockTimeoutMs / 4, settings.lockTimeoutMs);
         try {
           await client.query(stmt.text);
           sample?.cancel();
@@ -102,7 +105,7 @@ async function applyWithoutTransaction(client: pg.ClientBase, target: MigrationT
           sample?.cancel();
           await dropNewInvalidIndexes(client, before);
           if (settings.signal?.aborted) throw interrupted(settings.signal);
-          const blocker = await blockedBy(err, sample);
+          const blocker = (seen = (await blockedBy(err, sample)) ?? seen);
           if (await retried(err, attempt, firstAttempt, stmt, settings, blocker)) continue;
           throw statementError(target, stmt, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: i, blocker, spentMs: performance.now() - firstAttempt });
         }

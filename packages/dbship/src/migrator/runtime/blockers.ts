@@ -21,7 +21,7 @@ export interface BlockerSample {
 }
 
 const QUERY_CHARS = 120;
-const OBSERVER_TIMEOUT_MS = 2_000;
+const OBSERVER_TIMEOUT_MS = 5_000;
 
 /**
  * Names the sessions a migration statement waits for. A statement that hit `lock_timeout` no
@@ -43,13 +43,35 @@ export class BlockerWatch {
     this.observer ??= this.connect();
   }
 
-  /** Samples the blockers of the runner's backend after `delayMs`, unless cancelled first. */
-  sampleAfter(delayMs: number): BlockerSample {
-    let pending: Promise<Blocker[]> | undefined;
-    const timer = setTimeout(() => (pending = this.sample()), Math.max(10, delayMs));
+  /**
+   * Samples the blockers of the runner's backend every `everyMs` while a statement may still be
+   * waiting for its lock (until `lockTimeoutMs`), keeping the last sessions seen: one sample
+   * that the server runs late must not lose them on a loaded host.
+   */
+  sampleWhileWaiting(everyMs: number, lockTimeoutMs: number): BlockerSample {
+    const started = performance.now();
+    let stopped = false;
+    let last: Blocker[] = [];
+    let inFlight: Promise<void> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = () => {
+      inFlight = this.sample().then((found) => {
+        if (found.length > 0) last = found;
+        if (!stopped && performance.now() - started + everyMs < lockTimeoutMs) timer = setTimeout(tick, everyMs);
+      });
+    };
+    timer = setTimeout(tick, Math.max(10, everyMs));
+    const stop = () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
     return {
-      cancel: () => clearTimeout(timer),
-      result: async () => (pending ? pending : []),
+      cancel: stop,
+      result: async () => {
+        stop();
+        await inFlight;
+        return last;
+      },
     };
   }
 
@@ -61,7 +83,10 @@ export class BlockerWatch {
 
   private async sample(): Promise<Blocker[]> {
     const client = await (this.observer ??= this.connect());
-    if (!client) return [];
+    if (!client) {
+      this.observer = undefined; // try again at the next sample
+      return [];
+    }
     try {
       const { rows } = await client.query<{ pid: number; state: string | null; application_name: string | null; query: string | null; age_ms: number | null }>(
         `SELECT a.pid, a.state, a.application_name, a.query,

@@ -25,32 +25,48 @@ export interface PinnedSession {
  * A direct connection is recognised at no cost: the key the server sends at start-up
  * (BackendKeyData) carries its own process id, equal to `pg_backend_pid()`. Poolers (PgBouncer,
  * and the others that multiplex server connections) answer the start-up themselves with a key
- * of their own. Then a second connection checks the pooling mode: it opens a transaction and
- * reads its server pid. A transaction pooler hands it the runner's idle server connection (the
- * same pid), or hands the runner another server connection afterwards; a session pooler does
- * neither (or queues the probe while its pool is full). Throws `TRANSACTION_POOLER` (exit 2).
+ * of their own. Then probe connections check the pooling mode: each opens a transaction (which
+ * pins a server connection in any mode) and reads its server pid, up to {@link MAX_PROBES}. A
+ * transaction pooler soon hands one of them the runner's idle server connection (the same pid),
+ * or, with the probes holding servers, moves or queues the runner's next transaction. A session
+ * pooler never does: the runner's server is its own (and a full pool queues the probe instead).
+ * Throws `TRANSACTION_POOLER` (exit 2).
  */
 export async function checkSessionPinned(client: pg.ClientBase & { processID?: number | null }, probeConfig: pg.ClientConfig): Promise<PinnedSession> {
   const backendPid = await serverPid(client);
   if (client.processID === backendPid) return { backendPid, pooled: false };
-  const probe = new pg.Client({ ...probeConfig, connectionTimeoutMillis: PROBE_WAIT_MS * 2 });
-  probe.on('error', () => {});
+  const probes: pg.Client[] = [];
   try {
-    await probe.connect();
-  } catch (err) {
-    return { backendPid, pooled: true, unverified: `the probe connection failed (${(err as Error).message})` };
-  }
-  try {
-    const probePid = await withinProbeWait(transactionPid(probe));
-    if (probePid === QUEUED) return { backendPid, pooled: true };
-    if (probePid === backendPid) throw refuse(`a second connection was handed this runner's server session (backend pid ${backendPid})`);
-    // A pinned session answers at once; a transaction pooler may queue it behind the probe.
+    for (let i = 0; i < MAX_PROBES; i++) {
+      const probe = await openProbe(probeConfig);
+      if (typeof probe === 'string') return { backendPid, pooled: true, unverified: probe };
+      probes.push(probe);
+      const probePid = await withinProbeWait(transactionPid(probe));
+      if (probePid === QUEUED) break;
+      if (probePid === backendPid) throw refuse(`another connection was handed this runner's server session (backend pid ${backendPid})`);
+    }
+    // A pinned session answers at once; a transaction pooler moves it, or queues it behind the probes.
     const again = await withinProbeWait(serverPid(client));
     if (again === QUEUED) throw refuse("the runner's next transaction had to wait for a free server connection");
     if (again !== backendPid) throw refuse(`the runner's server session changed between two transactions (backend pid ${backendPid}, then ${again})`);
     return { backendPid, pooled: true };
   } finally {
-    destroy(probe);
+    for (const probe of probes) destroy(probe);
+  }
+}
+
+/** How many probe transactions may hold server connections at once during the check. */
+const MAX_PROBES = 3;
+
+/** A connected probe, or why it could not connect. */
+async function openProbe(config: pg.ClientConfig): Promise<pg.Client | string> {
+  const probe = new pg.Client({ ...config, connectionTimeoutMillis: PROBE_WAIT_MS * 2 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return probe;
+  } catch (err) {
+    return `the probe connection failed (${(err as Error).message})`;
   }
 }
 
