@@ -122,7 +122,7 @@ export async function withLockedSession<T>(config: EngineSettings, options: Sess
     if (options.signal?.aborted) throw err instanceof DbshipError && err.code === 'INTERRUPTED' ? err : interrupted(options.signal);
     // The 'end' event can trail the failed query (e.g. the server ended an idle-in-transaction
     // session while this runner was paused): a connection that cannot run SELECT 1 is lost too.
-    if (lost || !(await queryable(client))) throw connectionLost(err);
+    if (lost || (!isRefusal(err) && !(await queryable(client)))) throw connectionLost(err);
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -197,6 +197,11 @@ function connectionLost(err: unknown): DbshipError {
     why: 'the server restarted, failed over, or the network dropped, or it ended this session (idle_in_transaction_session_timeout after the runner was paused); the server rolled back the migration that was in progress.',
     fix: 'run again once the database is back (`dbship deploy` retries by itself until DB_WAIT runs out).',
   });
+}
+
+/** Refused before anything ran: the connection is fine (and through a pooler a probe could queue). */
+function isRefusal(err: unknown): boolean {
+  return err instanceof DbshipError && (err.code === 'TRANSACTION_POOLER' || err.code === 'LOCK_TIMEOUT');
 }
 
 async function queryable(client: pg.Client): Promise<boolean> {
