@@ -12,6 +12,8 @@ export interface Config {
   /** The application's database; `null` means "none configured": local runs use the embedded server. */
   readonly db: DbConnection | null;
   readonly poolMax: number;
+  /** `statement_timeout` of the app's queries (ms, 0 = none): a query stuck behind a lock answers 503. */
+  readonly dbStatementTimeoutMs: number;
   readonly http: { readonly host: string; readonly port: number };
   readonly logLevel: LogLevel;
   /** Where `/readyz` looks: the build's migrations folder (strict: an unlisted file is an error) and the tracking schema. */
@@ -22,7 +24,7 @@ export interface Config {
 }
 
 /** The variables only the service reads (the engine's are `ENGINE_VARIABLES`). */
-export const APP_VARIABLES = ['DB_POOL_MAX', 'PORT', 'HOST', 'LOG_LEVEL'] as const;
+export const APP_VARIABLES = ['DB_POOL_MAX', 'DB_STATEMENT_TIMEOUT', 'PORT', 'HOST', 'LOG_LEVEL'] as const;
 
 /** Every variable this project's configuration reads (the source of `.env.sample`). */
 export const CONFIG_VARIABLES = [...ENGINE_VARIABLES, ...APP_VARIABLES] as const;
@@ -50,6 +52,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const config: Config = {
     db,
     poolMax: r.int('DB_POOL_MAX', 10, 1, 1000),
+    dbStatementTimeoutMs: r.duration('DB_STATEMENT_TIMEOUT', 5_000, 0),
     http: { host: r.str('HOST') ?? '0.0.0.0', port: r.int('PORT', 8000, 0, 65535) },
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     migrations: { dir: engine.migrations.dir, trackingSchema: engine.migrations.trackingSchema, strict: engine.migrations.strict },

@@ -2,13 +2,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pg from 'pg';
 import Format from 'typebox/format';
-import { createLogger, type Logger, loadMigrations, schemaReadiness, type SchemaReadiness } from 'dbship/service';
+import { createLogger, type Logger, loadMigrations, schemaReadiness, SqlState, type SchemaReadiness } from 'dbship/service';
 import type { Config } from '../config.js';
-import { loggableError } from './db-errors.js';
+import { classifyDbError, loggableError } from './db-errors.js';
 import { isValidEmail } from './users/email.js';
 import { mapError } from './error-mapping.js';
 import { ApiError } from './http-errors.js';
 import { registerOpenApi } from './openapi.js';
+import { QueryTimeouts } from './health/query-timeouts.js';
 import { ReadinessProbe, type ReadinessProbeOptions } from './health/readiness-probe.js';
 import { pathOf, registerRequestLog } from './request-log.js';
 import { healthRoutes } from './health/routes.js';
@@ -56,7 +57,11 @@ export function buildApp(config: Config, deps: AppDeps): App {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
-  const probe = new ReadinessProbe(() => schemaReadiness(deps.pool, newest, config.migrations.trackingSchema), {
+  const timeouts = new QueryTimeouts(config.dbStatementTimeoutMs);
+  const probe = new ReadinessProbe(async () => {
+    const timingOut = timeouts.reason();
+    return timingOut ? { ready: false, reason: timingOut } : schemaReadiness(deps.pool, newest, config.migrations.trackingSchema);
+  }, {
     ...deps.readiness,
     onChange: (state) => logReadiness(app.log, state),
   });
@@ -70,7 +75,7 @@ export function buildApp(config: Config, deps: AppDeps): App {
   app.addHook('onSend', async (_request, reply) => {
     if (draining) void reply.header('connection', 'close');
   });
-  registerErrorHandlers(app);
+  registerErrorHandlers(app, timeouts);
   registerRequestLog(app);
   registerOpenApi(app);
   app.register(healthRoutes, { probe });
@@ -78,9 +83,10 @@ export function buildApp(config: Config, deps: AppDeps): App {
   return app;
 }
 
-function registerErrorHandlers(app: App): void {
+function registerErrorHandlers(app: App, timeouts: QueryTimeouts): void {
   app.setErrorHandler((err, request, reply) => {
     const { error, serverSide } = mapError(err, request.id);
+    if (classifyDbError(err)?.sqlState === SqlState.QueryCanceled) timeouts.record();
     if (serverSide) request.log.error({ err: loggableError(error.cause ?? err), code: error.code }, error.message);
     else request.log.debug({ code: error.code, details: error.details }, error.message);
     if (error.code === 'DATABASE_UNAVAILABLE') void reply.header('retry-after', RETRY_AFTER_SECONDS);

@@ -1,3 +1,4 @@
+import { SqlState } from 'dbship/service';
 import { classifyDbError } from './db-errors.js';
 import { ApiError, type ErrorDetail } from './http-errors.js';
 import { STORABLE_TEXT } from './users/schemas.js';
@@ -40,6 +41,12 @@ export function mapError(err: unknown, requestId: string): MappedError {
   const framework = frameworkError(fe);
   if (framework) return { error: framework, serverSide: false };
   const db = classifyDbError(err);
+  if (db?.kind === 'unavailable' && db.sqlState === SqlState.QueryCanceled) {
+    return {
+      error: new ApiError('DATABASE_UNAVAILABLE', 'the database did not answer within the statement timeout (a table may be locked by a migration or a long transaction); retry shortly (the service reports this on /readyz too)', { cause: err }),
+      serverSide: true,
+    };
+  }
   if (db?.kind === 'unavailable') {
     return {
       error: new ApiError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly (the service reports this on /readyz too)', { cause: err }),

@@ -42,7 +42,7 @@ const POOL_END_MS = 2_000;
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const db = requireDatabase(config);
   const logger = options.logger ?? createLogger(config.logLevel, { name: 'dbship-app' });
-  const pool = createPool(db, { max: config.poolMax, applicationName: `dbship-app:${config.identity.host}` });
+  const pool = createPool(db, { max: config.poolMax, applicationName: `dbship-app:${config.identity.host}`, statementTimeoutMs: config.dbStatementTimeoutMs });
   let app: App;
   try {
     app = buildApp(config, { pool, logger });

@@ -70,7 +70,7 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
   const migrate = options.migrate ?? true;
   if (migrate !== false) await upgrade(testConfig(db, dir), migrate === true ? {} : { to: migrate });
   const config = testConfig(db, dir, typeof options.env === 'function' ? options.env(db) : options.env);
-  const pool = createPool(config.db!, { max: 5, applicationName: 'dbship-app-test' });
+  const pool = createPool(config.db!, { max: 5, applicationName: 'dbship-app-test', statementTimeoutMs: config.dbStatementTimeoutMs });
   const logs = captureLogs();
   const app = buildApp(config, { pool, logger: logs.logger, readiness: options.readiness ?? { ttlMs: 0 } });
   options.beforeReady?.(app);

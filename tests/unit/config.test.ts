@@ -26,7 +26,11 @@ describe('loadConfig', () => {
     assert.deepEqual(c.http, { host: '0.0.0.0', port: 8000 });
     assert.equal(c.logLevel, 'info');
     assert.equal(c.migrations.dir, '/srv/app/migrations');
-    assert.equal(c.engine.migrations.lockTimeoutMs, 5000);
+    // Short attempts: an app query waits at most this long behind a migration waiting for its lock.
+    assert.equal(c.engine.migrations.lockTimeoutMs, 300);
+    assert.equal(c.engine.migrations.lockRetryBudgetMs, 120_000);
+    assert.equal(c.engine.migrations.idleInTransactionTimeoutMs, 10_000);
+    assert.equal(c.dbStatementTimeoutMs, 5_000);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.migrations));
   });
 

@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'MODELS_INVALID'
   | 'CONFIRMATION_REQUIRED'
   | 'RESET_REFUSED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'TRANSACTION_POOLER';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   CONFIG_INVALID: ExitCode.Usage,
@@ -70,6 +71,7 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   CONFIRMATION_REQUIRED: ExitCode.Usage,
   RESET_REFUSED: ExitCode.Usage,
   INTERNAL: ExitCode.Internal,
+  TRANSACTION_POOLER: ExitCode.Usage,
 };
 
 export interface DbshipErrorOptions {

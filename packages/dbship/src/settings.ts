@@ -12,12 +12,16 @@ import { envLayers, loadSources, type LoadSourcesOptions } from './project/sourc
 export interface MigrationSettings {
   /** Folder holding the drizzle-kit style journal, SQL, down and snapshot files. */
   readonly dir: string;
-  /** `lock_timeout` for every migration statement (ms). */
+  /** `lock_timeout` of each attempt of a migration statement (ms): how long app queries may queue behind it. */
   readonly lockTimeoutMs: number;
   /** `statement_timeout` for every migration statement (ms, 0 = none). */
   readonly statementTimeoutMs: number;
-  /** How many times a migration that hit `lock_timeout` is retried. */
+  /** How many times a migration that hit `lock_timeout` is retried at most. */
   readonly lockRetries: number;
+  /** How long one migration may spend on lock-timed-out attempts and the pauses between them (ms). */
+  readonly lockRetryBudgetMs: number;
+  /** `idle_in_transaction_session_timeout` of the runner's session (ms, 0 = none): a frozen runner's locks are freed. */
+  readonly idleInTransactionTimeoutMs: number;
   /** How long a runner waits for the migration advisory lock (ms). */
   readonly lockWaitMs: number;
   /** Allow applying a pending file older than the newest applied one. */
@@ -52,7 +56,8 @@ export interface EngineSettings {
 export const ENGINE_VARIABLES = [
   'DATABASE_URL', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'DB_PASS', 'DB_SSLMODE', 'DB_SSLROOTCERT',
   'MIGRATE_DATABASE_URL', 'MIGRATE_DB_USER', 'MIGRATE_DB_PASS', 'MIGRATIONS_DIR', 'DBSHIP_SCHEMA', 'MIGRATE_SEARCH_PATH',
-  'MIGRATE_LOCK_TIMEOUT', 'MIGRATE_STATEMENT_TIMEOUT', 'MIGRATE_LOCK_RETRIES', 'MIGRATE_LOCK_WAIT',
+  'MIGRATE_LOCK_TIMEOUT', 'MIGRATE_STATEMENT_TIMEOUT', 'MIGRATE_LOCK_RETRIES', 'MIGRATE_LOCK_RETRY_BUDGET',
+  'MIGRATE_IDLE_IN_TRANSACTION_TIMEOUT', 'MIGRATE_LOCK_WAIT',
   'MIGRATE_ALLOW_OUT_OF_ORDER', 'MIGRATE_STRICT', 'DB_WAIT', 'DBSHIP_IMAGE', 'HOSTNAME',
 ] as const;
 
@@ -97,9 +102,11 @@ export function readEngineSettings(r: Reader, root: string): EngineSettings {
     appRole: appDb && db && appDb.user !== db.user ? appDb.user : null,
     migrations: {
       dir: path.resolve(root, r.str('MIGRATIONS_DIR') ?? 'migrations'),
-      lockTimeoutMs: r.duration('MIGRATE_LOCK_TIMEOUT', 5_000, 1),
+      lockTimeoutMs: r.duration('MIGRATE_LOCK_TIMEOUT', 300, 1),
       statementTimeoutMs: r.duration('MIGRATE_STATEMENT_TIMEOUT', 15 * 60_000, 0),
-      lockRetries: r.int('MIGRATE_LOCK_RETRIES', 5, 0, 100),
+      lockRetries: r.int('MIGRATE_LOCK_RETRIES', 1_000, 0, 100_000),
+      lockRetryBudgetMs: r.duration('MIGRATE_LOCK_RETRY_BUDGET', 2 * 60_000, 0),
+      idleInTransactionTimeoutMs: r.duration('MIGRATE_IDLE_IN_TRANSACTION_TIMEOUT', 10_000, 0),
       lockWaitMs: r.duration('MIGRATE_LOCK_WAIT', 5 * 60_000, 0),
       allowOutOfOrder: r.bool('MIGRATE_ALLOW_OUT_OF_ORDER', false),
       strict: r.bool('MIGRATE_STRICT', false),

@@ -48,8 +48,8 @@ export function viewEvent(e: EngineEvent): EventView {
       };
     case 'retry':
       return {
-        human: { stream: 'err', tone: 'warn', text: `${e.name}: lock_timeout on "${e.statement}"; retry ${e.attempt} in ${seconds(e.delayMs)}` },
-        log: { level: 'warn', msg: 'lock_timeout: retrying', fields: { migration: e.name, attempt: e.attempt, delayMs: e.delayMs, statement: e.statement } },
+        human: { stream: 'err', tone: 'warn', text: `${e.name}: lock_timeout on "${e.statement}"; retry ${e.attempt} in ${seconds(e.delayMs)}; blocked by ${e.blocker ?? 'a session that was not seen'}` },
+        log: { level: 'warn', msg: `lock_timeout: retrying; blocked by ${e.blocker ?? 'a session that was not seen'}`, fields: { migration: e.name, attempt: e.attempt, delayMs: e.delayMs, statement: e.statement, blocker: e.blocker ?? null } },
       };
     case 'warning':
       return { human: { stream: 'err', tone: 'warn', text: `warning: ${e.message}` }, log: { level: 'warn', msg: e.message, fields: {} } };

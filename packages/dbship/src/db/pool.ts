@@ -19,6 +19,8 @@ export function clientConfig(db: DbConnection, applicationName = 'dbship'): pg.C
 export interface PoolOptions {
   max?: number;
   applicationName?: string;
+  /** `statement_timeout` of every query on the pool's connections (ms; 0 or unset: none). */
+  statementTimeoutMs?: number;
 }
 
 /** The one place that creates a connection pool. */
@@ -31,6 +33,14 @@ export function createPool(db: DbConnection, options: PoolOptions = {}): pg.Pool
   // An idle client losing its connection (database restart) must not crash the process;
   // the pool drops it and the next checkout reconnects.
   pool.on('error', () => {});
+  const timeout = Math.round(options.statementTimeoutMs ?? 0);
+  if (timeout > 0) {
+    // A SET as the connection's first query, not a start-up parameter: PgBouncer refuses
+    // start-up parameters it does not know, and the app usually reaches PostgreSQL through one.
+    pool.on('connect', (client) => {
+      client.query(`SET statement_timeout = ${timeout}`).catch(() => {});
+    });
+  }
   return pool;
 }
 

@@ -155,11 +155,12 @@ export function downTarget(file: MigrationFile): MigrationTarget {
 async function revertAll(config: EngineSettings, session: LockedSession, planned: readonly RevertStep[], options: DowngradeOptions): Promise<DowngradeResult['reverted']> {
   const { client, actor, lockWaitMs } = session;
   const reverted: { name: string; durationMs: number }[] = [];
+  if (planned.length > 0) session.blockers.warm();
   for (const { file, target } of planned) {
     try {
       options.onEvent?.({ type: 'reverting', name: file.name, transactional: target.transactional });
       if (!target.transactional) await assertNoInvalidIndexes(client, target, options.onEvent);
-      const durationMs = await applyMigration(client, target, applySettings(config, file.name, options), async (c, ms) => {
+      const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, session.blockers), async (c, ms) => {
         await removeApplied(c, file.name);
         await appendHistory(c, { name: file.name, action: 'revert', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);
       });

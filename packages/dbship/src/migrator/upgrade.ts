@@ -1,5 +1,6 @@
 import type { EngineSettings } from '../settings.js';
 import { applyMigration, assertNoInvalidIndexes, type ApplySettings } from './runtime/apply.js';
+import type { BlockerWatch } from './runtime/blockers.js';
 import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
 import { loadMigrations, type MigrationFile } from './folder/files.js';
 import { analyze, planUpgrade, type Analysis } from './runtime/plan.js';
@@ -51,16 +52,17 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
       return { applied: [], planned, ahead: analysis.unknown.map((e) => e.name), dryRun: true, lockWaitMs: 0 };
     });
   }
-  return withLockedSession(config, options, async ({ client, actor, lockWaitMs }) => {
+  return withLockedSession(config, options, async ({ client, actor, lockWaitMs, blockers }) => {
     const analysis = analyze(files, await readApplied(client));
     const planned = planUpgrade(files, analysis, planOptions);
     warnAhead(analysis, options.onEvent);
+    if (planned.length > 0) blockers.warm();
     const applied: { name: string; durationMs: number }[] = [];
     for (const file of planned) {
       const target = upTarget(file);
       if (!target.transactional) await assertNoInvalidIndexes(client, target, options.onEvent);
       options.onEvent?.({ type: 'applying', name: file.name, transactional: file.transactional });
-      const durationMs = await applyMigration(client, target, applySettings(config, file.name, options), async (c, ms) => {
+      const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, blockers), async (c, ms) => {
         await recordApplied(c, { name: file.name, checksum: file.checksum, durationMs: ms, lockWaitMs, kind: 'applied' }, actor);
         await appendHistory(c, { name: file.name, action: 'apply', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);
       });
@@ -75,11 +77,14 @@ export function upTarget(file: MigrationFile): MigrationTarget {
   return { name: file.name, path: file.path, sql: file.sql, transactional: file.transactional, direction: 'up' };
 }
 
-export function applySettings(config: EngineSettings, name: string, options: Pick<UpgradeOptions, 'signal' | 'onEvent'>): ApplySettings {
+export function applySettings(config: EngineSettings, name: string, options: Pick<UpgradeOptions, 'signal' | 'onEvent'>, blockers?: BlockerWatch): ApplySettings {
   return {
     lockTimeoutMs: config.migrations.lockTimeoutMs,
     statementTimeoutMs: config.migrations.statementTimeoutMs,
+    idleInTransactionTimeoutMs: config.migrations.idleInTransactionTimeoutMs,
     lockRetries: config.migrations.lockRetries,
+    lockRetryBudgetMs: config.migrations.lockRetryBudgetMs,
+    blockers,
     signal: options.signal,
     onRetry: (info) => options.onEvent?.({ type: 'retry', name, ...info }),
   };

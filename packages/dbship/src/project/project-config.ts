@@ -15,6 +15,8 @@ export const DBSHIP_CONFIG_KEYS: Readonly<Record<string, string>> = {
   lockTimeout: 'MIGRATE_LOCK_TIMEOUT',
   statementTimeout: 'MIGRATE_STATEMENT_TIMEOUT',
   lockRetries: 'MIGRATE_LOCK_RETRIES',
+  lockRetryBudget: 'MIGRATE_LOCK_RETRY_BUDGET',
+  idleInTransactionTimeout: 'MIGRATE_IDLE_IN_TRANSACTION_TIMEOUT',
   lockWait: 'MIGRATE_LOCK_WAIT',
   allowOutOfOrder: 'MIGRATE_ALLOW_OUT_OF_ORDER',
   strict: 'MIGRATE_STRICT',

@@ -3,18 +3,27 @@ import type pg from 'pg';
 import { DbshipError } from '../../errors.js';
 import { sqlState, SqlState } from '../../db/sqlstate.js';
 import type { EngineEvent } from './events.js';
+import { describeBlockers, type BlockerSample, type BlockerWatch } from './blockers.js';
 import { interrupted } from './lock.js';
 import { dropOwnInvalidIndexes } from './own-invalid-index.js';
 import { parseError, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { splitStatements, type SqlStatement } from '../sql/split.js';
 
 export interface ApplySettings {
+  /** `lock_timeout` of one attempt (ms): how long app queries may queue behind a waiting statement. */
   readonly lockTimeoutMs: number;
   readonly statementTimeoutMs: number;
+  /** `idle_in_transaction_session_timeout` inside a migration's transaction (ms, 0 = none). */
+  readonly idleInTransactionTimeoutMs: number;
+  /** At most this many retries after a lock timeout... */
   readonly lockRetries: number;
+  /** ...and at most this long for all attempts and pauses of one migration (ms). */
+  readonly lockRetryBudgetMs: number;
   readonly signal?: AbortSignal | undefined;
-  /** Told before each retry after a lock timeout. */
-  readonly onRetry?: ((info: { attempt: number; delayMs: number; statement: string }) => void) | undefined;
+  /** Names the sessions a waiting statement is blocked by (none: not named). */
+  readonly blockers?: BlockerWatch | undefined;
+  /** Told before each retry after a lock timeout; `blocker` names who held the lock. */
+  readonly onRetry?: ((info: { attempt: number; delayMs: number; statement: string; blocker?: string | undefined }) => void) | undefined;
 }
 
 /** Records the outcome inside the migration's transaction (tracking row, audit row). */
@@ -28,7 +37,8 @@ export type Recorder = (client: pg.ClientBase, durationMs: number) => Promise<vo
  * - `-- dbship:no-transaction`: statements one by one outside a transaction (CREATE INDEX
  *   CONCURRENTLY); a lock-timed-out statement is retried alone, and an INVALID index a failed
  *   statement left behind is dropped before the retry or the error.
- * Every statement runs under `lock_timeout` and `statement_timeout`. Returns the duration (ms).
+ * Every statement runs under `lock_timeout` and `statement_timeout`. Retries stop after
+ * `lockRetries` or when the next one would pass `lockRetryBudgetMs`. Returns the duration (ms).
  */
 export async function applyMigration(client: pg.ClientBase, target: MigrationTarget, settings: ApplySettings, record: Recorder): Promise<number> {
   let statements: SqlStatement[];
@@ -43,16 +53,21 @@ export async function applyMigration(client: pg.ClientBase, target: MigrationTar
 }
 
 async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget, statements: SqlStatement[], settings: ApplySettings, record: Recorder): Promise<number> {
+  const firstAttempt = performance.now();
+  let seen: string | undefined;
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
     let current: SqlStatement | undefined;
+    let sample: BlockerSample | undefined;
     try {
       await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = ${settings.lockTimeoutMs}; SET LOCAL statement_timeout = ${settings.statementTimeoutMs}`);
+      await client.query(`SET LOCAL lock_timeout = ${settings.lockTimeoutMs}; SET LOCAL statement_timeout = ${settings.statementTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${settings.idleInTransactionTimeoutMs}`);
       for (const stmt of statements) {
         current = stmt;
         checkAbort(settings.signal);
+        sample = settings.blockers?.sampleWhileWaiting(settings.lockTimeoutMs / 4, settings.lockTimeoutMs);
         await client.query(stmt.text);
+        sample?.cancel();
       }
       current = undefined;
       const durationMs = Math.round(performance.now() - started);
@@ -60,15 +75,15 @@ async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget
       await client.query('COMMIT');
       return durationMs;
     } catch (err) {
+      sample?.cancel();
       await client.query('ROLLBACK').catch(() => {});
       if (err instanceof DbshipError) throw err;
       if (settings.signal?.aborted) throw interrupted(settings.signal);
       if (!current) throw err;
-      if (sqlState(err) === SqlState.LockNotAvailable && attempt <= settings.lockRetries) {
-        await backoff(attempt, current, settings);
-        continue;
-      }
-      throw statementError(target, current, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: 0 });
+      // A sample the loaded server ran too late keeps the blocker an earlier attempt saw.
+      const blocker = (seen = (await blockedBy(err, sample)) ?? seen);
+      if (await retried(err, attempt, firstAttempt, current, settings, blocker)) continue;
+      throw statementError(target, current, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: 0, blocker, spentMs: performance.now() - firstAttempt });
     }
   }
 }
@@ -78,20 +93,23 @@ async function applyWithoutTransaction(client: pg.ClientBase, target: MigrationT
   await client.query(`SET lock_timeout = ${settings.lockTimeoutMs}; SET statement_timeout = ${settings.statementTimeoutMs}`);
   try {
     for (const [i, stmt] of statements.entries()) {
+      const firstAttempt = performance.now();
+      let seen: string | undefined;
       for (let attempt = 1; ; attempt++) {
         checkAbort(settings.signal);
         const before = await invalidIndexes(client);
+        const sample = settings.blockers?.sampleWhileWaiting(settings.lockTimeoutMs / 4, settings.lockTimeoutMs);
         try {
           await client.query(stmt.text);
+          sample?.cancel();
           break;
         } catch (err) {
+          sample?.cancel();
           await dropNewInvalidIndexes(client, before);
           if (settings.signal?.aborted) throw interruptedOutsideTransaction(target, i, statements.length, settings.signal);
-          if (sqlState(err) === SqlState.LockNotAvailable && attempt <= settings.lockRetries) {
-            await backoff(attempt, stmt, settings);
-            continue;
-          }
-          throw statementError(target, stmt, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: i });
+          const blocker = (seen = (await blockedBy(err, sample)) ?? seen);
+          if (await retried(err, attempt, firstAttempt, stmt, settings, blocker)) continue;
+          throw statementError(target, stmt, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: i, blocker, spentMs: performance.now() - firstAttempt });
         }
       }
     }
@@ -160,15 +178,30 @@ function interruptedOutsideTransaction(target: MigrationTarget, done: number, to
   });
 }
 
-async function backoff(attempt: number, stmt: SqlStatement, settings: ApplySettings): Promise<void> {
-  const base = Math.min(500 * 2 ** (attempt - 1), 15_000);
-  const delayMs = Math.round(base * (0.75 + Math.random() * 0.5));
-  settings.onRetry?.({ attempt, delayMs, statement: stmt.text.split('\n')[0]!.slice(0, 120) });
+/** Who blocked a statement that hit lock_timeout (sampled while it waited), described. */
+async function blockedBy(err: unknown, sample: BlockerSample | undefined): Promise<string | undefined> {
+  sample?.cancel();
+  if (sqlState(err) !== SqlState.LockNotAvailable || !sample) return undefined;
+  return describeBlockers(await sample.result());
+}
+
+/**
+ * After a lock timeout: pauses (exponential from 250 ms up to 5 s, jittered so that runners and
+ * retries do not fall into step) and returns true, unless the retries or the budget are spent.
+ */
+async function retried(err: unknown, attempt: number, firstAttempt: number, stmt: SqlStatement, settings: ApplySettings, blocker: string | undefined): Promise<boolean> {
+  if (sqlState(err) !== SqlState.LockNotAvailable || attempt > settings.lockRetries) return false;
+  const base = Math.min(250 * 2 ** (attempt - 1), 5_000);
+  const delayMs = Math.round(base * (0.5 + Math.random()));
+  const spent = performance.now() - firstAttempt;
+  if (spent + delayMs + settings.lockTimeoutMs > settings.lockRetryBudgetMs) return false;
+  settings.onRetry?.({ attempt, delayMs, statement: stmt.text.split('\n')[0]!.slice(0, 120), blocker });
   try {
     await sleep(delayMs, undefined, { signal: settings.signal });
   } catch {
     throw interrupted(settings.signal!);
   }
+  return true;
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {

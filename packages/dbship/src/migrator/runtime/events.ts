@@ -2,7 +2,7 @@
 export type EngineEvent =
   | { type: 'lock-wait'; holder: string; waitedMs: number }
   | { type: 'lock-acquired'; waitedMs: number }
-  | { type: 'retry'; name: string; attempt: number; delayMs: number; statement: string }
+  | { type: 'retry'; name: string; attempt: number; delayMs: number; statement: string; blocker?: string | undefined }
   | { type: 'applying'; name: string; transactional: boolean }
   | { type: 'applied'; name: string; durationMs: number }
   | { type: 'reverting'; name: string; transactional: boolean }

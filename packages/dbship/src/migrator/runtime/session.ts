@@ -3,8 +3,10 @@ import { describeDb, type DbConnection } from '../../config/db-connection.js';
 import type { EngineSettings } from '../../settings.js';
 import { connectionReason, sqlState, SqlState } from '../../db/sqlstate.js';
 import { DbshipError } from '../../errors.js';
-import { connectClient, quoteIdent } from '../../db/pool.js';
+import { clientConfig, connectClient, quoteIdent } from '../../db/pool.js';
 import { acquireMigrationLock, applicationName, describeHolder, interrupted, recordLockHolder, releaseMigrationLock } from './lock.js';
+import { BlockerWatch } from './blockers.js';
+import { checkSessionPinned } from './pooler.js';
 import { bootstrap, type Actor } from './tracking.js';
 import { bindTrackingSchema, trackingOf } from './tracking-names.js';
 import type { RunOptions } from './events.js';
@@ -15,6 +17,10 @@ export interface LockedSession {
   readonly actor: Actor;
   /** How long this runner waited for the lock (ms). */
   readonly lockWaitMs: number;
+  /** The server process of this session (`pg_backend_pid()`). */
+  readonly backendPid: number;
+  /** Names who blocks a statement waiting for a table lock (a second connection, opened on need). */
+  readonly blockers: BlockerWatch;
 }
 
 /** What a session takes from its caller: the shared run options. */
@@ -83,14 +89,19 @@ export function unreachable(db: DbConnection, err: unknown): DbshipError {
  */
 export async function withLockedSession<T>(config: EngineSettings, options: SessionOptions, fn: (s: LockedSession) => Promise<T>): Promise<T> {
   const actor = actorOf(config);
+  const db = migrationDb(config);
   const client = await openEngineClient(config);
   const onAbort = () => destroy(client);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let lost = false;
   client.once('end', () => (lost = true));
   let locked = false;
+  let blockers: BlockerWatch | undefined;
   try {
     if (options.signal?.aborted) throw interrupted(options.signal);
+    // The lock below is a session lock: refuse a transaction pooler before anything runs.
+    const pinned = await checkSessionPinned(client, clientConfig(db, `${applicationName(actor)}:probe`.slice(0, 63)));
+    if (pinned.unverified) options.onEvent?.({ type: 'warning', message: `a connection pooler is in the path and ${pinned.unverified}: make sure it keeps sessions (PgBouncer pool_mode = session), or set MIGRATE_DATABASE_URL to a direct URL` });
     const lockWaitMs = await acquireMigrationLock(client, {
       waitMs: config.migrations.lockWaitMs,
       signal: options.signal,
@@ -99,18 +110,23 @@ export async function withLockedSession<T>(config: EngineSettings, options: Sess
     locked = true;
     options.onEvent?.({ type: 'lock-acquired', waitedMs: lockWaitMs });
     await detectDeadClient(client);
+    await boundIdleInTransaction(client, config.migrations.idleInTransactionTimeoutMs);
     await bootstrap(client).catch((err: unknown) => {
       throw bootstrapError(err, config);
     });
     await grantReadinessTo(client, config, options);
     await recordLockHolder(client, actor);
-    return await fn({ client, actor, lockWaitMs });
+    blockers = new BlockerWatch(clientConfig(db, `${applicationName(actor)}:watch`.slice(0, 63)), pinned.backendPid);
+    return await fn({ client, actor, lockWaitMs, backendPid: pinned.backendPid, blockers });
   } catch (err) {
     if (options.signal?.aborted) throw err instanceof DbshipError && err.code === 'INTERRUPTED' ? err : interrupted(options.signal);
-    if (lost) throw connectionLost(err);
+    // The 'end' event can trail the failed query (e.g. the server ended an idle-in-transaction
+    // session while this runner was paused): a connection that cannot run SELECT 1 is lost too.
+    if (lost || (!isRefusal(err) && !(await queryable(client)))) throw connectionLost(err);
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    await blockers?.close();
     if (locked) await releaseMigrationLock(client).catch(() => {});
     await client.end().catch(() => {});
   }
@@ -163,14 +179,34 @@ async function detectDeadClient(client: pg.Client): Promise<void> {
   await client.query("SET client_connection_check_interval = '1s'").catch(() => {});
 }
 
+/**
+ * A runner frozen between two statements (SIGSTOP, a stalled node) would otherwise sit "idle in
+ * transaction" holding its table locks, and every app query on those tables would queue behind
+ * it without end: the server ends such a session after `ms`, which rolls it back and frees the
+ * migration lock. Each migration's transaction sets it again (SET LOCAL), whatever a reset did.
+ */
+async function boundIdleInTransaction(client: pg.Client, ms: number): Promise<void> {
+  await client.query(`SET idle_in_transaction_session_timeout = ${Math.max(0, Math.round(ms))}`);
+}
+
 /** The server went away mid-run (restart, failover, network): nothing uncommitted survived. */
 function connectionLost(err: unknown): DbshipError {
   return new DbshipError('CONNECTION_LOST', 'the connection to the database was lost while migrating', {
     cause: err,
     details: err instanceof DbshipError ? [err.message, ...err.details] : [],
-    why: 'the server restarted, failed over, or the network dropped; the server rolled back the migration that was in progress.',
+    why: 'the server restarted, failed over, or the network dropped, or it ended this session (idle_in_transaction_session_timeout after the runner was paused); the server rolled back the migration that was in progress.',
     fix: 'run again once the database is back (`dbship deploy` retries by itself until DB_WAIT runs out).',
   });
+}
+
+/** Refused before anything ran: the connection is fine (and through a pooler a probe could queue). */
+function isRefusal(err: unknown): boolean {
+  return err instanceof DbshipError && (err.code === 'TRANSACTION_POOLER' || err.code === 'LOCK_TIMEOUT');
+}
+
+async function queryable(client: pg.Client): Promise<boolean> {
+  // A server answer (even an error, e.g. inside an aborted transaction) means it is still there.
+  return client.query('SELECT 1').then(() => true, (err: unknown) => sqlState(err) !== undefined);
 }
 
 function destroy(client: pg.Client): void {

@@ -32,7 +32,17 @@ export function locate(target: MigrationTarget, offset: number): string[] {
  * Turns a server error on one statement into a `MIGRATION_FAILED` error with file, line, column,
  * a caret under the position, the SQLSTATE and the server's detail / hint.
  */
-export function statementError(target: MigrationTarget, stmt: SqlStatement, err: unknown, extra: { attempts: number; lockTimeoutMs: number; appliedBefore: number }): DbshipError {
+export interface StatementErrorExtra {
+  readonly attempts: number;
+  readonly lockTimeoutMs: number;
+  readonly appliedBefore: number;
+  /** Who held the lock a timed-out statement waited for (pid, state, age, masked query). */
+  readonly blocker?: string | undefined;
+  /** How long the attempts and pauses took in all (ms). */
+  readonly spentMs?: number | undefined;
+}
+
+export function statementError(target: MigrationTarget, stmt: SqlStatement, err: unknown, extra: StatementErrorExtra): DbshipError {
   const e = (err ?? {}) as ServerError;
   const code = sqlState(err);
   const position = Number(e.position);
@@ -48,14 +58,7 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
     : extra.appliedBefore > 0
       ? `${target.name} runs without a transaction: its first ${extra.appliedBefore} statement(s) stay applied; it is not recorded, so it runs again next time (make its statements idempotent, e.g. IF NOT EXISTS).`
       : `nothing of ${target.name} was applied.`;
-  if (code === SqlState.LockNotAvailable) {
-    return new DbshipError('LOCK_RETRIES_EXHAUSTED', `${kind} ${target.name} could not get its table lock within lock_timeout (${extra.lockTimeoutMs} ms) in ${extra.attempts} attempt(s)`, {
-      details,
-      why: `another session holds a conflicting lock (a long query or an open transaction); dbship gives up instead of queueing, so application queries are never stalled behind the migration. ${rolledBack}`,
-      fix: 'find the blocker (SELECT pid, state, xact_start, query FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids(<pid>))), let it finish, and run again; or raise MIGRATE_LOCK_RETRIES / MIGRATE_LOCK_TIMEOUT.',
-      cause: err,
-    });
-  }
+  if (code === SqlState.LockNotAvailable) return lockRetriesExhausted(target, kind, details, rolledBack, err, extra);
   if (code === SqlState.QueryCanceled) {
     return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} was cancelled: it ran longer than statement_timeout`, {
       details,
@@ -92,6 +95,18 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
     details,
     why: rolledBack,
     fix: 'correct the SQL in a new migration (or this file, if it was never applied anywhere) and run again.',
+    cause: err,
+  });
+}
+
+function lockRetriesExhausted(target: MigrationTarget, kind: string, details: string[], rolledBack: string, err: unknown, extra: StatementErrorExtra): DbshipError {
+  const over = extra.spentMs === undefined ? '' : ` over ${(extra.spentMs / 1000).toFixed(1)} s`;
+  const blocked = extra.blocker ? `blocked by ${extra.blocker}` : 'the blocking session was not seen (pg_blocking_pids named none while it waited)';
+  const pid = extra.blocker ? /^pid (\d+)/.exec(extra.blocker)?.[1] : undefined;
+  return new DbshipError('LOCK_RETRIES_EXHAUSTED', `${kind} ${target.name} could not get its table lock within lock_timeout (${extra.lockTimeoutMs} ms) in ${extra.attempts} attempt(s)${over}: ${blocked}`, {
+    details,
+    why: `another session holds a conflicting lock (a long query or an open transaction; named with pg_blocking_pids while the statement waited). Each attempt gave up after lock_timeout instead of queueing, so application queries waited at most that long behind it, and traffic flowed during the pauses between attempts. ${rolledBack}`,
+    fix: `let that session finish (or end it: SELECT pg_terminate_backend(${pid ?? 'its pid'});) and run again; or allow more time with MIGRATE_LOCK_RETRY_BUDGET / MIGRATE_LOCK_RETRIES.`,
     cause: err,
   });
 }
