@@ -25,23 +25,39 @@ export interface PoolOptions {
 
 /** The one place that creates a connection pool. */
 export function createPool(db: DbConnection, options: PoolOptions = {}): pg.Pool {
+  const timeout = Math.round(options.statementTimeoutMs ?? 0);
   const pool = new pg.Pool({
     ...clientConfig(db, options.applicationName),
     max: options.max ?? 10,
     idleTimeoutMillis: 30_000,
+    ...(timeout > 0 ? { Client: clientWithStatementTimeout(timeout) } : {}),
   });
   // An idle client losing its connection (database restart) must not crash the process;
   // the pool drops it and the next checkout reconnects.
   pool.on('error', () => {});
-  const timeout = Math.round(options.statementTimeoutMs ?? 0);
-  if (timeout > 0) {
-    // A SET as the connection's first query, not a start-up parameter: PgBouncer refuses
-    // start-up parameters it does not know, and the app usually reaches PostgreSQL through one.
-    pool.on('connect', (client) => {
-      client.query(`SET statement_timeout = ${timeout}`).catch(() => {});
-    });
-  }
   return pool;
+}
+
+/**
+ * A client class whose connect() also runs `SET statement_timeout` before it completes, so the
+ * pool hands out a client only once the setting is in place and no query ever overlaps it. A SET,
+ * not a start-up parameter: PgBouncer refuses start-up parameters it does not know, and the app
+ * usually reaches PostgreSQL through one.
+ */
+function clientWithStatementTimeout(timeoutMs: number): typeof pg.Client {
+  class TimedClient extends pg.Client {}
+  const connect = pg.Client.prototype.connect as (this: pg.Client) => Promise<unknown>;
+  Object.defineProperty(TimedClient.prototype, 'connect', {
+    value(this: pg.Client, callback?: (err: Error | undefined) => void): Promise<void> | undefined {
+      const ready = connect.call(this).then(async () => {
+        await this.query(`SET statement_timeout = ${timeoutMs}`);
+      });
+      if (!callback) return ready;
+      ready.then(() => callback(undefined), (err: Error) => callback(err));
+      return undefined;
+    },
+  });
+  return TimedClient;
 }
 
 /** Opens one dedicated client (for a session lock or a transaction that must stay pinned). */
