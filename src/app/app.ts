@@ -43,9 +43,10 @@ Format.Set('email', isValidEmail);
  */
 export function buildApp(config: Config, deps: AppDeps): App {
   const logger = deps.logger ?? createLogger(config.logLevel, { name: 'dbship-app' });
-  // The same rule as upgrade: a `.sql` file the journal does not list is ignored with a warning.
+  // As drizzle-orm's migrator does, a `.sql` file the journal does not list is ignored (with a
+  // warning): the service only needs the newest migration's name, and upgrade enforces strictness.
   const warn = (message: string) => logger.warn(message);
-  const newest = loadMigrations(config.migrations.dir, { strict: config.migrations.strict, warn }).at(-1)?.name ?? null;
+  const newest = loadMigrations(config.migrations.dir, { strict: false, warn }).at(-1)?.name ?? null;
   const app: App = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request comes from request-log.ts instead of Fastify's two.

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { drizzleKitHistory } from '../helpers/drizzle-kit-history.js';
+import { runCli as runInProcess } from '../../packages/dbship/src/cli/run.js';
 import { cliEnv, runCli } from '../helpers/migrations.js';
 import { roundTrip } from '../helpers/roundtrip.js';
 
@@ -70,5 +71,21 @@ describe('dbship init on a history drizzle-kit wrote', () => {
 
     // Upgrade one at a time, then every down (newest first) restores the schema it found.
     assert.equal(await roundTrip(db, project.dir), 5);
+  });
+
+  it("finds the folder and drizzle-kit's table through the project's drizzle.config, from a subdirectory", async () => {
+    const project = drizzleKitHistory([{ name: 'init', models: USERS_V1 }]);
+    renameSync(project.dir, path.join(project.root, 'db-history'));
+    writeFileSync(path.join(project.root, 'package.json'), '{"type":"module"}');
+    writeFileSync(path.join(project.root, 'drizzle.config.ts'), "export default { dialect: 'postgresql' as const, schema: './schema-0.ts', out: './db-history', migrations: { table: 'kit_log', schema: 'ops' } };\n");
+    const cwd = path.join(project.root, 'src');
+    mkdirSync(cwd);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runInProcess(['init'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    assert.equal(code, 0, err.join('\n'));
+    assert.ok(existsSync(path.join(project.root, 'db-history', '0000_init.down.sql')));
+    assert.match(out.join('\n'), /dbship baseline --drizzle-table ops\.kit_log/);
+    assert.match(out.join('\n'), /the table your drizzle\.config declares/);
   });
 });

@@ -89,6 +89,14 @@ describe('DATABASE_URL read as libpq reads it', () => {
     assert.match(problem(`postgres://u:${SECRET}@h:99999/app`), /is not a valid URL/);
   });
 
+  it('accepts a URL written for psql with libpq keywords dbship does not use (application_name, connect_timeout, options)', () => {
+    const db = parseDatabaseUrl(`postgres://u:${SECRET}@h:5433/app?application_name=api&connect_timeout=10&target_session_attrs=read-write&sslmode=require`);
+    assert.equal(db.host, 'h');
+    assert.equal(db.port, 5433);
+    assert.equal(db.database, 'app');
+    assert.equal(db.ssl, 'require');
+  });
+
   it('names the variable it read (MIGRATE_DATABASE_URL)', () => {
     assert.throws(() => parseDatabaseUrl('postgres://h', 'MIGRATE_DATABASE_URL'), /^Error: MIGRATE_DATABASE_URL has no database name/);
   });

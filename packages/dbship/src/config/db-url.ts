@@ -1,10 +1,23 @@
 import { parse } from 'pg-connection-string';
 import { SSL_MODES, type DbConnection, type SslMode } from './db-connection.js';
 
-/** Query parameters a dbship URL may carry (libpq's names); anything else is refused. */
-const KNOWN_PARAMS = new Set([
-  'host', 'port', 'dbname', 'user', 'password', 'sslmode', 'ssl', 'sslrootcert', 'sslcert', 'sslkey',
-]);
+/** Query parameters dbship reads (libpq's names). */
+const READ_PARAMS = ['host', 'port', 'dbname', 'user', 'password', 'sslmode', 'ssl', 'sslrootcert', 'sslcert', 'sslkey'];
+/**
+ * Other libpq connection keywords: accepted so that a URL written for psql or libpq works as it is,
+ * and not used (dbship sets its own application_name and session settings, and its own timeouts).
+ * Anything that is not a libpq keyword is refused, as libpq refuses it, so a typo such as
+ * `sslmod=require` can never turn TLS off silently.
+ */
+const IGNORED_LIBPQ_PARAMS = [
+  'application_name', 'fallback_application_name', 'connect_timeout', 'client_encoding', 'options',
+  'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count', 'tcp_user_timeout',
+  'target_session_attrs', 'load_balance_hosts', 'hostaddr', 'channel_binding', 'gssencmode',
+  'sslcompression', 'sslcrl', 'sslcrldir', 'sslsni', 'sslpassword', 'ssl_min_protocol_version',
+  'ssl_max_protocol_version', 'requirepeer', 'krbsrvname', 'gsslib', 'gssdelegation', 'service',
+  'passfile', 'replication', 'require_auth', 'sslcertmode', 'sslnegotiation',
+];
+const KNOWN_PARAMS = new Set([...READ_PARAMS, ...IGNORED_LIBPQ_PARAMS]);
 /** Read here, never handed to pg-connection-string (it would read files and print warnings). */
 const TLS_PARAMS = ['sslmode', 'ssl', 'sslrootcert', 'sslcert', 'sslkey'] as const;
 const ENCODE_HINT = 'percent-encode special characters in the user and password (@ as %40, / as %2F, : as %3A, ? as %3F, # as %23, % as %25)';
@@ -28,8 +41,8 @@ export function parseDatabaseUrl(url: string, variable = 'DATABASE_URL'): DbConn
   const unknown = [...new Set(params.keys())].filter((k) => !KNOWN_PARAMS.has(k));
   // A key that is no parameter name at all is the tail of a password cut at an unencoded '?'.
   if (unknown.some((k) => !/^[a-z_]+$/i.test(k))) fail(`looks like its user or password contains an unencoded "?": ${ENCODE_HINT}.`);
-  if (unknown.length > 0) fail(`has unsupported query parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (supported: ${[...KNOWN_PARAMS].join(', ')}).`);
-  const plain = new URLSearchParams([...params].filter(([k]) => !(TLS_PARAMS as readonly string[]).includes(k)));
+  if (unknown.length > 0) fail(`has unsupported query parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (dbship reads ${READ_PARAMS.join(', ')}, and accepts libpq's other connection keywords without using them).`);
+  const plain = new URLSearchParams([...params].filter(([k]) => READ_PARAMS.includes(k) && !(TLS_PARAMS as readonly string[]).includes(k)));
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(`${beforeQuery}${plain.size > 0 ? `?${plain}` : ''}`, { useLibpqCompat: true });

@@ -22,6 +22,7 @@ export const command: Command = {
       warn: (message) => ctx.err(`warning: ${message}`),
     });
     printReport(ctx, report);
+    printNextStep(ctx);
     return ExitCode.Ok;
   },
 };
@@ -40,7 +41,13 @@ function printReport(ctx: CommandContext, r: InitReport): void {
   if (skipped.length > 0) {
     ctx.err(`  fix: write those down files by hand (${skipped.length}), or make the first line of each "-- dbship:irreversible <reason>"; \`dbship check\` lists what is left.`);
   }
+}
+
+/** `baseline` with drizzle-kit's table as the project's drizzle.config declares it (else drizzle-kit's default). */
+function printNextStep(ctx: CommandContext): void {
+  const declared = ctx.project().drizzleTable;
+  const table = declared ? `${declared.schema}.${declared.table}` : DRIZZLE_TABLE;
   ctx.out('next: review the new down files and commit them.');
-  ctx.out(`      A database that drizzle-kit already migrated: adopt it once with \`dbship baseline --drizzle-table ${DRIZZLE_TABLE}\``);
-  ctx.out('      (it records what drizzle-kit applied, running nothing); then deploy with `dbship deploy`.');
+  ctx.out(`      A database that drizzle-kit already migrated: adopt it once with \`dbship baseline --drizzle-table ${table}\``);
+  ctx.out(`      (${declared ? 'the table your drizzle.config declares' : "drizzle-kit's default table"}; baseline records what drizzle-kit applied and runs nothing), then deploy with \`dbship deploy\`.`);
 }
