@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../../packages/dbship/src/dev/embedded.js';
 import { appendMigration } from '../../bench/lib/migration-folder.js';
-import { startService, type ServiceProcess } from '../../bench/lib/service-process.js';
+import type { ServiceProcess } from '../../bench/lib/service-process.js';
 import { percentiles } from '../../bench/lib/stats.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, collect, runCli, spawnCli, tempDir } from '../helpers/migrations.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { cliEnv, collect, spawnCli, tempDir } from '../helpers/migrations.js';
 import { RELEASE_N } from './release.js';
+import { startSeededService, type SeededService } from './seeded-service.js';
 import { newPhase, trafficUntil } from './traffic.js';
 
 /**
@@ -26,19 +26,15 @@ const LOAD = { connections: 6, amount: 30, maxId: SEEDED, readsOnly: true, maxBu
 describe('frozen runner: SIGSTOP between two statements while holding ACCESS EXCLUSIVE on users', () => {
   let db: TestDatabase;
   let app: ServiceProcess;
+  let seeded: SeededService | undefined;
 
   before(async () => {
-    db = await createTestDatabase('frozen_rollout');
-    const r = await runCli(['deploy'], cliEnv(db.url, RELEASE_N));
-    assert.equal(r.code, 0, r.stderr);
-    await db.query(`INSERT INTO users (email, name) SELECT 'seed' || g || '@example.org', 'Seed ' || g FROM generate_series(1, ${SEEDED}) AS g`);
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, MIGRATIONS_DIR: RELEASE_N, LOG_LEVEL: 'warn' };
-    app = await startService({ name: 'service', args: ['--import', 'tsx', 'src/app/server.ts'], port: await freePort(), env });
+    seeded = await startSeededService('frozen_rollout', SEEDED);
+    ({ db, app } = seeded);
   });
 
   after(async () => {
-    await app?.stop('SIGKILL');
-    await db?.drop();
+    await seeded?.close();
   });
 
   /** The runner's migration backend inside its transaction, as the server sees it. */

@@ -4,13 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
-import { freePort } from '../../packages/dbship/src/dev/embedded.js';
 import { appendMigration } from '../../bench/lib/migration-folder.js';
-import { startService, type ServiceProcess } from '../../bench/lib/service-process.js';
+import type { ServiceProcess } from '../../bench/lib/service-process.js';
 import { percentiles } from '../../bench/lib/stats.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, collect, runCli, spawnCli, tempDir } from '../helpers/migrations.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { cliEnv, collect, spawnCli, tempDir } from '../helpers/migrations.js';
 import { RELEASE_N } from './release.js';
+import { startSeededService, type SeededService } from './seeded-service.js';
 import { newPhase, trafficUntil } from './traffic.js';
 
 /**
@@ -28,19 +28,15 @@ const LOAD = { connections: 6, amount: 60, maxId: SEEDED, readsOnly: true, maxBu
 describe('lock queue: a 25 s reader on users while ALTER TABLE users ADD COLUMN migrates', () => {
   let db: TestDatabase;
   let app: ServiceProcess;
+  let seeded: SeededService | undefined;
 
   before(async () => {
-    db = await createTestDatabase('lock_queue');
-    const r = await runCli(['deploy'], cliEnv(db.url, RELEASE_N));
-    assert.equal(r.code, 0, r.stderr);
-    await db.query(`INSERT INTO users (email, name) SELECT 'seed' || g || '@example.org', 'Seed ' || g FROM generate_series(1, ${SEEDED}) AS g`);
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, MIGRATIONS_DIR: RELEASE_N, LOG_LEVEL: 'warn' };
-    app = await startService({ name: 'service', args: ['--import', 'tsx', 'src/app/server.ts'], port: await freePort(), env });
+    seeded = await startSeededService('lock_queue', SEEDED);
+    ({ db, app } = seeded);
   });
 
   after(async () => {
-    await app?.stop('SIGKILL');
-    await db?.drop();
+    await seeded?.close();
   });
 
   it('the migration retries in short attempts naming the reader, lands after it, and the app keeps answering', { timeout: 180_000 }, async (t) => {
