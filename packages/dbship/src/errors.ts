@@ -36,7 +36,10 @@ export type ErrorCode =
   | 'CONFIRMATION_REQUIRED'
   | 'RESET_REFUSED'
   | 'INTERNAL'
-  | 'TRANSACTION_POOLER';
+  | 'TRANSACTION_POOLER'
+  | 'MIGRATION_REFUSED'
+  | 'MIGRATIONS_DIR_MISSING'
+  | 'DATABASE_READ_ONLY';
 
 const exitCodes: Record<ErrorCode, ExitCode> = {
   CONFIG_INVALID: ExitCode.Usage,
@@ -72,6 +75,9 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   RESET_REFUSED: ExitCode.Usage,
   INTERNAL: ExitCode.Internal,
   TRANSACTION_POOLER: ExitCode.Usage,
+  MIGRATION_REFUSED: ExitCode.MigrationFailed,
+  MIGRATIONS_DIR_MISSING: ExitCode.Usage,
+  DATABASE_READ_ONLY: ExitCode.ReadOnly,
 };
 
 export interface DbshipErrorOptions {

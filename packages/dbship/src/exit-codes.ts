@@ -19,6 +19,8 @@ export const ExitCode = {
   ProblemsFound: 6,
   /** Pending migrations exist (`status --exit-code`). */
   Pending: 7,
+  /** The database accepts only reads: a hot standby, or `default_transaction_read_only` is on. */
+  ReadOnly: 8,
   /**
    * An internal error: a bug in dbship, never a verdict on the migrations or the database
    * (70 is EX_SOFTWARE in sysexits.h, so it cannot be mistaken for any code above).

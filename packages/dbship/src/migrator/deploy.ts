@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import { detectDrift, failingDifferences, type DriftOptions, type DriftReport } from './drift/index.js';
 import type { EngineEvent, RunOptions } from './runtime/events.js';
+import { interrupted } from './runtime/lock.js';
 import { migrationDb } from './runtime/session.js';
 import { upgrade, type UpgradeResult } from './upgrade.js';
 import { waitForDatabase } from './runtime/wait.js';
@@ -58,24 +60,48 @@ export async function deploy(config: EngineSettings, options: DeployOptions = {}
   return { waitedMs, upgrade: result, drift };
 }
 
+/** Between two looks at a read-only database (a standby being promoted): short, then every 5 s. */
+const READ_ONLY_RETRY_MS = [500, 1_000, 2_000, 5_000];
+
 /**
  * Waits for the database, then upgrades. Should the connection drop mid-run (a restart or a
- * failover: the server rolled back the migration in progress), waits and tries again, as long as
- * the wait budget lasts.
+ * failover: the server rolled back the migration in progress), or the database accept only
+ * reads (a standby not promoted yet), waits and tries again, as long as the wait budget lasts.
  */
 async function upgradeWhenReachable(config: EngineSettings, options: DeployOptions): Promise<{ waitedMs: number; result: UpgradeResult }> {
   const db = migrationDb(config);
   const budgetMs = options.waitMs ?? config.migrations.waitMs;
   const started = Date.now();
   let waitedMs = 0;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const deadlineMs = Math.max(0, budgetMs - (Date.now() - started));
     waitedMs += await waitForDatabase(db, { deadlineMs, signal: options.signal, onEvent: options.onEvent });
     try {
       return { waitedMs, result: await upgrade(config, { signal: options.signal, onEvent: options.onEvent }) };
     } catch (err) {
-      if (!(err instanceof DbshipError) || err.code !== 'CONNECTION_LOST' || Date.now() - started >= budgetMs) throw err;
+      const leftMs = budgetMs - (Date.now() - started);
+      if (!(err instanceof DbshipError)) throw err;
+      if (leftMs <= 0) throw err.code === 'DATABASE_READ_ONLY' ? stillReadOnly(err, budgetMs) : err;
+      if (err.code === 'DATABASE_READ_ONLY') {
+        options.onEvent?.({ type: 'warning', message: `${err.message}; waiting for it to accept writes (a promotion), up to ${Math.round(leftMs / 1000)} s more` });
+        waitedMs += await pause(Math.min(leftMs, READ_ONLY_RETRY_MS[Math.min(attempt, READ_ONLY_RETRY_MS.length - 1)]!), options.signal);
+        continue;
+      }
+      if (err.code !== 'CONNECTION_LOST') throw err;
       options.onEvent?.({ type: 'warning', message: 'the connection to the database was lost mid-run (nothing uncommitted was kept); waiting to try again' });
     }
   }
+}
+
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<number> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    throw interrupted(signal!);
+  }
+  return ms;
+}
+
+function stillReadOnly(err: DbshipError, budgetMs: number): DbshipError {
+  return new DbshipError('DATABASE_READ_ONLY', `${err.message}; still so after waiting ${Math.round(budgetMs / 1000)} s (DB_WAIT)`, { why: err.why, fix: err.fix, details: [...err.details], cause: err });
 }

@@ -6,7 +6,8 @@ import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js
 import { headerDirectives, loadMigrations, NO_TRANSACTION, type MigrationFile } from './folder/files.js';
 import { downPath, findByName } from './folder/layout.js';
 import { analyze, assertIntegrity, findInBuild } from './runtime/plan.js';
-import { withLockedSession, withReadSession, type LockedSession } from './runtime/session.js';
+import { resetSession, withLockedSession, withReadSession, type LockedSession } from './runtime/session.js';
+import { assertRunnable } from './sql/runnable.js';
 import type { MigrationTarget } from './sql/statement-error.js';
 import { appendHistory, readApplied, removeApplied, type AppliedMigration } from './runtime/tracking.js';
 import { applySettings } from './upgrade.js';
@@ -56,12 +57,15 @@ export async function downgrade(config: EngineSettings, options: DowngradeOption
   if (options.dryRun) {
     return withReadSession(config, async (client) => {
       const planned = planDowngrade(files, await readApplied(client), request);
+      await assertRunnable(planned.map((step) => step.target));
       return { reverted: [], planned, dryRun: true, lockWaitMs: 0 };
     });
   }
   return withLockedSession(config, options, async (session) => {
     const planned = planDowngrade(files, await readApplied(session.client), request);
     assertConfirmed(planned, options.confirmed);
+    // Every down file is checked before the first one runs.
+    await assertRunnable(planned.map((step) => step.target));
     const reverted = await revertAll(config, session, planned, options);
     return { reverted, planned, dryRun: false, lockWaitMs: session.lockWaitMs };
   });
@@ -159,6 +163,7 @@ async function revertAll(config: EngineSettings, session: LockedSession, planned
   for (const { file, target } of planned) {
     try {
       options.onEvent?.({ type: 'reverting', name: file.name, transactional: target.transactional });
+      await resetSession(client, config);
       if (!target.transactional) await assertNoInvalidIndexes(client, target, options.onEvent);
       const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, session.blockers), async (c, ms) => {
         await removeApplied(c, file.name);

@@ -4,7 +4,8 @@ import type { BlockerWatch } from './runtime/blockers.js';
 import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
 import { loadMigrations, type MigrationFile } from './folder/files.js';
 import { analyze, planUpgrade, type Analysis } from './runtime/plan.js';
-import { withLockedSession, withReadSession } from './runtime/session.js';
+import { resetSession, withLockedSession, withReadSession } from './runtime/session.js';
+import { assertRunnable } from './sql/runnable.js';
 import type { MigrationTarget } from './sql/statement-error.js';
 import { appendHistory, readApplied, recordApplied } from './runtime/tracking.js';
 
@@ -48,6 +49,7 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
     return withReadSession(config, async (client) => {
       const analysis = analyze(files, await readApplied(client));
       const planned = planUpgrade(files, analysis, planOptions);
+      await assertRunnable(planned.map(upTarget));
       warnAhead(analysis, options.onEvent);
       return { applied: [], planned, ahead: analysis.unknown.map((e) => e.name), dryRun: true, lockWaitMs: 0 };
     });
@@ -55,11 +57,14 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
   return withLockedSession(config, options, async ({ client, actor, lockWaitMs, blockers }) => {
     const analysis = analyze(files, await readApplied(client));
     const planned = planUpgrade(files, analysis, planOptions);
+    // Every file is checked before the first one runs: a refused file leaves nothing half-done.
+    await assertRunnable(planned.map(upTarget));
     warnAhead(analysis, options.onEvent);
     if (planned.length > 0) blockers.warm();
     const applied: { name: string; durationMs: number }[] = [];
     for (const file of planned) {
       const target = upTarget(file);
+      await resetSession(client, config);
       if (!target.transactional) await assertNoInvalidIndexes(client, target, options.onEvent);
       options.onEvent?.({ type: 'applying', name: file.name, transactional: file.transactional });
       const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, blockers), async (c, ms) => {

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { DbshipError } from '../../errors.js';
 import { readJournal } from './journal.js';
 import { downPath, JOURNAL_PATH, parseMigrationFileName, upPath } from './layout.js';
+import { decodeSqlFile } from '../sql/encoding.js';
 
 /** One migration of the build, as committed under `migrations/`. */
 export interface MigrationFile {
@@ -95,9 +96,9 @@ export function loadMigrations(dir: string, options: LoadOptions = { strict: tru
 function readMigration(dir: string, tag: string, index: number, when: number): MigrationFile {
   const file = upPath(dir, tag);
   const raw = readFileSync(file);
-  const sql = raw.toString('utf8');
+  const sql = decodeSqlFile(raw, file);
   const down = downPath(dir, tag);
-  const downSql = existsSync(down) ? readFileSync(down, 'utf8') : null;
+  const downSql = existsSync(down) ? decodeSqlFile(readFileSync(down), down) : null;
   const upHeader = headerDirectives(sql);
   const downHeader = downSql === null ? new Map<string, string>() : headerDirectives(downSql);
   const irreversible = upHeader.get(IRREVERSIBLE) ?? downHeader.get(IRREVERSIBLE) ?? null;

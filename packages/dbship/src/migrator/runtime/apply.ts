@@ -6,8 +6,9 @@ import type { EngineEvent } from './events.js';
 import { describeBlockers, type BlockerSample, type BlockerWatch } from './blockers.js';
 import { interrupted } from './lock.js';
 import { dropOwnInvalidIndexes } from './own-invalid-index.js';
-import { parseError, statementError, type MigrationTarget } from '../sql/statement-error.js';
-import { splitStatements, type SqlStatement } from '../sql/split.js';
+import { runnableStatements } from '../sql/runnable.js';
+import { locate, statementError, type MigrationTarget } from '../sql/statement-error.js';
+import { lineColumn, type SqlStatement } from '../sql/split.js';
 
 export interface ApplySettings {
   /** `lock_timeout` of one attempt (ms): how long app queries may queue behind a waiting statement. */
@@ -41,12 +42,7 @@ export type Recorder = (client: pg.ClientBase, durationMs: number) => Promise<vo
  * `lockRetries` or when the next one would pass `lockRetryBudgetMs`. Returns the duration (ms).
  */
 export async function applyMigration(client: pg.ClientBase, target: MigrationTarget, settings: ApplySettings, record: Recorder): Promise<number> {
-  let statements: SqlStatement[];
-  try {
-    statements = await splitStatements(target.sql);
-  } catch (err) {
-    throw parseError(target, err);
-  }
+  const statements = await runnableStatements(target);
   return target.transactional
     ? applyInTransaction(client, target, statements, settings, record)
     : applyWithoutTransaction(client, target, statements, settings, record);
@@ -96,7 +92,7 @@ async function applyWithoutTransaction(client: pg.ClientBase, target: MigrationT
       const firstAttempt = performance.now();
       let seen: string | undefined;
       for (let attempt = 1; ; attempt++) {
-        checkAbort(settings.signal);
+        if (settings.signal?.aborted) throw i > 0 ? interruptedOutsideTransaction(target, stmt, i, statements.length, settings.signal) : interrupted(settings.signal);
         const before = await invalidIndexes(client);
         const sample = settings.blockers?.sampleWhileWaiting(settings.lockTimeoutMs / 4, settings.lockTimeoutMs);
         try {
@@ -106,7 +102,7 @@ async function applyWithoutTransaction(client: pg.ClientBase, target: MigrationT
         } catch (err) {
           sample?.cancel();
           await dropNewInvalidIndexes(client, before);
-          if (settings.signal?.aborted) throw interruptedOutsideTransaction(target, i, statements.length, settings.signal);
+          if (settings.signal?.aborted) throw interruptedOutsideTransaction(target, stmt, i, statements.length, settings.signal);
           const blocker = (seen = (await blockedBy(err, sample)) ?? seen);
           if (await retried(err, attempt, firstAttempt, stmt, settings, blocker)) continue;
           throw statementError(target, stmt, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: i, blocker, spentMs: performance.now() - firstAttempt });
@@ -170,11 +166,13 @@ export async function assertNoInvalidIndexes(client: pg.ClientBase, target: Migr
  * stay applied, and the one in progress may leave an INVALID index (the connection closed before
  * it could be dropped). Says so, and what the next run does about it.
  */
-function interruptedOutsideTransaction(target: MigrationTarget, done: number, total: number, signal: AbortSignal): DbshipError {
+function interruptedOutsideTransaction(target: MigrationTarget, stmt: SqlStatement, done: number, total: number, signal: AbortSignal): DbshipError {
   const base = interrupted(signal);
-  return new DbshipError('INTERRUPTED', `${base.message} during ${target.name}, which runs outside a transaction`, {
-    why: `${done} of its ${total} statement(s) had completed and stay applied; the statement in progress was cancelled, and a CREATE INDEX CONCURRENTLY leaves its index behind, INVALID.`,
-    fix: `run again: ${target.name} is still pending; the next run drops the INVALID index its own statement left and builds it again.`,
+  const { line } = lineColumn(target.sql, stmt.offset);
+  return new DbshipError('INTERRUPTED', `${base.message} during ${target.name}, which runs outside a transaction, at its statement on line ${line}`, {
+    details: locate(target, stmt.offset),
+    why: `${done} of its ${total} statement(s) had completed and stay applied (each committed on its own); the statement in progress was cancelled, and a CREATE INDEX CONCURRENTLY leaves its index behind, INVALID. The migration is not recorded as applied.`,
+    fix: `run again: ${target.name} is still pending and runs again from its first statement (keep its statements idempotent, e.g. IF NOT EXISTS); the next run drops the INVALID index its own statement left and builds it again.`,
   });
 }
 

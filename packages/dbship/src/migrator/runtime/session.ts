@@ -7,6 +7,7 @@ import { clientConfig, connectClient, quoteIdent } from '../../db/pool.js';
 import { acquireMigrationLock, applicationName, describeHolder, interrupted, recordLockHolder, releaseMigrationLock } from './lock.js';
 import { BlockerWatch } from './blockers.js';
 import { checkSessionPinned } from './pooler.js';
+import { assertWritable } from './read-only.js';
 import { bootstrap, type Actor } from './tracking.js';
 import { bindTrackingSchema, trackingOf } from './tracking-names.js';
 import type { RunOptions } from './events.js';
@@ -50,7 +51,7 @@ export async function openEngineClient(config: EngineSettings): Promise<pg.Clien
   const client = await openClient(migrationDb(config), actorOf(config));
   bindTrackingSchema(client, config.migrations.trackingSchema);
   try {
-    await client.query("SELECT set_config('search_path', $1, false)", [config.migrations.searchPath.map(quoteIdent).join(', ')]);
+    await setSearchPath(client, config);
   } catch (err) {
     await client.end().catch(() => {});
     throw unreachable(migrationDb(config), err);
@@ -102,6 +103,7 @@ export async function withLockedSession<T>(config: EngineSettings, options: Sess
     // The lock below is a session lock: refuse a transaction pooler before anything runs.
     const pinned = await checkSessionPinned(client, clientConfig(db, `${applicationName(actor)}:probe`.slice(0, 63)));
     if (pinned.unverified) options.onEvent?.({ type: 'warning', message: `a connection pooler is in the path and ${pinned.unverified}: make sure it keeps sessions (PgBouncer pool_mode = session), or set MIGRATE_DATABASE_URL to a direct URL` });
+    await assertWritable(client, db);
     const lockWaitMs = await acquireMigrationLock(client, {
       waitMs: config.migrations.lockWaitMs,
       signal: options.signal,
@@ -109,8 +111,7 @@ export async function withLockedSession<T>(config: EngineSettings, options: Sess
     });
     locked = true;
     options.onEvent?.({ type: 'lock-acquired', waitedMs: lockWaitMs });
-    await detectDeadClient(client);
-    await boundIdleInTransaction(client, config.migrations.idleInTransactionTimeoutMs);
+    await applySessionSettings(client, config);
     await bootstrap(client).catch((err: unknown) => {
       throw bootstrapError(err, config);
     });
@@ -171,11 +172,40 @@ export async function withReadSession<T>(config: EngineSettings, fn: (client: pg
 }
 
 /**
+ * Returns the migration session to a clean state, so that nothing one migration set for its
+ * session (`SET search_path`, `SET session_replication_role = replica`, `SET ROLE`, a temporary
+ * table, a prepared statement, a cursor WITH HOLD, a LISTEN) changes how the next one runs; then
+ * applies dbship's own session settings again. Run before each migration. Not `DISCARD ALL`: it
+ * also releases session advisory locks, among them the migration lock this session holds.
+ * (The client sends no named prepared statements, so DEALLOCATE ALL takes nothing from it.)
+ */
+export async function resetSession(client: pg.ClientBase, config: EngineSettings): Promise<void> {
+  await client.query('SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DEALLOCATE ALL; CLOSE ALL; UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES');
+  await applySessionSettings(client, config);
+}
+
+/**
+ * dbship's own settings for a migration session: set after taking the lock and again after every
+ * reset (RESET ALL returns each to its server default): dead-client detection, the bound on
+ * idling in a transaction, and the configured `search_path`.
+ */
+async function applySessionSettings(client: pg.ClientBase, config: EngineSettings): Promise<void> {
+  await detectDeadClient(client);
+  await boundIdleInTransaction(client, config.migrations.idleInTransactionTimeoutMs);
+  await setSearchPath(client, config);
+}
+
+/** The configured `search_path` (default `public`), as a session setting. */
+async function setSearchPath(client: pg.ClientBase, config: EngineSettings): Promise<void> {
+  await client.query("SELECT set_config('search_path', $1, false)", [config.migrations.searchPath.map(quoteIdent).join(', ')]);
+}
+
+/**
  * Makes the server notice within a second when this runner dies mid-statement (kill -9, node
  * evicted), so its transaction rolls back and the lock is freed at once instead of when the
  * statement would have ended. PostgreSQL 14+; older servers notice at the next network write.
  */
-async function detectDeadClient(client: pg.Client): Promise<void> {
+async function detectDeadClient(client: pg.ClientBase): Promise<void> {
   await client.query("SET client_connection_check_interval = '1s'").catch(() => {});
 }
 
@@ -185,7 +215,7 @@ async function detectDeadClient(client: pg.Client): Promise<void> {
  * it without end: the server ends such a session after `ms`, which rolls it back and frees the
  * migration lock. Each migration's transaction sets it again (SET LOCAL), whatever a reset did.
  */
-async function boundIdleInTransaction(client: pg.Client, ms: number): Promise<void> {
+async function boundIdleInTransaction(client: pg.ClientBase, ms: number): Promise<void> {
   await client.query(`SET idle_in_transaction_session_timeout = ${Math.max(0, Math.round(ms))}`);
 }
 

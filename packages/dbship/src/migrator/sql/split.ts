@@ -6,6 +6,8 @@ export interface SqlStatement {
   readonly text: string;
   /** Character offset of the statement in the file. */
   readonly offset: number;
+  /** The parse tree of the statement, keyed by its node type (e.g. `{ TransactionStmt: {...} }`). */
+  readonly node?: Record<string, unknown>;
 }
 
 let loaded: Promise<void> | undefined;
@@ -17,6 +19,7 @@ export function loadParser(): Promise<void> {
 }
 
 interface RawStmt {
+  stmt?: Record<string, unknown>;
   stmt_location?: number;
   stmt_len?: number;
 }
@@ -39,7 +42,7 @@ export async function splitStatements(sql: string): Promise<SqlStatement[]> {
     // The parser's statement range includes leading comments and whitespace; skip to the code.
     const lead = leadingTrivia(piece);
     const text = piece.slice(lead).trimEnd();
-    if (text !== '') result.push({ text, offset: before.length + lead });
+    if (text !== '') result.push({ text, offset: before.length + lead, node: raw.stmt ?? {} });
   }
   return result;
 }

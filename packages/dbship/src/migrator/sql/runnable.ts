@@ -1,0 +1,104 @@
+import { DbshipError } from '../../errors.js';
+import { displayPath, locate, parseError, type MigrationTarget } from './statement-error.js';
+import { splitStatements, type SqlStatement } from './split.js';
+
+/** Why one top-level statement cannot run inside a dbship migration, and what to write instead. */
+interface Refusal {
+  readonly what: string;
+  readonly why: string;
+  readonly fix: string;
+}
+
+const TRANSACTION_WORDS: Record<string, string> = {
+  TRANS_STMT_BEGIN: 'BEGIN', TRANS_STMT_START: 'START TRANSACTION', TRANS_STMT_COMMIT: 'COMMIT (or END)',
+  TRANS_STMT_ROLLBACK: 'ROLLBACK (or ABORT)', TRANS_STMT_SAVEPOINT: 'SAVEPOINT', TRANS_STMT_RELEASE: 'RELEASE SAVEPOINT',
+  TRANS_STMT_ROLLBACK_TO: 'ROLLBACK TO SAVEPOINT', TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
+  TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED', TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
+};
+
+/**
+ * The statements of `target`, checked before anything runs: the file parses, holds at least one
+ * statement, and none of its top-level statements is one dbship cannot run for it (transaction
+ * control, COPY to or from the client). Statements inside a DO block or a function body are
+ * not top-level and are left to the server. Throws `MIGRATION_FAILED` on a syntax error and
+ * `MIGRATION_REFUSED` otherwise, both with file, line and a caret.
+ */
+export async function runnableStatements(target: MigrationTarget): Promise<SqlStatement[]> {
+  if (target.sql.trim() === '') throw emptyFile(target);
+  let statements: SqlStatement[];
+  try {
+    statements = await splitStatements(target.sql);
+  } catch (err) {
+    throw (await copyDataRefusal(target, err)) ?? parseError(target, err);
+  }
+  if (statements.length === 0) throw emptyFile(target);
+  for (const stmt of statements) {
+    const refusal = refusalOf(stmt);
+    if (refusal) throw refused(target, stmt, refusal);
+  }
+  return statements;
+}
+
+/** Checks every target (see {@link runnableStatements}) before the first one runs. */
+export async function assertRunnable(targets: readonly MigrationTarget[]): Promise<void> {
+  for (const target of targets) await runnableStatements(target);
+}
+
+function refusalOf(stmt: SqlStatement): Refusal | null {
+  const node = stmt.node ?? {};
+  const tx = node.TransactionStmt as { kind?: string } | undefined;
+  if (tx) {
+    return {
+      what: `${TRANSACTION_WORDS[tx.kind ?? ''] ?? 'transaction control'} is not allowed in a migration file`,
+      why: 'dbship owns the transaction: it runs each migration together with its tracking row in one transaction. A COMMIT in the file would make the statements before it permanent while a later failure reports the migration as not applied; a ROLLBACK would discard them while the migration is recorded as applied.',
+      fix: 'remove the transaction statements: a migration is already atomic. For statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY), use a migration of their own whose first line is `-- dbship:no-transaction`.',
+    };
+  }
+  const copy = node.CopyStmt as { is_from?: boolean; filename?: string } | undefined;
+  if (copy && copy.filename === undefined) {
+    const direction = copy.is_from ? 'FROM stdin' : 'TO stdout';
+    return {
+      what: `COPY ... ${direction} is not supported in migrations: ${copy.is_from ? 'use INSERT ... VALUES instead' : 'remove it'}`,
+      why: `COPY ... ${direction} streams rows between the server and a client program such as psql; dbship sends the file as SQL statements, so there is no client stream to read ${copy.is_from ? 'the rows from' : 'the rows into'}.`,
+      fix: copy.is_from
+        ? 'use INSERT ... VALUES (or INSERT ... SELECT) in the migration; for a large data set, load it with psql \\copy outside migrations, or COPY FROM a file on the database server.'
+        : 'remove it: a migration has nowhere to print rows. Use a query in a separate script instead.',
+    };
+  }
+  return null;
+}
+
+function refused(target: MigrationTarget, stmt: SqlStatement, refusal: Refusal): DbshipError {
+  return new DbshipError('MIGRATION_REFUSED', `${target.name}: ${refusal.what}`, {
+    details: locate(target, stmt.offset),
+    why: `${refusal.why} Nothing was applied.`,
+    fix: refusal.fix,
+  });
+}
+
+function emptyFile(target: MigrationTarget): DbshipError {
+  const file = target.direction === 'up' ? 'migration file' : 'down file';
+  return new DbshipError('MIGRATION_REFUSED', `${target.name}: the ${file} is empty (no SQL statement, only whitespace or comments)`, {
+    details: [`at ${displayPath(target.path)}`],
+    why: 'an empty file would be recorded as applied while changing nothing; usually a `dbship generate --custom` file that was never filled in. Nothing was applied.',
+    fix: target.direction === 'up'
+      ? 'write the migration\'s SQL, or, if it is not needed and was never applied anywhere, delete its files and its journal entry.'
+      : 'write the SQL that reverts the migration, or mark it `-- dbship:irreversible <reason>`.',
+  });
+}
+
+/**
+ * A file with `COPY ... FROM stdin;` followed by its rows (what pg_dump writes) does not parse:
+ * the rows are not SQL. When the text up to the failing line parses and ends in such a COPY,
+ * that COPY is the thing to report, not a syntax error at the first row.
+ */
+async function copyDataRefusal(target: MigrationTarget, err: unknown): Promise<DbshipError | null> {
+  const cursor = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
+  if (typeof cursor !== 'number') return null;
+  const upTo = [...target.sql].slice(0, cursor).join('');
+  const before = upTo.slice(0, upTo.lastIndexOf('\n') + 1);
+  const statements = await splitStatements(before).catch(() => []);
+  const last = statements.at(-1);
+  const refusal = last ? refusalOf(last) : null;
+  return last && refusal && last.node?.CopyStmt ? refused(target, last, refusal) : null;
+}
