@@ -27,6 +27,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY packages/dbship/tsconfig.build.json ./packages/dbship/
 COPY packages/dbship/src ./packages/dbship/src
 COPY src ./src
+# The build records the newest migration for /readyz (dist/app/health/build-migration.json).
+COPY scripts/build ./scripts/build
+COPY migrations ./migrations
 RUN npm run build
 
 # ---- runtime: production dependencies only (dbship's optional peers drizzle-kit, tsx and

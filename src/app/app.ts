@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pg from 'pg';
 import Format from 'typebox/format';
-import { createLogger, type Logger, loadMigrations, schemaReadiness, SqlState, type SchemaReadiness } from 'dbship/service';
+import { createLogger, type Logger, schemaReadiness, SqlState, type SchemaReadiness } from 'dbship/service';
 import type { Config } from '../config.js';
 import { classifyDbError, loggableError } from './db-errors.js';
 import { isValidEmail } from './users/email.js';
@@ -10,6 +10,7 @@ import { mapError } from './error-mapping.js';
 import { ApiError } from './http-errors.js';
 import { registerOpenApi } from './openapi.js';
 import { QueryTimeouts } from './health/query-timeouts.js';
+import { newestBuildMigration } from './health/build-migration.js';
 import { ReadinessProbe, type ReadinessProbeOptions } from './health/readiness-probe.js';
 import { pathOf, registerRequestLog } from './request-log.js';
 import { healthRoutes } from './health/routes.js';
@@ -37,16 +38,16 @@ const RETRY_AFTER_SECONDS = '5';
 Format.Set('email', isValidEmail);
 
 /**
- * Builds the HTTP service; never listens (see `server.ts`). Reads the build's migrations once,
- * to know which one `/readyz` waits for; an inconsistent migrations folder fails here
- * (`MIGRATIONS_DIR_INVALID`). Never creates or changes the schema.
+ * Builds the HTTP service; never listens (see `server.ts`). Learns once which migration `/readyz`
+ * waits for: the one recorded at build time, or, run from source, the newest in the migrations
+ * folder, where a missing or empty folder (`MIGRATIONS_DIR_MISSING`) or an inconsistent one
+ * (`MIGRATIONS_DIR_INVALID`) fails here. Never creates or changes the schema.
  */
 export function buildApp(config: Config, deps: AppDeps): App {
   const logger = deps.logger ?? createLogger(config.logLevel, { name: 'dbship-app' });
   // As drizzle-orm's migrator does, a `.sql` file the journal does not list is ignored (with a
   // warning): the service only needs the newest migration's name, and upgrade enforces strictness.
-  const warn = (message: string) => logger.warn(message);
-  const newest = loadMigrations(config.migrations.dir, { strict: false, warn }).at(-1)?.name ?? null;
+  const newest = newestBuildMigration(config.migrations.dir, (message) => logger.warn(message));
   const app: App = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request comes from request-log.ts instead of Fastify's two.

@@ -8,7 +8,7 @@ import { loadMigrations } from '../../packages/dbship/src/migrator/folder/files.
 import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { captureLogs, json, MIGRATIONS_DIR, startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
-import { adminConnection } from '../helpers/db.js';
+import { adminConnection, createTestDatabase } from '../helpers/db.js';
 import { tempDir } from '../helpers/migrations.js';
 
 const [first, newest] = (() => {
@@ -70,13 +70,15 @@ describe('/readyz follows the schema, /healthz does not', () => {
 });
 
 describe('/readyz with a build that has no migrations', () => {
-  it('is ready as soon as the database answers', async () => {
-    const t = await startTestApp('app_ready_empty', { migrate: false, migrationsDir: tempDir('dbship-empty-') });
+  // A build without migrations is a wrong folder, not a schema that is always ready.
+  it('the app refuses to start (MIGRATIONS_DIR_MISSING) instead of answering ready', async () => {
+    const db = await createTestDatabase('app_ready_empty');
+    const pool = createPool(db.connection, { max: 1 });
     try {
-      const res = await t.app.inject({ method: 'GET', url: '/readyz' });
-      assert.deepEqual({ status: res.statusCode, body: json(res) }, { status: 200, body: { ready: true, migration: null } });
+      assert.throws(() => buildApp(testConfig(db, tempDir('dbship-empty-')), { pool }), { code: 'MIGRATIONS_DIR_MISSING' });
     } finally {
-      await t.close();
+      await pool.end();
+      await db.drop();
     }
   });
 });

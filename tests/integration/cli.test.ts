@@ -40,7 +40,7 @@ describe('dbship CLI usage and configuration errors', () => {
   });
 
   it('an unreachable database is exit 3 with the reason and no password', async () => {
-    const r = await runCli(['upgrade'], cliEnv('postgres://app:Sup3r-Secret!@127.0.0.1:1/app', writeMigrations([])));
+    const r = await runCli(['upgrade'], cliEnv('postgres://app:Sup3r-Secret!@127.0.0.1:1/app', writeMigrations([{ name: 'one', sql: 'SELECT 1;\n' }])));
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /cannot connect to postgres:\/\/app@127\.0\.0\.1:1\/app: connection refused/);
     assert.doesNotMatch(r.stdout + r.stderr, /Sup3r-Secret/);

@@ -36,6 +36,7 @@ export { deploy, type DeployOptions, type DeployResult } from './migrator/deploy
 export { detectDrift, failingDifferences, type DriftReport, type DriftDifference, type AcceptedEntry } from './migrator/drift/index.js';
 export { lintSql, lintFiles } from './migrator/lint/index.js';
 export { loadMigrations, type MigrationFile } from './migrator/folder/files.js';
+export { loadRequiredMigrations } from './migrator/folder/required.js';
 export { schemaReadiness } from './migrator/readiness.js';
 export { type SchemaReadiness } from './migrator/readiness.js';
 export { sqlState, SqlState, isConnectionState, connectionReason } from './db/sqlstate.js';

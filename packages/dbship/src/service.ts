@@ -19,3 +19,4 @@ export { createPool, clientConfig } from './db/pool.js';
 export { sqlState, SqlState, isConnectionState, connectionReason } from './db/sqlstate.js';
 export { schemaReadiness, type SchemaReadiness } from './migrator/readiness.js';
 export { loadMigrations, type MigrationFile } from './migrator/folder/files.js';
+export { loadRequiredMigrations } from './migrator/folder/required.js';

@@ -3,7 +3,8 @@ import { quoteIdent } from '../db/pool.js';
 import { DbshipError } from '../errors.js';
 import { sqlState, SqlState } from '../db/sqlstate.js';
 import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
-import { loadMigrations, type MigrationFile } from './folder/files.js';
+import type { MigrationFile } from './folder/files.js';
+import { loadRequiredMigrations } from './folder/required.js';
 import { analyze, findInBuild } from './runtime/plan.js';
 import { withLockedSession } from './runtime/session.js';
 import { withTransaction } from '../db/transaction.js';
@@ -47,12 +48,7 @@ export interface DrizzleRow {
  * is the newest migration drizzle-kit applied. Rows already in `dbship.migrations` must agree.
  */
 export async function baseline(config: EngineSettings, options: BaselineOptions = {}): Promise<BaselineResult> {
-  const files = loadMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
-  if (files.length === 0) {
-    throw new DbshipError('USAGE', `there are no migrations in ${config.migrations.dir} to baseline`, {
-      fix: 'generate the migration that describes the existing schema first (`dbship generate --name init`), then baseline to it.',
-    });
-  }
+  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
   const table = parseTableName(options.drizzleTable ?? DRIZZLE_TABLE);
   return withLockedSession(config, options, async ({ client, actor, lockWaitMs }) => {
     const rows = await readDrizzleRows(client, table);

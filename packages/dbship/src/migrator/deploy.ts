@@ -3,6 +3,7 @@ import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import { detectDrift, failingDifferences, type DriftOptions, type DriftReport } from './drift/index.js';
 import type { EngineEvent, RunOptions } from './runtime/events.js';
+import { loadRequiredMigrations } from './folder/required.js';
 import { interrupted } from './runtime/lock.js';
 import { migrationDb } from './runtime/session.js';
 import { upgrade, type UpgradeResult } from './upgrade.js';
@@ -32,6 +33,9 @@ export interface DeployResult {
  * models. Every failure is a `DbshipError` carrying its exit code; success means the app may start.
  */
 export async function deploy(config: EngineSettings, options: DeployOptions = {}): Promise<DeployResult> {
+  // A missing or empty folder is a configuration error: said at once, not after waiting for the
+  // database (its warnings come once, from the upgrade below).
+  loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict });
   const { waitedMs, result } = await upgradeWhenReachable(config, options);
   const policy = options.drift ?? 'fail';
   if (policy === 'off') return { waitedMs, upgrade: result, drift: null };

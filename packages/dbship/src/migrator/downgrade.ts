@@ -3,8 +3,9 @@ import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import { applyMigration, assertNoInvalidIndexes } from './runtime/apply.js';
 import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
-import { headerDirectives, loadMigrations, NO_TRANSACTION, type MigrationFile } from './folder/files.js';
+import { headerDirectives, NO_TRANSACTION, type MigrationFile } from './folder/files.js';
 import { downPath, findByName } from './folder/layout.js';
+import { loadRequiredMigrations } from './folder/required.js';
 import { analyze, assertIntegrity, findInBuild } from './runtime/plan.js';
 import { resetSession, withLockedSession, withReadSession, type LockedSession } from './runtime/session.js';
 import { assertRunnable } from './sql/runnable.js';
@@ -52,7 +53,7 @@ export interface DowngradeResult {
  * unknown to this build (`IRREVERSIBLE`, exit 2).
  */
 export async function downgrade(config: EngineSettings, options: DowngradeOptions = {}): Promise<DowngradeResult> {
-  const files = loadMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
+  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
   const request = { steps: options.steps, to: options.to };
   if (options.dryRun) {
     return withReadSession(config, async (client) => {

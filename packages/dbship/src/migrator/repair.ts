@@ -1,8 +1,9 @@
 import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import { warnWith, type EngineEvent } from './runtime/events.js';
-import { loadMigrations, type MigrationFile } from './folder/files.js';
+import type { MigrationFile } from './folder/files.js';
 import { findByName } from './folder/layout.js';
+import { loadRequiredMigrations } from './folder/required.js';
 import { analyze, findInBuild, type Analysis, type StatusEntry } from './runtime/plan.js';
 import { withLockedSession } from './runtime/session.js';
 import { withTransaction } from '../db/transaction.js';
@@ -38,7 +39,7 @@ export interface RepairResult {
  */
 export async function repair(config: EngineSettings, options: RepairOptions): Promise<RepairResult> {
   const reason = requireReason(options.reason);
-  const files = loadMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
+  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
   return withLockedSession(config, options, async ({ client, actor, lockWaitMs }) => {
     const analysis = analyze(files, await readApplied(client));
     const targets = selectRepairs(files, analysis, options.name);

@@ -1,5 +1,5 @@
 import type { EngineSettings } from '../settings.js';
-import { loadMigrations } from './folder/files.js';
+import { loadRequiredMigrations } from './folder/required.js';
 import { warnWith, type RunOptions } from './runtime/events.js';
 import { describeHolder, findLockHolder } from './runtime/lock.js';
 import { analyze, type MigrationState } from './runtime/plan.js';
@@ -24,7 +24,7 @@ export interface StatusResult {
 
 /** Applied / pending / modified / missing / unknown, one row per migration; changes nothing. */
 export async function status(config: EngineSettings, options: Pick<RunOptions, 'onEvent'> = {}): Promise<StatusResult> {
-  const files = loadMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
+  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
   return withReadSession(config, async (client) => {
     const analysis = analyze(files, await readApplied(client));
     const holder = await findLockHolder(client);

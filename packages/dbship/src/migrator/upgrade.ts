@@ -2,7 +2,8 @@ import type { EngineSettings } from '../settings.js';
 import { applyMigration, assertNoInvalidIndexes, type ApplySettings } from './runtime/apply.js';
 import type { BlockerWatch } from './runtime/blockers.js';
 import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
-import { loadMigrations, type MigrationFile } from './folder/files.js';
+import type { MigrationFile } from './folder/files.js';
+import { loadRequiredMigrations } from './folder/required.js';
 import { analyze, planUpgrade, type Analysis } from './runtime/plan.js';
 import { resetSession, withLockedSession, withReadSession } from './runtime/session.js';
 import { assertRunnable } from './sql/runnable.js';
@@ -39,7 +40,7 @@ export interface UpgradeResult {
  */
 export async function upgrade(config: EngineSettings, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   const strict = options.strict ?? config.migrations.strict;
-  const files = loadMigrations(config.migrations.dir, { strict, warn: warnWith(options.onEvent) });
+  const files = loadRequiredMigrations(config.migrations.dir, { strict, warn: warnWith(options.onEvent) });
   const planOptions = {
     to: options.to,
     allowOutOfOrder: options.allowOutOfOrder ?? config.migrations.allowOutOfOrder,
