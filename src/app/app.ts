@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pg from 'pg';
 import Format from 'typebox/format';
 import { createLogger, type Logger, schemaReadiness, SqlState, type SchemaReadiness } from 'dbship/service';
@@ -8,6 +8,7 @@ import { classifyDbError, loggableError } from './db-errors.js';
 import { isValidEmail } from './users/email.js';
 import { mapError } from './error-mapping.js';
 import { ApiError } from './http-errors.js';
+import { registerJsonBody } from './json-body.js';
 import { registerOpenApi } from './openapi.js';
 import { QueryTimeouts } from './health/query-timeouts.js';
 import { newestBuildMigration } from './health/build-migration.js';
@@ -56,6 +57,8 @@ export function buildApp(config: Config, deps: AppDeps): App {
     // `Connection: close`); /readyz says "shutting down" so the endpoint is removed.
     return503OnClosing: false,
     bodyLimit: BODY_LIMIT,
+    // A URL Fastify cannot decode (`/users/%E0%A4%A`) gets the API's error shape, not Fastify's.
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
@@ -78,6 +81,7 @@ export function buildApp(config: Config, deps: AppDeps): App {
     if (draining) void reply.header('connection', 'close');
   });
   registerErrorHandlers(app, timeouts);
+  registerJsonBody(app);
   registerRequestLog(app);
   registerOpenApi(app);
   app.register(healthRoutes, { probe });
@@ -98,6 +102,12 @@ function registerErrorHandlers(app: App, timeouts: QueryTimeouts): void {
     const error = new ApiError('ROUTE_NOT_FOUND', `no route for ${request.method} ${pathOf(request.url)}; the API is described at /docs`);
     return reply.code(404).send(error.toBody());
   });
+}
+
+/** Fastify's own request errors (a URL it cannot decode), answered in the API's error shape. */
+function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { error } = mapError(err, request.id);
+  void reply.code(error.statusCode).send(error.toBody());
 }
 
 function logReadiness(log: FastifyBaseLogger, state: SchemaReadiness): void {
