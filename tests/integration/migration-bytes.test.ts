@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { lintFiles } from '../../packages/dbship/src/migrator/lint/lint-files.js';
 import { firstInvalidByte } from '../../packages/dbship/src/migrator/sql/encoding.js';
 import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
@@ -73,6 +74,16 @@ describe('migration file bytes', () => {
       assert.equal((await db.query("SELECT to_regclass('dbship.migrations') IS NULL OR NOT EXISTS (SELECT FROM dbship.migrations) AS none")).rows[0]!.none, true);
     });
   }
+});
+
+describe('lint reads a file as the engine does', () => {
+  it('a BOM is no syntax error; bytes that are not UTF-8 are refused with their offset', async () => {
+    const bom = folderWith(Buffer.from('\ufeffCREATE TABLE linted (x int);\n'));
+    assert.deepEqual(await lintFiles([path.join(bom, '0000_data.sql')]), []);
+    const latin1 = folderWith(Buffer.from("CREATE TABLE linted (x text DEFAULT 'caf\u00e9');\n", 'latin1'));
+    const err = await expectError(lintFiles([path.join(latin1, '0000_data.sql')]), 'MIGRATION_REFUSED');
+    assert.match(err.message, /is not valid UTF-8: byte offset 40 \(line 1\)/);
+  });
 });
 
 describe('firstInvalidByte', () => {

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { decodeSqlFile } from '../sql/encoding.js';
 import { DbshipError } from '../../errors.js';
 import { isDownFile, upFileOf } from '../folder/layout.js';
 import { lintSource } from './linter.js';
@@ -57,9 +58,11 @@ export function migrationSqlFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** The file's text, decoded as the engine decodes it (strict UTF-8, a leading BOM dropped). */
 function readSql(file: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     throw new DbshipError('USAGE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
       cause: err,
@@ -67,4 +70,5 @@ function readSql(file: string): string {
       fix: 'check that the path names a readable file.',
     });
   }
+  return decodeSqlFile(bytes, file);
 }
