@@ -1,5 +1,6 @@
 import { DbshipError } from '../../errors.js';
-import { displayPath } from './statement-error.js';
+// Not from statement-error.ts: that loads the SQL parser, which `dbship/service` must not.
+import { displayPath } from './display-path.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

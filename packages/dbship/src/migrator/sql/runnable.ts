@@ -1,5 +1,6 @@
 import { DbshipError } from '../../errors.js';
-import { displayPath, locate, parseError, type MigrationTarget } from './statement-error.js';
+import { displayPath } from './display-path.js';
+import { locate, parseError, type MigrationTarget } from './statement-error.js';
 import { splitStatements, type SqlStatement } from './split.js';
 
 /** Why one top-level statement cannot run inside a dbship migration, and what to write instead. */

@@ -1,7 +1,9 @@
-import path from 'node:path';
 import { DbshipError } from '../../errors.js';
 import { sqlState, SqlState } from '../../db/sqlstate.js';
 import { caretExcerpt, lineColumn, type SqlStatement } from './split.js';
+import { displayPath } from './display-path.js';
+
+export { displayPath };
 
 /** What is being run, for messages. */
 export interface MigrationTarget {
@@ -122,10 +124,4 @@ export function parseError(target: MigrationTarget, err: unknown): DbshipError {
     fix: 'correct the SQL and run again.',
     cause: err,
   });
-}
-
-/** A path relative to the working directory when it is below it, else absolute. */
-export function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
