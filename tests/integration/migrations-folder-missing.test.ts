@@ -54,7 +54,7 @@ describe("the service's newest migration", () => {
     const cwd = tempDir('dbship-no-migrations-');
     // Outside the checkout tsx finds no tsconfig, so the package's `source` condition is given here.
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
-    const child = spawn(process.execPath, ['--conditions=source', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/app/server.ts')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=dbship-source', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/app/server.ts')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     const r = await collect(child).finally(() => clearTimeout(timer));
     assert.equal(r.code, 2, r.stdout + r.stderr);

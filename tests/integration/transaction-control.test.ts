@@ -24,7 +24,7 @@ async function exists(db: TestDatabase, name: string): Promise<boolean> {
   return (await db.query('SELECT to_regclass($1) IS NOT NULL AS e', [name])).rows[0]!.e;
 }
 
-describe('transaction control in a migration file is refused before anything runs', () => {
+describe('transaction control that would break the bookkeeping is refused before anything runs', () => {
   let db: TestDatabase;
   before(async () => (db = await createTestDatabase('txctl')));
   after(async () => db.drop());
@@ -40,19 +40,19 @@ describe('transaction control in a migration file is refused before anything run
     assert.deepEqual(await recorded(db), []);
   });
 
-  it('a COMMIT in a later file stops deploy before the earlier files run', async () => {
+  it('a SAVEPOINT in a later file stops deploy before the earlier files run', async () => {
     const dir = writeMigrations([
       { name: 'first', sql: 'CREATE TABLE first_t (x int);\n' },
-      { name: 'commits', sql: 'CREATE TABLE c1 (x int);\nCOMMIT;\nCREATE TABLE c2 (x int);\nSELECT 1/0;\n' },
+      { name: 'savepoint', sql: 'CREATE TABLE c1 (x int);\nSAVEPOINT s;\nCREATE TABLE c2 (x int);\n' },
     ]);
     const r = await runCli(['deploy', '--wait', '5s', '--drift', 'off'], cliEnv(db.url, dir));
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /0001_commits: COMMIT \(or END\) is not allowed/);
+    assert.match(r.stderr, /0001_savepoint: SAVEPOINT is not allowed/);
     assert.deepEqual([await exists(db, 'first_t'), await exists(db, 'c1'), await exists(db, 'c2')], [false, false, false]);
     assert.deepEqual(await recorded(db), []);
   });
 
-  const forms = ['BEGIN', 'START TRANSACTION', 'COMMIT', 'END', 'ROLLBACK', 'ABORT', 'SAVEPOINT s', 'RELEASE SAVEPOINT s', 'ROLLBACK TO SAVEPOINT s', "PREPARE TRANSACTION 'g'", "COMMIT PREPARED 'g'", "ROLLBACK PREPARED 'g'"];
+  const forms = ['ROLLBACK', 'ABORT', 'SAVEPOINT s', 'RELEASE SAVEPOINT s', 'ROLLBACK TO SAVEPOINT s', "PREPARE TRANSACTION 'g'", "COMMIT PREPARED 'g'", "ROLLBACK PREPARED 'g'", 'COMMIT AND CHAIN'];
   for (const form of forms) {
     it(`refuses ${form} in a transactional and in a no-transaction file`, async () => {
       for (const header of ['', '-- dbship:no-transaction\n']) {
@@ -74,16 +74,88 @@ describe('transaction control in a migration file is refused before anything run
     assert.equal((await db.query('SELECT count(*)::int AS n FROM proc_t')).rows[0]!.n, 1);
     await db.query('DROP TABLE proc_t; DROP FUNCTION proc_f; DROP SCHEMA dbship CASCADE');
   });
+});
 
-  it('downgrade refuses a down file with BEGIN / COMMIT, and the migration stays applied', async () => {
+describe('a file that writes its own BEGIN / COMMIT runs as drizzle-orm runs it', () => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase('txown');
+    await db.query('CREATE TABLE hook (id int PRIMARY KEY, path text NOT NULL)');
+  });
+  afterEach(async () => db.drop());
+
+  async function indexValid(name: string): Promise<boolean | null> {
+    const { rows } = await db.query('SELECT i.indisvalid AS v FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1', [name]);
+    return rows[0]?.v ?? null;
+  }
+
+  it('COMMIT escapes the transaction for CREATE INDEX CONCURRENTLY: applied, recorded, and said once', async () => {
+    const dir = writeMigrations([
+      {
+        name: 'routing',
+        sql: 'ALTER TABLE "hook" ALTER COLUMN "path" DROP NOT NULL;--> statement-breakpoint\nALTER TABLE "hook" ADD COLUMN "key" text;--> statement-breakpoint\nCOMMIT;--> statement-breakpoint\nSET lock_timeout = 0;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "hook_key_idx" ON "hook" USING btree ("key");\n',
+      },
+      // The file's own SET lock_timeout = 0 stays in its migration.
+      { name: 'probe', sql: "DO $$ BEGIN IF current_setting('lock_timeout') = '0' THEN RAISE EXCEPTION 'lock_timeout leaked'; END IF; END $$;\n" },
+    ]);
+    const r = await runCli(['upgrade'], cliEnv(db.url, dir));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout + r.stderr, /0000_routing ends the migration's transaction with its own COMMIT on line 3: the statements after it run outside a transaction/);
+    assert.equal(await indexValid('hook_key_idx'), true);
+    assert.deepEqual(await recorded(db), ['0000_routing', '0001_probe']);
+  });
+
+  it('COMMIT first, then a BEGIN ... COMMIT block and CONCURRENTLY indexes', async () => {
+    await db.query("INSERT INTO hook VALUES (1, 'a'), (2, 'b')");
+    const dir = writeMigrations([{
+      name: 'spans',
+      sql: 'COMMIT;\nALTER TABLE hook ADD COLUMN doc text;\nBEGIN;\nUPDATE hook SET doc = path;\nALTER TABLE hook ALTER COLUMN doc SET NOT NULL;\nCOMMIT;\nCREATE INDEX CONCURRENTLY hook_doc_idx ON hook (doc);\n',
+    }]);
+    await upgrade(testConfig(db, dir));
+    assert.equal(await indexValid('hook_doc_idx'), true);
+    assert.deepEqual((await db.query('SELECT doc FROM hook ORDER BY id')).rows.map((x) => x.doc), ['a', 'b']);
+    assert.deepEqual(await recorded(db), ['0000_spans']);
+  });
+
+  it('a file wrapped in BEGIN ... COMMIT stays one transaction with its tracking rows', async () => {
+    const dir = writeMigrations([{ name: 'wrapped', sql: 'BEGIN;\nCREATE TABLE w1 (x int);\nSELECT 1/0;\nCOMMIT;\n' }]);
+    const err = await expectError(upgrade(testConfig(db, dir)), 'MIGRATION_FAILED');
+    assert.match(err.why ?? '', /nothing of 0000_wrapped was applied/);
+    assert.equal(await exists(db, 'w1'), false);
+    assert.deepEqual(await recorded(db), []);
+  });
+
+  it('a failure after the COMMIT leaves the committed part, says so, and the fixed file completes', async () => {
+    const files = (tail: string) => writeMigrations([{ name: 'partway', sql: `CREATE TABLE IF NOT EXISTS c1 (x int);\nCOMMIT;\nCREATE TABLE IF NOT EXISTS c2 (x int);\n${tail}\n` }]);
+    const err = await expectError(upgrade(testConfig(db, files('SELECT 1/0;'))), 'MIGRATION_FAILED');
+    assert.match(err.why ?? '', /its first 2 statement\(s\) stay applied/);
+    assert.deepEqual([await exists(db, 'c1'), await exists(db, 'c2')], [true, true]);
+    assert.deepEqual(await recorded(db), []);
+    await upgrade(testConfig(db, files('SELECT 1;')));
+    assert.deepEqual(await recorded(db), ['0000_partway']);
+  });
+
+  it('a transaction block that hits lock_timeout is rolled back and retried whole', async () => {
+    const holder = new pg.Client(clientConfig(db.connection, 'test-holder'));
+    await holder.connect();
+    await holder.query('BEGIN; LOCK TABLE hook IN ACCESS SHARE MODE');
+    const dir = writeMigrations([{ name: 'retry', sql: 'CREATE TABLE r1 (x int);\nCOMMIT;\nBEGIN;\nCREATE TABLE r2 (x int);\nALTER TABLE hook ADD COLUMN z int;\nCOMMIT;\n' }]);
+    const run = upgrade({ ...testConfig(db, dir), migrations: { ...testConfig(db, dir).migrations, lockTimeoutMs: 100, lockRetries: 20, lockRetryBudgetMs: 60_000 } });
+    await sleep(600);
+    await holder.query('COMMIT');
+    await holder.end();
+    await run;
+    assert.deepEqual([await exists(db, 'r1'), await exists(db, 'r2')], [true, true]);
+    assert.deepEqual(await recorded(db), ['0000_retry']);
+  });
+
+  it('downgrade runs a down file wrapped in BEGIN / COMMIT', async () => {
     const dir = writeMigrations([{ name: 'keep', sql: 'CREATE TABLE keep_t (x int);\n', down: 'BEGIN;\nDROP TABLE keep_t;\nCOMMIT;\n' }]);
     const config = testConfig(db, dir);
     await upgrade(config);
-    const err = await expectError(downgrade(config), 'MIGRATION_REFUSED');
-    assert.match(err.message, /0000_keep: BEGIN is not allowed/);
-    assert.match(err.details[0]!, /0000_keep\.down\.sql:1:1$/);
-    assert.equal(await exists(db, 'keep_t'), true);
-    assert.deepEqual(await recorded(db), ['0000_keep']);
+    await downgrade(config);
+    assert.equal(await exists(db, 'keep_t'), false);
+    assert.deepEqual(await recorded(db), []);
   });
 });
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
-import { applyMigration, assertNoInvalidIndexes } from './runtime/apply.js';
+import { applyMigration, checkBeforeApplying } from './runtime/apply.js';
 import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
 import { headerDirectives, NO_TRANSACTION, type MigrationFile } from './folder/files.js';
 import { downPath, findByName } from './folder/layout.js';
@@ -165,7 +165,7 @@ async function revertAll(config: EngineSettings, session: LockedSession, planned
     try {
       options.onEvent?.({ type: 'reverting', name: file.name, transactional: target.transactional });
       await resetSession(client, config);
-      if (!target.transactional) await assertNoInvalidIndexes(client, target, options.onEvent);
+      await checkBeforeApplying(client, target, options.onEvent);
       const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, session.blockers), async (c, ms) => {
         await removeApplied(c, file.name);
         await appendHistory(c, { name: file.name, action: 'revert', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);

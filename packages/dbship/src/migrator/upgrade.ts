@@ -1,5 +1,5 @@
 import type { EngineSettings } from '../settings.js';
-import { applyMigration, assertNoInvalidIndexes, type ApplySettings } from './runtime/apply.js';
+import { applyMigration, checkBeforeApplying, type ApplySettings } from './runtime/apply.js';
 import type { BlockerWatch } from './runtime/blockers.js';
 import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
 import type { MigrationFile } from './folder/files.js';
@@ -66,7 +66,7 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
     for (const file of planned) {
       const target = upTarget(file);
       await resetSession(client, config);
-      if (!target.transactional) await assertNoInvalidIndexes(client, target, options.onEvent);
+      await checkBeforeApplying(client, target, options.onEvent);
       options.onEvent?.({ type: 'applying', name: file.name, transactional: file.transactional });
       const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, blockers), async (c, ms) => {
         await recordApplied(c, { name: file.name, checksum: file.checksum, durationMs: ms, lockWaitMs, kind: 'applied' }, actor);

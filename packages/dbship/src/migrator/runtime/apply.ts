@@ -6,7 +6,7 @@ import type { EngineEvent } from './events.js';
 import { describeBlockers, type BlockerSample, type BlockerWatch } from './blockers.js';
 import { interrupted } from './lock.js';
 import { dropOwnInvalidIndexes } from './own-invalid-index.js';
-import { runnableStatements } from '../sql/runnable.js';
+import { runnableStatements, transactionUnits, type TransactionUnit } from '../sql/runnable.js';
 import { locate, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { lineColumn, type SqlStatement } from '../sql/split.js';
 
@@ -43,9 +43,37 @@ export type Recorder = (client: pg.ClientBase, durationMs: number) => Promise<vo
  */
 export async function applyMigration(client: pg.ClientBase, target: MigrationTarget, settings: ApplySettings, record: Recorder): Promise<number> {
   const statements = await runnableStatements(target);
-  return target.transactional
-    ? applyInTransaction(client, target, statements, settings, record)
-    : applyWithoutTransaction(client, target, statements, settings, record);
+  const plan = transactionUnits(statements, target.transactional);
+  if (plan === null) {
+    return target.transactional
+      ? applyInTransaction(client, target, statements, settings, record)
+      : applyInUnits(client, target, statements.map((stmt) => ({ inTransaction: false, begin: 'BEGIN', statements: [stmt] })), settings, record);
+  }
+  // A file that only wraps itself in BEGIN ... COMMIT stays one transaction with its tracking rows.
+  const [only] = plan.units;
+  if (target.transactional && plan.units.length === 1 && only!.inTransaction && only!.begin === 'BEGIN') {
+    return applyInTransaction(client, target, [...only!.statements], settings, record);
+  }
+  return applyInUnits(client, { ...target, transactional: false }, plan.units, settings, record);
+}
+
+/**
+ * True when `target` does not run as one transaction: `-- dbship:no-transaction`, or a file that
+ * ends the migration's transaction with its own COMMIT (see {@link transactionUnits}). Such a
+ * file may leave an INVALID index when interrupted, so the runner checks for those first.
+ */
+async function runsOutsideOneTransaction(target: MigrationTarget): Promise<boolean> {
+  if (!target.transactional) return true;
+  const plan = transactionUnits(await runnableStatements(target), true);
+  return plan !== null && (plan.units.length > 1 || plan.units.some((u) => !u.inTransaction || u.begin !== 'BEGIN'));
+}
+
+/** For a file with its own COMMIT: the one line that says how it runs, or null. */
+async function selfManagedNotice(target: MigrationTarget): Promise<string | null> {
+  if (!target.transactional || !(await runsOutsideOneTransaction(target))) return null;
+  const plan = transactionUnits(await runnableStatements(target), true)!;
+  const at = plan.firstCommit ? ` on line ${lineColumn(target.sql, plan.firstCommit.offset).line}` : '';
+  return `${target.name} ends the migration's transaction with its own COMMIT${at}: the statements after it run outside a transaction, as drizzle-orm runs such a file; a failure part-way leaves what was committed applied (prefer a separate \`-- dbship:no-transaction\` migration)`;
 }
 
 async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget, statements: SqlStatement[], settings: ApplySettings, record: Recorder): Promise<number> {
@@ -84,30 +112,48 @@ async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget
   }
 }
 
-async function applyWithoutTransaction(client: pg.ClientBase, target: MigrationTarget, statements: SqlStatement[], settings: ApplySettings, record: Recorder): Promise<number> {
+/**
+ * Runs `units` in order outside one enclosing transaction: a unit in a transaction is retried as a
+ * whole after a lock timeout (rolled back first); a statement on its own is retried alone, and an
+ * INVALID index it left is dropped first. The tracking rows are written at the end, in their own
+ * transaction: a failure part-way leaves the finished units applied and the migration pending.
+ */
+async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, units: readonly TransactionUnit[], settings: ApplySettings, record: Recorder): Promise<number> {
   const started = performance.now();
+  const total = units.reduce((n, u) => n + u.statements.length, 0);
+  let done = 0;
   await client.query(`SET lock_timeout = ${settings.lockTimeoutMs}; SET statement_timeout = ${settings.statementTimeoutMs}`);
   try {
-    for (const [i, stmt] of statements.entries()) {
+    for (const unit of units) {
       const firstAttempt = performance.now();
       let seen: string | undefined;
       for (let attempt = 1; ; attempt++) {
-        if (settings.signal?.aborted) throw i > 0 ? interruptedOutsideTransaction(target, stmt, i, statements.length, settings.signal) : interrupted(settings.signal);
-        const before = await invalidIndexes(client);
-        const sample = settings.blockers?.sampleWhileWaiting(settings.lockTimeoutMs / 4, settings.lockTimeoutMs);
+        const first = unit.statements[0]!;
+        if (settings.signal?.aborted) throw done > 0 ? interruptedOutsideTransaction(target, first, done, total, settings.signal) : interrupted(settings.signal);
+        const before = unit.inTransaction ? [] : await invalidIndexes(client);
+        let current = first;
+        let sample: BlockerSample | undefined;
         try {
-          await client.query(stmt.text);
-          sample?.cancel();
+          if (unit.inTransaction) await client.query(unit.begin);
+          for (const stmt of unit.statements) {
+            current = stmt;
+            sample = settings.blockers?.sampleWhileWaiting(settings.lockTimeoutMs / 4, settings.lockTimeoutMs);
+            await client.query(stmt.text);
+            sample?.cancel();
+          }
+          if (unit.inTransaction) await client.query('COMMIT');
           break;
         } catch (err) {
           sample?.cancel();
-          await dropNewInvalidIndexes(client, before);
-          if (settings.signal?.aborted) throw interruptedOutsideTransaction(target, stmt, i, statements.length, settings.signal);
+          if (unit.inTransaction) await client.query('ROLLBACK').catch(() => {});
+          else await dropNewInvalidIndexes(client, before);
+          if (settings.signal?.aborted) throw interruptedOutsideTransaction(target, current, done, total, settings.signal);
           const blocker = (seen = (await blockedBy(err, sample)) ?? seen);
-          if (await retried(err, attempt, firstAttempt, stmt, settings, blocker)) continue;
-          throw statementError(target, stmt, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: i, blocker, spentMs: performance.now() - firstAttempt });
+          if (await retried(err, attempt, firstAttempt, current, settings, blocker)) continue;
+          throw statementError(target, current, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: done, blocker, spentMs: performance.now() - firstAttempt });
         }
       }
+      done += unit.statements.length;
     }
     const durationMs = Math.round(performance.now() - started);
     await client.query('BEGIN');
@@ -148,10 +194,20 @@ async function dropNewInvalidIndexes(client: pg.ClientBase, before: string[]): P
 }
 
 /**
+ * Before running `target`: says how a file with its own COMMIT runs, and, for anything that does
+ * not run as one transaction, drops its own INVALID leftovers and refuses other INVALID indexes.
+ */
+export async function checkBeforeApplying(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
+  const notice = await selfManagedNotice(target);
+  if (notice) onEvent?.({ type: 'warning', message: notice });
+  if (await runsOutsideOneTransaction(target)) await assertNoInvalidIndexes(client, target, onEvent);
+}
+
+/**
  * Refuses to run a no-transaction migration while an INVALID index exists, after dropping the
  * ones the migration's own statements left when a run of it was interrupted (it builds them again).
  */
-export async function assertNoInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
+async function assertNoInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
   await dropOwnInvalidIndexes(client, target, onEvent);
   const invalid = await invalidIndexes(client);
   if (invalid.length === 0) return;

@@ -10,7 +10,8 @@ interface Refusal {
   readonly fix: string;
 }
 
-const TRANSACTION_WORDS: Record<string, string> = {
+/** How each kind of top-level transaction statement is written, for messages (lint uses it too). */
+export const TRANSACTION_WORDS: Record<string, string> = {
   TRANS_STMT_BEGIN: 'BEGIN', TRANS_STMT_START: 'START TRANSACTION', TRANS_STMT_COMMIT: 'COMMIT (or END)',
   TRANS_STMT_ROLLBACK: 'ROLLBACK (or ABORT)', TRANS_STMT_SAVEPOINT: 'SAVEPOINT', TRANS_STMT_RELEASE: 'RELEASE SAVEPOINT',
   TRANS_STMT_ROLLBACK_TO: 'ROLLBACK TO SAVEPOINT', TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
@@ -40,6 +41,71 @@ export async function runnableStatements(target: MigrationTarget): Promise<SqlSt
   return statements;
 }
 
+/** A plain BEGIN / START TRANSACTION or COMMIT / END: a boundary dbship can honour (see {@link transactionUnits}). */
+function boundaryOf(stmt: SqlStatement): 'begin' | 'commit' | null {
+  const tx = stmt.node?.TransactionStmt as { kind?: string; chain?: boolean } | undefined;
+  if (!tx || tx.chain) return null;
+  if (tx.kind === 'TRANS_STMT_BEGIN' || tx.kind === 'TRANS_STMT_START') return 'begin';
+  if (tx.kind === 'TRANS_STMT_COMMIT') return 'commit';
+  return null;
+}
+
+/** Statements that run together: in one transaction (opened by `begin`), or each on its own. */
+export interface TransactionUnit {
+  readonly inTransaction: boolean;
+  /** The statement that opens the unit's transaction: the file's own BEGIN, or `BEGIN`. */
+  readonly begin: string;
+  readonly statements: readonly SqlStatement[];
+}
+
+/** How a file that writes its own BEGIN / COMMIT runs. */
+export interface SelfManagedPlan {
+  readonly units: readonly TransactionUnit[];
+  /** The file's first COMMIT, for messages; null when it only repeats a BEGIN. */
+  readonly firstCommit: SqlStatement | null;
+}
+
+/**
+ * A file that writes its own transaction boundaries, run as drizzle-orm and psql run it: it
+ * starts inside a transaction (unless it is `-- dbship:no-transaction`); its COMMIT ends that
+ * transaction, the statements after it run each on its own (autocommit), and a later BEGIN opens
+ * the next transaction, up to its COMMIT or the end of the file. A BEGIN inside a transaction
+ * changes nothing. This is how files escape the migration's transaction for CREATE INDEX
+ * CONCURRENTLY. Returns null for a file without BEGIN or COMMIT (the usual case).
+ */
+export function transactionUnits(statements: readonly SqlStatement[], startsInTransaction: boolean): SelfManagedPlan | null {
+  if (!statements.some((s) => boundaryOf(s) !== null)) return null;
+  const units: TransactionUnit[] = [];
+  let inTransaction = startsInTransaction;
+  let begin = 'BEGIN';
+  let current: SqlStatement[] = [];
+  let firstCommit: SqlStatement | null = null;
+  const close = () => {
+    if (current.length > 0) units.push({ inTransaction, begin, statements: current });
+    current = [];
+  };
+  for (const stmt of statements) {
+    const boundary = boundaryOf(stmt);
+    if (boundary === 'commit') {
+      firstCommit ??= stmt;
+      if (inTransaction) close();
+      inTransaction = false;
+    } else if (boundary === 'begin') {
+      if (!inTransaction) {
+        close();
+        inTransaction = true;
+        begin = stmt.text;
+      }
+    } else if (inTransaction) {
+      current.push(stmt);
+    } else {
+      units.push({ inTransaction: false, begin: 'BEGIN', statements: [stmt] });
+    }
+  }
+  close();
+  return { units, firstCommit };
+}
+
 /** Checks every target (see {@link runnableStatements}) before the first one runs. */
 export async function assertRunnable(targets: readonly MigrationTarget[]): Promise<void> {
   for (const target of targets) await runnableStatements(target);
@@ -47,11 +113,11 @@ export async function assertRunnable(targets: readonly MigrationTarget[]): Promi
 
 function refusalOf(stmt: SqlStatement): Refusal | null {
   const node = stmt.node ?? {};
-  const tx = node.TransactionStmt as { kind?: string } | undefined;
-  if (tx) {
+  const tx = node.TransactionStmt as { kind?: string; chain?: boolean } | undefined;
+  if (tx && !boundaryOf(stmt)) {
     return {
-      what: `${TRANSACTION_WORDS[tx.kind ?? ''] ?? 'transaction control'} is not allowed in a migration file`,
-      why: 'dbship owns the transaction: it runs each migration together with its tracking row in one transaction. A COMMIT in the file would make the statements before it permanent while a later failure reports the migration as not applied; a ROLLBACK would discard them while the migration is recorded as applied.',
+      what: `${TRANSACTION_WORDS[tx.kind ?? ''] ?? 'transaction control'}${tx.chain ? ' AND CHAIN' : ''} is not allowed in a migration file`,
+      why: 'dbship owns the transaction: it runs each migration together with its tracking row in one transaction. A ROLLBACK or a savepoint would discard work while the migration is recorded as applied, and a prepared transaction would outlive the run.',
       fix: 'remove the transaction statements: a migration is already atomic. For statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY), use a migration of their own whose first line is `-- dbship:no-transaction`.',
     };
   }
