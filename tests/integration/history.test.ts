@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { downgrade } from '../../packages/dbship/src/migrator/downgrade.js';
 import { loadMigrations } from '../../packages/dbship/src/migrator/folder/files.js';
-import { history } from '../../packages/dbship/src/migrator/history.js';
+import { history } from '../../packages/dbship/src/migrator/status.js';
 import { repair } from '../../packages/dbship/src/migrator/repair.js';
 import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';

@@ -5,7 +5,7 @@ import { parseEnv } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
-import { schemaReadiness } from '../../packages/dbship/src/migrator/readiness.js';
+import { schemaReadiness } from '../../packages/dbship/src/migrator/runtime/readiness.js';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { adminConnection, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/migrations.js';

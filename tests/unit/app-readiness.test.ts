@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ReadinessProbe } from '../../src/app/health/readiness-probe.js';
-import { failureReason, type SchemaReadiness } from '../../packages/dbship/src/migrator/readiness.js';
+import { failureReason, type SchemaReadiness } from '../../packages/dbship/src/migrator/runtime/readiness.js';
 
 const READY: SchemaReadiness = { ready: true, migration: '0001_add_user_bio' };
 const PENDING: SchemaReadiness = { ready: false, reason: 'migration 0001_add_user_bio not applied yet (database has 0000_init)' };

@@ -17,6 +17,6 @@ export { DbshipError, type ErrorCode } from './errors.js';
 export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 export { createPool, clientConfig } from './db/pool.js';
 export { sqlState, SqlState, isConnectionState, connectionReason } from './db/sqlstate.js';
-export { schemaReadiness, type SchemaReadiness } from './migrator/readiness.js';
+export { schemaReadiness, type SchemaReadiness } from './migrator/runtime/readiness.js';
 export { loadMigrations, type MigrationFile } from './migrator/folder/files.js';
 export { loadRequiredMigrations } from './migrator/folder/required.js';

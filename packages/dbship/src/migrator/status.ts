@@ -1,10 +1,16 @@
+/**
+ * The read-only reports of a database's migrations: `status` (applied, pending, modified,
+ * missing, unknown, one row each) and `history` (the audit log). Neither changes anything or takes
+ * the migration lock.
+ */
 import type { EngineSettings } from '../settings.js';
+import { matchesName } from './folder/layout.js';
 import { loadRequiredMigrations } from './folder/required.js';
 import { warnWith, type RunOptions } from './runtime/events.js';
 import { describeHolder, findLockHolder } from './runtime/lock.js';
 import { analyze, type MigrationState } from './runtime/plan.js';
 import { withReadSession } from './runtime/session.js';
-import { readApplied } from './runtime/tracking.js';
+import { readApplied, readHistory, type HistoryEntry } from './runtime/tracking.js';
 
 export interface StatusRow {
   readonly name: string;
@@ -40,4 +46,21 @@ export async function status(config: EngineSettings, options: Pick<RunOptions, '
     for (const r of rows) counts[r.state]++;
     return { rows, counts, lockHeldBy: holder ? describeHolder(holder) : null };
   });
+}
+
+export interface HistoryOptions {
+  /** Only the entries of this migration (full name or without its `NNNN_` prefix). */
+  readonly name?: string | undefined;
+}
+
+/**
+ * The audit log of this database (`dbship.history`), oldest first: every apply, revert, baseline
+ * and repair with its checksum, time, host / image, duration, lock wait and reason. Changes
+ * nothing and takes no lock; a database dbship never touched has an empty history.
+ */
+export async function history(config: EngineSettings, options: HistoryOptions = {}): Promise<HistoryEntry[]> {
+  const entries = await withReadSession(config, readHistory);
+  const name = options.name;
+  if (name === undefined) return entries;
+  return entries.filter((e) => matchesName(e.name, name));
 }

@@ -1,4 +1,4 @@
-import { history } from '../../migrator/history.js';
+import { history } from '../../migrator/status.js';
 import type { HistoryEntry } from '../../migrator/runtime/tracking.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { connectionReason, isConnectionState, isUndefinedRelation, sqlState, SqlState } from '../db/sqlstate.js';
-import { trackingNames, type TrackingNames } from './runtime/tracking-names.js';
+import { connectionReason, isConnectionState, isUndefinedRelation, sqlState, SqlState } from '../../db/sqlstate.js';
+import { trackingNames, type TrackingNames } from './tracking-names.js';
 
 /** Whether the database schema can serve this build (the app's `/readyz` answer). */
 export type SchemaReadiness =
