@@ -54,8 +54,8 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'packages/dbship/src/cli/main.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Runs `dbship <args>` to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+/** Runs `dbship <args>` to completion as a separate OS process (the package's `runCli` runs in this one). */
+export function runCliProcess(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return collect(spawnCli(args, env));
 }
 

@@ -14,7 +14,7 @@ import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { expectError } from '../helpers/errors.js';
-import { cliEnv, ROOT, runCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, ROOT, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 const specs = [
   { name: 'create_items', sql: 'CREATE TABLE items (id int PRIMARY KEY, label text);\n' },
@@ -63,7 +63,7 @@ describe('baseline', () => {
     const db = await database('drizzle');
     const build = writeMigrations(specs);
     await drizzleMigrate(db, writeMigrations(specs.slice(0, 2)));
-    const cli = await runCli(['baseline'], cliEnv(db.url, build));
+    const cli = await runCliProcess(['baseline'], cliEnv(db.url, build));
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^Baselined 0000_create_items\nBaselined 0001_item_label_index\nBaseline: 2 migration\(s\) recorded as applied, up to 0001_item_label_index/m);
     assert.match(cli.stderr, /read 2 row\(s\) from drizzle\.__drizzle_migrations/);
@@ -87,7 +87,7 @@ describe('baseline', () => {
     const build = writeMigrations(specs);
     await drizzleMigrate(db, build);
     writeFileSync(path.join(build, '0001_item_label_index.sql'), 'CREATE INDEX items_label_idx ON items (lower(label));\n');
-    const cli = await runCli(['baseline'], cliEnv(db.url, build));
+    const cli = await runCliProcess(['baseline'], cliEnv(db.url, build));
     assert.equal(cli.code, 5, cli.stderr);
     assert.match(cli.stderr, /error\[BASELINE_CONFLICT\]: drizzle\.__drizzle_migrations does not match/);
     assert.match(cli.stderr, /0001_item_label_index: drizzle-kit applied a version with hash [0-9a-f]{12} \(row id 2\); this build's file has [0-9a-f]{12}/);
@@ -100,10 +100,10 @@ describe('baseline', () => {
     const db = await database('to');
     const build = writeMigrations(specs);
     for (const s of specs.slice(0, 2)) await db.query(s.sql);
-    const missing = await runCli(['baseline'], cliEnv(db.url, build));
+    const missing = await runCliProcess(['baseline'], cliEnv(db.url, build));
     assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /error\[USAGE\]: baseline needs --to NAME: there is no drizzle\.__drizzle_migrations table/);
-    const cli = await runCli(['baseline', '--to', 'item_label_index'], cliEnv(db.url, build));
+    const cli = await runCliProcess(['baseline', '--to', 'item_label_index'], cliEnv(db.url, build));
     assert.equal(cli.code, 0, cli.stderr);
     assert.deepEqual(await recorded(db), [{ name: '0000_create_items', kind: 'baseline' }, { name: '0001_item_label_index', kind: 'baseline' }]);
     const { rows } = await db.query("SELECT reason FROM dbship.history WHERE action = 'baseline'");

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runCli as runInProcess } from '../../packages/dbship/src/cli/run.js';
-import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
+import { runCli } from '../../packages/dbship/src/cli/run.js';
+import { cliEnv, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 async function inProcess(argv: string[], env: Record<string, string>) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runInProcess(argv, { env, stdout: (l) => out.push(l), stderr: (l) => err.push(l), cwd: '/nonexistent-dir' });
+  const code = await runCli(argv, { env, stdout: (l) => out.push(l), stderr: (l) => err.push(l), cwd: '/nonexistent-dir' });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
@@ -28,7 +28,7 @@ describe('dbship CLI usage and configuration errors', () => {
   });
 
   it('invalid configuration lists every problem, exits 2, never prints the password', async () => {
-    const r = await runCli(['status'], {
+    const r = await runCliProcess(['status'], {
       ...cliEnv('postgres://app:Sup3r-Secret!@127.0.0.1:1/app', '/tmp'),
       DB_WAIT: 'soon', MIGRATE_LOCK_RETRIES: '-1',
     });
@@ -40,7 +40,7 @@ describe('dbship CLI usage and configuration errors', () => {
   });
 
   it('an unreachable database is exit 3 with the reason and no password', async () => {
-    const r = await runCli(['upgrade'], cliEnv('postgres://app:Sup3r-Secret!@127.0.0.1:1/app', writeMigrations([{ name: 'one', sql: 'SELECT 1;\n' }])));
+    const r = await runCliProcess(['upgrade'], cliEnv('postgres://app:Sup3r-Secret!@127.0.0.1:1/app', writeMigrations([{ name: 'one', sql: 'SELECT 1;\n' }])));
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /cannot connect to postgres:\/\/app@127\.0\.0\.1:1\/app: connection refused/);
     assert.doesNotMatch(r.stdout + r.stderr, /Sup3r-Secret/);

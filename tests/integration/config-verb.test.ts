@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli as runInProcess } from '../../packages/dbship/src/cli/run.js';
+import { runCli } from '../../packages/dbship/src/cli/run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dbship-config-verb-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -11,7 +11,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 async function config(args: string[], env: Record<string, string>, cwd = dir) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runInProcess(['config', ...args], { env, cwd, stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+  const code = await runCli(['config', ...args], { env, cwd, stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { adminConnection } from '../helpers/db.js';
-import { runCli } from '../helpers/migrations.js';
+import { runCliProcess } from '../helpers/migrations.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -18,11 +18,11 @@ describe('sslmode is honoured or refused, never downgraded', () => {
     if (ssl === 'on') return t.skip('the test server offers TLS: nothing to refuse');
     const url = `postgres://${encodeURIComponent(server.user)}${server.password ? `:${encodeURIComponent(server.password)}` : ''}@${server.host}:${server.port}/${server.database}`;
     for (const mode of ['prefer', 'require', 'verify-ca', 'verify-full']) {
-      const r = await runCli(['status'], { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `${url}?sslmode=${mode}`, MIGRATIONS_DIR: path.join(ROOT, 'migrations') });
+      const r = await runCliProcess(['status'], { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `${url}?sslmode=${mode}`, MIGRATIONS_DIR: path.join(ROOT, 'migrations') });
       assert.equal(r.code, 3, `${mode}: ${r.stderr}`);
       assert.match(r.stderr, new RegExp(`the server does not offer TLS, which sslmode=${mode} requires`));
     }
-    const allow = await runCli(['status'], { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `${url}?sslmode=allow`, MIGRATIONS_DIR: path.join(ROOT, 'migrations') });
+    const allow = await runCliProcess(['status'], { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `${url}?sslmode=allow`, MIGRATIONS_DIR: path.join(ROOT, 'migrations') });
     assert.equal(allow.code, 0, allow.stderr);
   });
 });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { adminConnection, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 /**
  * The disk fills up mid-migration (SQLSTATE 53100): a tablespace on a 2 MB tmpfs that the test
@@ -66,7 +66,7 @@ describe('disk full during a migration', () => {
         sql: `CREATE TABLE archive (id int, payload text) TABLESPACE ${tablespace};\nINSERT INTO archive SELECT g, md5(g::text) FROM generate_series(1, 200000) AS g;\n`,
       },
     ]);
-    const r = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(r.code, 1, r.stderr);
     // "could not extend file ..." with hint "Check free disk space." in practice; the SQLSTATE is the contract.
     assert.match(r.stderr, /error\[MIGRATION_FAILED\]: migration 0001_big_backfill failed: .*No space left on device/);
@@ -78,7 +78,7 @@ describe('disk full during a migration', () => {
     assert.deepEqual(state.rows[0], { names: ['0000_small'], archive: null });
 
     execFileSync('mount', ['-o', 'remount,size=64m', mountPoint!]);
-    const again = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const again = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(again.code, 0, again.stderr);
     const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM archive');
     assert.equal(rows.rows[0]!.n, 200000);

@@ -10,7 +10,7 @@ import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { freePort, startEmbedded, type EmbeddedServer } from '../../packages/dbship/src/dev/embedded.js';
 import { LOCK_KEY } from '../../packages/dbship/src/migrator/runtime/lock.js';
 import { connectionUrl } from '../helpers/db.js';
-import { cliEnv, collect, runCli, spawnCli, writeMigrations, type CliResult } from '../helpers/migrations.js';
+import { cliEnv, collect, runCliProcess, spawnCli, writeMigrations, type CliResult } from '../helpers/migrations.js';
 
 /**
  * The database server restarts (or disappears) while `dbship deploy` runs. A PostgreSQL of the
@@ -130,7 +130,7 @@ describe('database restarted during dbship deploy', () => {
     assert.ok(lines.some((l) => l.msg === 'applied 0001_mid_slow'));
     assert.deepEqual(await recorded(), ['0000_mid_quick', '0001_mid_slow']);
     assert.deepEqual(await tables(), ['mid_first', 'mid_q', 'mid_second']);
-    const again = await runCli(['deploy', '--drift', 'off'], cliEnv(connectionUrl(db), dir));
+    const again = await runCliProcess(['deploy', '--drift', 'off'], cliEnv(connectionUrl(db), dir));
     assert.equal(again.code, 0, again.stderr);
     assert.ok(logLines(again.stderr).some((l) => l.msg === 'No upgrade items found'));
   });
@@ -176,7 +176,7 @@ describe('database restarted during dbship deploy', () => {
     assert.ok(before.includes('down_q'), 'the migration committed before the outage stays');
     assert.ok(!before.includes('down_first'), 'no half-applied migration');
     assert.ok(!(await recorded()).includes('0001_down_slow'));
-    const again = await runCli(['deploy', '--drift', 'off'], cliEnv(connectionUrl(db), dir));
+    const again = await runCliProcess(['deploy', '--drift', 'off'], cliEnv(connectionUrl(db), dir));
     assert.equal(again.code, 0, again.stderr);
     assert.ok((await tables()).includes('down_second'));
   });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort, startEmbedded, type EmbeddedServer } from '../../packages/dbship/src/dev/embedded.js';
 import { loadMigrations } from '../../packages/dbship/src/migrator/folder/files.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, collect, runCli, spawnCli, ROOT } from '../helpers/migrations.js';
+import { cliEnv, collect, runCliProcess, spawnCli, ROOT } from '../helpers/migrations.js';
 
 const committed = path.join(ROOT, 'migrations');
 
@@ -22,7 +22,7 @@ describe('dbship deploy (the init container)', () => {
   after(async () => db.drop());
 
   it('applies the full history to a fresh database, then is a no-op', async () => {
-    const first = await runCli(['deploy'], cliEnv(db.url, committed));
+    const first = await runCliProcess(['deploy'], cliEnv(db.url, committed));
     assert.equal(first.code, 0, first.stderr);
     const lines = logLines(first.stderr);
     const names = loadMigrations(committed).map((m) => m.name);
@@ -32,7 +32,7 @@ describe('dbship deploy (the init container)', () => {
     const recorded = await db.query('SELECT name FROM dbship.migrations ORDER BY seq');
     assert.deepEqual(recorded.rows.map((r) => r.name), names);
 
-    const second = await runCli(['deploy'], cliEnv(db.url, committed));
+    const second = await runCliProcess(['deploy'], cliEnv(db.url, committed));
     assert.equal(second.code, 0, second.stderr);
     assert.ok(logLines(second.stderr).some((l) => l.msg === 'No upgrade items found'));
   });
@@ -40,13 +40,13 @@ describe('dbship deploy (the init container)', () => {
   it('fails with exit 6 when the schema was changed by hand', async () => {
     await db.query('ALTER TABLE users ADD COLUMN hand_made int');
     try {
-      const r = await runCli(['deploy'], cliEnv(db.url, committed));
+      const r = await runCliProcess(['deploy'], cliEnv(db.url, committed));
       assert.equal(r.code, 6, r.stderr);
       const error = logLines(r.stderr).find((l) => l.level === 50);
       assert.ok(error, r.stderr);
       assert.equal(error.code, 'PROBLEMS_FOUND');
       assert.match(JSON.stringify(error.details), /hand_made/);
-      const warned = await runCli(['deploy', '--drift', 'warn'], cliEnv(db.url, committed));
+      const warned = await runCliProcess(['deploy', '--drift', 'warn'], cliEnv(db.url, committed));
       assert.equal(warned.code, 0, warned.stderr);
     } finally {
       await db.query('ALTER TABLE users DROP COLUMN hand_made');
@@ -80,7 +80,7 @@ describe('dbship deploy waiting for the database', () => {
   it('gives up with exit 3 when the database never comes up', async () => {
     const port = await freePort();
     const started = Date.now();
-    const r = await runCli(['deploy', '--wait', '2s'], cliEnv(`postgres://app:s3cret-pw@127.0.0.1:${port}/app`, committed));
+    const r = await runCliProcess(['deploy', '--wait', '2s'], cliEnv(`postgres://app:s3cret-pw@127.0.0.1:${port}/app`, committed));
     const elapsed = Date.now() - started;
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /did not accept connections within 2 s/);

@@ -7,7 +7,7 @@ import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { expectError } from '../helpers/errors.js';
-import { cliEnv, runCli, writeMigrations, type MigrationSpec } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, writeMigrations, type MigrationSpec } from '../helpers/migrations.js';
 
 const table = (name: string): MigrationSpec => ({ name, sql: `CREATE TABLE ${name} (id int);\n`, down: `DROP TABLE ${name};\n` });
 
@@ -72,7 +72,7 @@ describe('downgrade', () => {
   it('--to NAME reverts everything applied after NAME and keeps NAME; prints one line per migration', async () => {
     const dir = writeMigrations([table('a'), table('b'), table('c')]);
     await upgrade(testConfig(db, dir));
-    const cli = await runCli(['downgrade', '--to', 'a', '--yes'], cliEnv(db.url, dir));
+    const cli = await runCliProcess(['downgrade', '--to', 'a', '--yes'], cliEnv(db.url, dir));
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^Reverted 0002_c \(\d+ ms\)\nReverted 0001_b \(\d+ ms\)\nDowngraded: 2 migration\(s\) in /m);
     assert.deepEqual(await appliedNames(db), ['0000_a']);
@@ -84,7 +84,7 @@ describe('downgrade', () => {
     await expectError(downgrade(testConfig(db, dir), { to: 'nope' }), 'UNKNOWN_MIGRATION');
     await expectError(downgrade(testConfig(db, dir), { to: 'a', steps: 1 }), 'USAGE');
     await downgrade(testConfig(db, dir));
-    const empty = await runCli(['downgrade'], cliEnv(db.url, dir));
+    const empty = await runCliProcess(['downgrade'], cliEnv(db.url, dir));
     assert.equal(empty.code, 0, empty.stderr);
     assert.match(empty.stdout, /^No downgrade items found$/m);
   });
@@ -106,7 +106,7 @@ describe('downgrade', () => {
     assert.match(err.details.join('\n'), /0002_c: marked irreversible: the rows of c cannot be restored/);
     assert.deepEqual(await appliedNames(db), ['0000_a', '0001_b', '0002_c', '0003_d']);
     assert.deepEqual(await tablesPresent(db, ['a', 'b', 'c', 'd']), ['a', 'b', 'c', 'd']);
-    const cli = await runCli(['downgrade', '--steps', '2', '--yes'], cliEnv(db.url, dir));
+    const cli = await runCliProcess(['downgrade', '--steps', '2', '--yes'], cliEnv(db.url, dir));
     assert.equal(cli.code, 2, cli.stderr);
     assert.match(cli.stderr, /error\[IRREVERSIBLE\]: .*"0002_c"/);
     assert.deepEqual(await appliedNames(db), ['0000_a', '0001_b', '0002_c', '0003_d']);
@@ -190,11 +190,11 @@ describe('downgrade', () => {
     try {
       const dir = writeMigrations([table('a'), table('b')]);
       await upgrade(testConfig(fresh, dir));
-      const cli = await runCli(['downgrade', '--steps', '2', '--dry-run'], cliEnv(fresh.url, dir));
+      const cli = await runCliProcess(['downgrade', '--steps', '2', '--dry-run'], cliEnv(fresh.url, dir));
       assert.equal(cli.code, 0, cli.stderr);
       assert.match(cli.stdout, /Would revert 2 migration\(s\)[^\n]*\n\n-- 0001_b \(down\)\nDROP TABLE b;\n\n-- 0000_a \(down\)\nDROP TABLE a;/);
       assert.deepEqual(await appliedNames(fresh), ['0000_a', '0001_b']);
-      const bad = await runCli(['downgrade', '--steps', 'two'], cliEnv(fresh.url, dir));
+      const bad = await runCliProcess(['downgrade', '--steps', 'two'], cliEnv(fresh.url, dir));
       assert.equal(bad.code, 2, bad.stderr);
       assert.match(bad.stderr, /--steps must be a whole number/);
     } finally {

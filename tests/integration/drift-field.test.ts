@@ -14,7 +14,7 @@ import { deploy } from '../../packages/dbship/src/migrator/deploy.js';
 import { detectDrift, failingDifferences } from '../../packages/dbship/src/migrator/drift/index.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 const ORGS = 'organizations_with_a_rather_long_descriptive_name';
 const FK_ASCII = `memberships_organization_id_${ORGS}_id_fk`;
@@ -101,7 +101,7 @@ describe('drift on a schema drizzle-kit and a real history leave', () => {
     assert.deepEqual(report.differences.map((d) => `${d.severity} ${d.kind} ${d.object}`), ['warning enum-order public.priority']);
     assert.match(report.differences[0]!.message, /\('low', 'high', 'medium'\) in the database, \('low', 'medium', 'high'\) in the models .*ADD VALUE \.\.\. BEFORE\/AFTER/);
     assert.deepEqual(failingDifferences(report), []);
-    const cli = await runCli(['drift'], cliEnv(db.url, dir));
+    const cli = await runCliProcess(['drift'], cliEnv(db.url, dir));
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^warning: enum public\.priority has the values of the models in another order/);
   });
@@ -141,22 +141,22 @@ describe('drift on a schema drizzle-kit and a real history leave', () => {
     const list = path.join(dir, 'dbship-drift-accepted.json');
     // What a hand-edited migration left: an index the models never describe.
     await db.query('CREATE INDEX memberships_org_idx ON memberships (organization_id)');
-    let cli = await runCli(['drift'], env);
+    let cli = await runCliProcess(['drift'], env);
     assert.equal(cli.code, 6, cli.stderr);
     await assert.rejects(deploy(testConfig(db, dir)), { code: 'PROBLEMS_FOUND' });
 
-    cli = await runCli(['drift', '--accept'], env);
+    cli = await runCliProcess(['drift', '--accept'], env);
     assert.equal(cli.code, 2, 'a reason is required');
     assert.match(cli.stderr, /without a reason/);
     assert.ok(!existsSync(list));
 
-    cli = await runCli(['drift', '--accept', '--reason', 'created by a hand-edited 0000; enum order from ADD VALUE AFTER'], env);
+    cli = await runCliProcess(['drift', '--accept', '--reason', 'created by a hand-edited 0000; enum order from ADD VALUE AFTER'], env);
     assert.equal(cli.code, 0, cli.stderr);
     const written = JSON.parse(readFileSync(list, 'utf8')) as { accepted: { kind: string; object: string; reason: string }[] };
     assert.deepEqual(written.accepted.map((e) => `${e.kind} ${e.object}`), ['enum-order public.priority', 'extra-index public.memberships.memberships_org_idx']);
     assert.ok(written.accepted.every((e) => e.reason.startsWith('created by a hand-edited')));
 
-    cli = await runCli(['drift'], env);
+    cli = await runCliProcess(['drift'], env);
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(cli.stdout, 'No drift\n');
     assert.match(cli.stderr, /2 more accepted by .*dbship-drift-accepted\.json/);
@@ -165,16 +165,16 @@ describe('drift on a schema drizzle-kit and a real history leave', () => {
 
     // The accepted index changes: that is a new difference, and the old entry no longer matches.
     await db.query('DROP INDEX memberships_org_idx; CREATE INDEX memberships_org_idx ON memberships (organization_id, id)');
-    cli = await runCli(['drift'], env);
+    cli = await runCliProcess(['drift'], env);
     assert.equal(cli.code, 6, cli.stderr);
     assert.match(cli.stderr, /accepts "extra-index public\.memberships\.memberships_org_idx", which no longer differs/);
 
     // Gone altogether: drift passes and says the entry can go; --accept drops it without a new reason.
     await db.query('DROP INDEX memberships_org_idx');
-    cli = await runCli(['drift'], env);
+    cli = await runCliProcess(['drift'], env);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stderr, /no longer differs: run `dbship drift --accept`/);
-    cli = await runCli(['drift', '--accept'], env);
+    cli = await runCliProcess(['drift', '--accept'], env);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /removed \(no longer differs\): extra-index public\.memberships\.memberships_org_idx/);
     assert.deepEqual((JSON.parse(readFileSync(list, 'utf8')) as { accepted: unknown[] }).accepted.length, 1);
@@ -185,7 +185,7 @@ describe('drift on a schema drizzle-kit and a real history leave', () => {
     const kept = existsSync(list) ? readFileSync(list, 'utf8') : null;
     writeFileSync(list, '{"accepted": [{"kind": "extra-index", "object": "x", "expected": null, "actual": "btree (a)"}]}');
     try {
-      const cli = await runCli(['drift'], cliEnv(db.url, dir));
+      const cli = await runCliProcess(['drift'], cliEnv(db.url, dir));
       assert.equal(cli.code, 5, cli.stderr);
       assert.match(cli.stderr, /has an entry without a reason/);
     } finally {

@@ -8,7 +8,7 @@ import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { applyStatements, generateHistory, type GeneratedHistory } from '../helpers/drift-fixture.js';
-import { cliEnv, ROOT, runCli, tempDir } from '../helpers/migrations.js';
+import { cliEnv, ROOT, runCliProcess, tempDir } from '../helpers/migrations.js';
 
 interface Scenario {
   readonly title: string;
@@ -111,7 +111,7 @@ describe('drift against the live database', () => {
     assert.match(report.snapshot ?? '', /meta\/0002_snapshot\.json$/);
     // Applied by hand, so the tracking table does not exist: all three count as pending.
     assert.deepEqual(report.pending, history.names);
-    const cli = await runCli(['drift'], cliEnv(db.url, history.dir));
+    const cli = await runCliProcess(['drift'], cliEnv(db.url, history.dir));
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(cli.stdout, 'No drift\n');
     assert.match(cli.stderr, /compared with the models as of .*0002_snapshot\.json/);
@@ -128,7 +128,7 @@ describe('drift against the live database', () => {
         assert.equal(d!.kind, s.kind);
         assert.equal(d!.object, s.object);
         assert.match(d!.message, s.message);
-        const cli = await runCli(['drift'], cliEnv(db.url, history.dir));
+        const cli = await runCliProcess(['drift'], cliEnv(db.url, history.dir));
         // A warning (a constraint NOT VALID between its two releases) is printed but does not fail.
         const warning = d!.severity === 'warning';
         assert.equal(d!.severity, s.kind === 'unvalidated-constraint' ? 'warning' : 'error');
@@ -154,7 +154,7 @@ describe('drift against the live database', () => {
   it('prints the report as JSON with --json', async () => {
     await db.query('ALTER TABLE users ADD COLUMN x int');
     try {
-      const cli = await runCli(['drift', '--json'], cliEnv(db.url, history.dir));
+      const cli = await runCliProcess(['drift', '--json'], cliEnv(db.url, history.dir));
       assert.equal(cli.code, 6, cli.stderr);
       const report = JSON.parse(cli.stdout);
       assert.deepEqual(report.differences, [{
@@ -183,7 +183,7 @@ describe('drift on a fresh database', () => {
   after(async () => db.drop());
 
   it('finds no drift with no snapshot and no tables (exit 0)', async () => {
-    const cli = await runCli(['drift'], cliEnv(db.url, tempDir('dbship-drift-none-')));
+    const cli = await runCliProcess(['drift'], cliEnv(db.url, tempDir('dbship-drift-none-')));
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(cli.stdout, 'No drift\n');
     assert.match(cli.stderr, /no snapshot in the migrations folder/);
@@ -203,7 +203,7 @@ describe('drift on a fresh database', () => {
 describe('drift without a reachable database', () => {
   it('exits 3 with DB_UNREACHABLE and never shows the password', async () => {
     const dir = tempDir('dbship-drift-unreachable-');
-    const cli = await runCli(['drift'], cliEnv('postgres://dbship:s3cret-pw@127.0.0.1:1/nowhere', dir));
+    const cli = await runCliProcess(['drift'], cliEnv('postgres://dbship:s3cret-pw@127.0.0.1:1/nowhere', dir));
     assert.equal(cli.code, 3, cli.stderr);
     assert.match(cli.stderr, /error\[DB_UNREACHABLE\]: cannot connect to postgres:\/\/dbship@127\.0\.0\.1:1\/nowhere/);
     assert.doesNotMatch(cli.stdout + cli.stderr, /s3cret-pw/);

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, collect, runCli, spawnCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, collect, runCliProcess, spawnCli, writeMigrations } from '../helpers/migrations.js';
 
 /** Polls `probe` until it returns true, at most `tries` times (no wall-clock assertion). */
 async function until(probe: () => Promise<boolean>, tries = 300, everyMs = 100): Promise<void> {
@@ -46,7 +46,7 @@ describe('lock_timeout: a migration never queues behind a long transaction', () 
   it('retries a bounded number of times, then fails with exit 1 and nothing applied', async () => {
     blocker = await holdAccessExclusive();
     try {
-      const r = await runCli(['upgrade'], env('2'));
+      const r = await runCliProcess(['upgrade'], env('2'));
       assert.equal(r.code, 1, r.stderr);
       assert.equal(r.stderr.match(/lock_timeout on "ALTER TABLE busy ADD COLUMN note text"; retry \d/g)?.length, 2);
       assert.match(r.stderr, /error\[LOCK_RETRIES_EXHAUSTED\]: migration 0000_alter_busy could not get its table lock within lock_timeout \(200 ms\) in 3 attempt\(s\)/);
@@ -103,7 +103,7 @@ describe('kill -9 of the runner mid-migration', () => {
     });
     const partial = await db.query("SELECT to_regclass('k1') AS k1, to_regclass('k2') AS k2");
     assert.deepEqual(partial.rows[0]!, { k1: null, k2: null });
-    const again = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const again = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(again.code, 0, again.stderr);
     const full = await db.query("SELECT to_regclass('k1')::text AS k1, to_regclass('k2')::text AS k2");
     assert.deepEqual(full.rows[0]!, { k1: 'k1', k2: 'k2' });
@@ -129,7 +129,7 @@ describe('SIGTERM to a runner mid-migration', () => {
     assert.match(r.stderr, /error\[INTERRUPTED\]: stopped: received SIGTERM/);
     const state = await db.query("SELECT to_regclass('q')::text AS q, to_regclass('s1')::text AS s1, (SELECT array_agg(name ORDER BY seq) FROM dbship.migrations) AS names");
     assert.deepEqual(state.rows[0], { q: 'q', s1: null, names: ['0000_quick'] });
-    const again = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const again = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /Applied 0001_slow/);
   });

@@ -9,7 +9,7 @@ import { repair } from '../../packages/dbship/src/migrator/repair.js';
 import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 describe('history', () => {
   let db: TestDatabase;
@@ -19,7 +19,7 @@ describe('history', () => {
   it('says so on a database dbship never touched, exits 0, and creates nothing', async () => {
     const dir = writeMigrations([{ name: 'a', sql: 'CREATE TABLE a (id int);\n' }]);
     assert.deepEqual(await history(testConfig(db, dir)), []);
-    const cli = await runCli(['history'], cliEnv(db.url, dir));
+    const cli = await runCliProcess(['history'], cliEnv(db.url, dir));
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^No history: no migration has been applied, reverted, baselined or repaired on this database$/m);
     assert.equal((await db.query("SELECT to_regnamespace('dbship') AS s")).rows[0]!.s, null);
@@ -53,7 +53,7 @@ describe('history', () => {
     assert.equal(typeof entries[0]!.durationMs, 'number');
     assert.deepEqual((await history(config, { name: 'b' })).map((e) => e.action), ['apply', 'revert']);
 
-    const cli = await runCli(['history'], cliEnv(db.url, dir));
+    const cli = await runCliProcess(['history'], cliEnv(db.url, dir));
     assert.equal(cli.code, 0, cli.stderr);
     const lines = cli.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^AT\s+ACTION\s+NAME\s+CHECKSUM\s+BY\s+DURATION\s+LOCK WAIT\s+REASON$/);
@@ -62,7 +62,7 @@ describe('history', () => {
     assert.match(lines[3]!, /revert\s+0001_b/);
     assert.match(lines[4]!, new RegExp(`repair\\s+0000_a\\s+${a!.checksum.slice(0, 12)} -> ${edited.checksum.slice(0, 12)}\\s.*comment added, reviewed in PR 12$`));
 
-    const json = await runCli(['history', '--json', '--name', '0000_a'], cliEnv(db.url, dir));
+    const json = await runCliProcess(['history', '--json', '--name', '0000_a'], cliEnv(db.url, dir));
     assert.equal(json.code, 0, json.stderr);
     const parsed = JSON.parse(json.stdout) as { action: string; previousChecksum: string | null; at: string }[];
     assert.deepEqual(parsed.map((e) => e.action), ['apply', 'repair']);

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { drizzleKitHistory } from '../helpers/drizzle-kit-history.js';
-import { runCli as runInProcess } from '../../packages/dbship/src/cli/run.js';
-import { cliEnv, runCli } from '../helpers/migrations.js';
+import { runCli } from '../../packages/dbship/src/cli/run.js';
+import { cliEnv, runCliProcess } from '../helpers/migrations.js';
 import { roundTrip } from '../helpers/roundtrip.js';
 
 const IMPORTS = "import { bigint, index, integer, pgEnum, pgTable, text } from 'drizzle-orm/pg-core';";
@@ -48,7 +48,7 @@ describe('dbship init on a history drizzle-kit wrote', () => {
     const before = project.files();
     const env = cliEnv(db.url, project.dir);
 
-    const first = await runCli(['init'], env);
+    const first = await runCliProcess(['init'], env);
     assert.equal(first.code, 0, first.stderr);
     const written = [...first.stdout.matchAll(/^wrote (.+)$/gm)].map((m) => path.basename(m[1]!));
     assert.deepEqual(written, ['0000_init.down.sql', '0002_posts.down.sql', '0004_drop_bio.down.sql']);
@@ -63,7 +63,7 @@ describe('dbship init on a history drizzle-kit wrote', () => {
     // The down files a person writes by following the report; then nothing is left to do.
     writeFileSync(path.join(project.dir, '0001_email_lower_index.down.sql'), 'DROP INDEX users_email_lower_idx;\n');
     writeFileSync(path.join(project.dir, '0003_backfill_status.down.sql'), BACKFILL_DOWN);
-    const again = await runCli(['init'], env);
+    const again = await runCliProcess(['init'], env);
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stdout, /^wrote /m);
     assert.match(again.stdout, /kept 5 existing down file\(s\) unchanged/);
@@ -82,7 +82,7 @@ describe('dbship init on a history drizzle-kit wrote', () => {
     mkdirSync(cwd);
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runInProcess(['init'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    const code = await runCli(['init'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
     assert.equal(code, 0, err.join('\n'));
     assert.ok(existsSync(path.join(project.root, 'db-history', '0000_init.down.sql')));
     assert.match(out.join('\n'), /dbship baseline --drizzle-table ops\.kit_log/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { runCli, tempDir, writeMigrations } from '../helpers/migrations.js';
+import { runCliProcess, tempDir, writeMigrations } from '../helpers/migrations.js';
 
 const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...extra });
 
@@ -18,7 +18,7 @@ const dangerous = writeMigrations([
 
 describe('dbship lint', () => {
   test('human format: file:line:column  severity  rule  message, then why and fix; exit 6 on errors', async () => {
-    const r = await runCli(['lint', dangerous], env());
+    const r = await runCliProcess(['lint', dangerous], env());
     assert.equal(r.code, 6, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     const heads = lines.filter((l) => !l.startsWith('  '));
@@ -35,7 +35,7 @@ describe('dbship lint', () => {
   });
 
   test('--json: the findings with counts; same exit code', async () => {
-    const r = await runCli(['lint', '--json', dangerous], env());
+    const r = await runCliProcess(['lint', '--json', dangerous], env());
     assert.equal(r.code, 6, r.stderr);
     const report = JSON.parse(r.stdout) as { files: string[]; errors: number; warnings: number; findings: { rule: string; line: number; column: number; statement: string }[] };
     assert.equal(report.files.length, 5);
@@ -49,19 +49,19 @@ describe('dbship lint', () => {
 
   test('warnings only: printed, exit 0', async () => {
     const file = path.join(dangerous, '0002_two_indexes.sql');
-    const r = await runCli(['lint', file], env());
+    const r = await runCliProcess(['lint', file], env());
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /warning {2}no-transaction-multiple-statements/);
   });
 
   test('no arguments: the configured migrations folder, paths shown relative to the working directory', async () => {
     const clean = writeMigrations([{ name: 'init', sql: 'CREATE TABLE t (id int);', down: 'DROP TABLE t;' }]);
-    const r = await runCli(['lint'], env({ MIGRATIONS_DIR: clean }));
+    const r = await runCliProcess(['lint'], env({ MIGRATIONS_DIR: clean }));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /0 errors, 0 warnings in 2 files/);
     const bad = writeMigrations([{ name: 'drop', sql: 'ALTER TABLE users DROP COLUMN x;' }]);
-    const r2 = await runCli(['lint'], env({ MIGRATIONS_DIR: bad }));
+    const r2 = await runCliProcess(['lint'], env({ MIGRATIONS_DIR: bad }));
     assert.equal(r2.code, 6);
     assert.match(r2.stdout, /0000_drop\.sql:1:1 {2}error {2}drop-column/);
   });
@@ -70,13 +70,13 @@ describe('dbship lint', () => {
     const dir = tempDir('dbship-lint-cli-');
     const file = path.join(dir, 'broken.sql');
     writeFileSync(file, "SELECT 'ü';\nALTER TABEL users ADD COLUMN a int;\n");
-    const r = await runCli(['lint', file], env());
+    const r = await runCliProcess(['lint', file], env());
     assert.equal(r.code, 6, r.stderr);
     assert.match(r.stdout, /broken\.sql:2:7 {2}error {2}syntax-error {2}syntax error at or near "TABEL"/);
   });
 
   test('a missing path is a usage error (exit 2) that names it', async () => {
-    const r = await runCli(['lint', 'no/such/file.sql'], env());
+    const r = await runCliProcess(['lint', 'no/such/file.sql'], env());
     assert.equal(r.code, 2);
     assert.match(r.stderr, /error\[USAGE\].*\n.*no\/such\/file\.sql does not exist/);
   });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, collect, runCli, spawnCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, collect, runCliProcess, spawnCli, writeMigrations } from '../helpers/migrations.js';
 
 /**
  * A migration that waits for a table lock must not make the app's queries queue behind it for a
@@ -41,7 +41,7 @@ describe('lock timeouts: short attempts that name their blocker', () => {
       const blocker = await openBlocker();
       try {
         const dir = writeMigrations([{ name: 'alter_busy', sql: form.sql }]);
-        const r = await runCli(['upgrade'], cliEnv(db.url, dir, { MIGRATE_LOCK_RETRY_BUDGET: '3s' }));
+        const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir, { MIGRATE_LOCK_RETRY_BUDGET: '3s' }));
         assert.equal(r.code, 1, r.stderr);
         const retries = r.stderr.split('\n').filter((l) => l.includes('lock_timeout on "ALTER TABLE busy ADD COLUMN note text"'));
         assert.ok(retries.length >= 2, `short attempts were retried:\n${r.stderr}`);

@@ -9,7 +9,7 @@ import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { expectError } from '../helpers/errors.js';
-import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 /** Migration files whose bytes are not plain UTF-8 SQL: each is refused clearly, or read right. */
 
@@ -29,7 +29,7 @@ describe('migration file bytes', () => {
 
   it('refuses a Latin-1 file with the byte offset instead of storing U+FFFD', async () => {
     const sql = Buffer.concat([Buffer.from("CREATE TABLE cafe (name text);\nINSERT INTO cafe VALUES ('caf"), Buffer.from([0xe9]), Buffer.from("');\n")]);
-    const r = await runCli(['upgrade'], cliEnv(db.url, folderWith(sql)));
+    const r = await runCliProcess(['upgrade'], cliEnv(db.url, folderWith(sql)));
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /error\[MIGRATION_REFUSED\]: .*0000_data\.sql is not valid UTF-8: byte offset 60 \(line 2\) starts 0xe9 0x27/);
     assert.match(r.stderr, /fix: re-save the file as UTF-8/);

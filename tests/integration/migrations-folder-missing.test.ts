@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app/app.js';
 import { BUILD_MIGRATION_FILE, newestBuildMigration } from '../../src/app/health/build-migration.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, collect, ROOT, runCli, tempDir, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, collect, ROOT, runCliProcess, tempDir, writeMigrations } from '../helpers/migrations.js';
 
 /**
  * A migrations folder that is not there (a typo in MIGRATIONS_DIR, another working directory, an
@@ -28,7 +28,7 @@ describe('a missing or empty migrations folder is a configuration error (exit 2)
 
   for (const [label, args] of [['deploy', ['deploy', '--wait', '5s']], ['status --exit-code', ['status', '--exit-code']], ['upgrade', ['upgrade']], ['downgrade', ['downgrade']]] as const) {
     it(`${label} with MIGRATIONS_DIR=/typo`, async () => {
-      const r = await runCli([...args], cliEnv(db.url, '/typo/migrations'));
+      const r = await runCliProcess([...args], cliEnv(db.url, '/typo/migrations'));
       assert.equal(r.code, 2, r.stdout + r.stderr);
       // deploy logs JSON lines, the other verbs text: the same code, message and fix either way.
       assert.match(r.stderr, /MIGRATIONS_DIR_MISSING/);
@@ -38,7 +38,7 @@ describe('a missing or empty migrations folder is a configuration error (exit 2)
   }
 
   it('deploy with an empty folder', async () => {
-    const r = await runCli(['deploy', '--wait', '5s'], cliEnv(db.url, empty()));
+    const r = await runCliProcess(['deploy', '--wait', '5s'], cliEnv(db.url, empty()));
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /has no migrations \(meta\/_journal\.json is missing or lists none\)/);
     assert.equal((await db.query("SELECT to_regnamespace('dbship') IS NULL AS none")).rows[0]!.none, true);

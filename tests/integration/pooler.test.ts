@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminConnection, connectionUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, runCli, writeMigrations, type CliResult } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, writeMigrations, type CliResult } from '../helpers/migrations.js';
 import { findPgBouncer, startPgBouncer, type PgBouncer, type PoolMode } from '../helpers/pgbouncer.js';
 
 /**
@@ -37,7 +37,7 @@ async function setUp(poolMode: PoolMode, poolSize: number): Promise<Setup> {
 /** Two init containers starting at once, both through the pooler. */
 function twoDeploys(url: string): Promise<CliResult[]> {
   const env = cliEnv(url, MIGRATIONS, { DB_WAIT: '60s', MIGRATE_LOCK_WAIT: '60s' });
-  return Promise.all([runCli(['deploy', '--drift', 'off'], env), runCli(['deploy', '--drift', 'off'], env)]);
+  return Promise.all([runCliProcess(['deploy', '--drift', 'off'], env), runCliProcess(['deploy', '--drift', 'off'], env)]);
 }
 
 async function advisoryLocksHeld(db: TestDatabase): Promise<number> {

@@ -7,7 +7,7 @@ import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { connectionUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { expectError } from '../helpers/errors.js';
-import { cliEnv, collect, runCli, spawnCli, tempDir, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, collect, runCliProcess, spawnCli, tempDir, writeMigrations } from '../helpers/migrations.js';
 import { startStandby, type Standby } from '../helpers/standby.js';
 
 /** A target that accepts only reads has its own error and exit code (8), and deploy waits for a promotion. */
@@ -31,7 +31,7 @@ describe('default_transaction_read_only', () => {
   it('set for the database: exit 8, DATABASE_READ_ONLY, the ALTER DATABASE that fixes it, nothing written', async () => {
     await db.query(`ALTER DATABASE ${quoteIdent(db.name)} SET default_transaction_read_only = on`);
     try {
-      const r = await runCli(['upgrade'], cliEnv(db.url, migrations));
+      const r = await runCliProcess(['upgrade'], cliEnv(db.url, migrations));
       assert.equal(r.code, 8, r.stderr);
       assert.match(r.stderr, /error\[DATABASE_READ_ONLY\]: .* runs every transaction read-only \(default_transaction_read_only is on, set for the database\)/);
       assert.match(r.stderr, new RegExp(`fix: as an administrator: ALTER DATABASE ${db.name} RESET default_transaction_read_only;`));
@@ -67,7 +67,7 @@ describe('a hot standby', () => {
 
   it('deploy fails with exit 8 once its wait budget is spent, naming the standby', async (t) => {
     if (!standby) return t.skip(skip);
-    const r = await runCli(['deploy', '--wait', '2s', '--drift', 'off'], cliEnv(standby.url, migrations, { LOG_LEVEL: 'warn' }));
+    const r = await runCliProcess(['deploy', '--wait', '2s', '--drift', 'off'], cliEnv(standby.url, migrations, { LOG_LEVEL: 'warn' }));
     assert.equal(r.code, 8, r.stderr);
     assert.match(r.stderr, /is a hot standby \(a read-only replica\): migrations cannot run there; still so after waiting 2 s \(DB_WAIT\)/);
     assert.match(r.stderr, /point the migration database settings .* at the primary/);

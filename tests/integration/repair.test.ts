@@ -8,7 +8,7 @@ import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { expectError } from '../helpers/errors.js';
-import { cliEnv, runCli, tempDir, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, tempDir, writeMigrations } from '../helpers/migrations.js';
 
 const specs = [
   { name: 'a', sql: 'CREATE TABLE a (id int);\n' },
@@ -34,11 +34,11 @@ describe('repair', () => {
     writeFileSync(path.join(dir, '0001_b.sql'), '-- the b table\nCREATE TABLE b (id int);\n');
     const after = loadMigrations(dir)[1]!.checksum;
 
-    const refused = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const refused = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(refused.code, 5, refused.stderr);
     assert.match(refused.stderr, /error\[CHECKSUM_MISMATCH\]/);
 
-    const fixed = await runCli(['repair', '--reason', 'comment-only edit, reviewed in PR 7'], cliEnv(db.url, dir, { DBSHIP_IMAGE: 'app:2.0' }));
+    const fixed = await runCliProcess(['repair', '--reason', 'comment-only edit, reviewed in PR 7'], cliEnv(db.url, dir, { DBSHIP_IMAGE: 'app:2.0' }));
     assert.equal(fixed.code, 0, fixed.stderr);
     assert.match(fixed.stdout, new RegExp(`^Repaired 0001_b: checksum ${before.slice(0, 12)} -> ${after.slice(0, 12)}$`, 'm'));
     assert.equal((await recorded(db))['0001_b'], after);
@@ -46,11 +46,11 @@ describe('repair', () => {
     const { rows } = await db.query("SELECT name, checksum, previous_checksum, by_host, image, reason FROM dbship.history WHERE action = 'repair'");
     assert.deepEqual(rows, [{ name: '0001_b', checksum: after, previous_checksum: before, by_host: 'test-runner', image: 'app:2.0', reason: 'comment-only edit, reviewed in PR 7' }]);
 
-    const ok = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const ok = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /No upgrade items found/);
 
-    const nothing = await runCli(['repair', '--reason', 'again'], cliEnv(db.url, dir));
+    const nothing = await runCliProcess(['repair', '--reason', 'again'], cliEnv(db.url, dir));
     assert.equal(nothing.code, 0, nothing.stderr);
     assert.match(nothing.stdout, /^Nothing to repair: no applied migration file has changed$/m);
     assert.equal((await db.query("SELECT count(*)::int AS n FROM dbship.history WHERE action = 'repair'")).rows[0]!.n, 1);
@@ -64,7 +64,7 @@ describe('repair', () => {
       const stored = await recorded(fresh);
       writeFileSync(path.join(dir, '0000_a.sql'), 'CREATE TABLE a (id int); -- edited\n');
       for (const args of [['repair'], ['repair', '--reason', '   ']]) {
-        const cli = await runCli(args, cliEnv(fresh.url, dir));
+        const cli = await runCliProcess(args, cliEnv(fresh.url, dir));
         assert.equal(cli.code, 2, `${args.join(' ')}: ${cli.stderr}`);
         assert.match(cli.stderr, /error\[USAGE\]: repair needs a reason/);
       }

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { schemaReadiness } from '../../packages/dbship/src/migrator/runtime/readiness.js';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { adminConnection, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { runCli } from '../helpers/migrations.js';
+import { runCliProcess } from '../helpers/migrations.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const sample = parseEnv(readFileSync(path.join(ROOT, '.env.sample'), 'utf8'));
@@ -56,12 +56,12 @@ describe('schema placement with the shipped credentials (a role named like the t
   });
 
   it('regression: deploy as role dbship puts the tables in public and exits 0 (no drift on public.users)', async () => {
-    const r = await runCli(['deploy', '--wait', '10s'], shippedEnv(db));
+    const r = await runCliProcess(['deploy', '--wait', '10s'], shippedEnv(db));
     assert.equal(r.code, 0, r.stderr);
     const tables = await tablesBySchema(db);
     assert.ok(tables.public?.includes('users'), JSON.stringify(tables));
     assert.deepEqual(tables.dbship, ['history', 'lock_holder', 'migrations']);
-    const again = await runCli(['deploy', '--wait', '10s'], shippedEnv(db));
+    const again = await runCliProcess(['deploy', '--wait', '10s'], shippedEnv(db));
     assert.equal(again.code, 0, again.stderr);
   });
 });
@@ -76,16 +76,16 @@ describe('the tracking schema configured to another name (DBSHIP_SCHEMA)', () =>
 
   it('deploy keeps its tables in that schema, the app tables in public, and status, drift and readiness find them', async () => {
     const env = shippedEnv(db, { DBSHIP_SCHEMA: 'ops_tracking' });
-    const r = await runCli(['deploy', '--wait', '10s'], env);
+    const r = await runCliProcess(['deploy', '--wait', '10s'], env);
     assert.equal(r.code, 0, r.stderr);
     const tables = await tablesBySchema(db);
     assert.deepEqual(tables.ops_tracking, ['history', 'lock_holder', 'migrations']);
     assert.equal(tables.dbship, undefined);
     assert.ok(tables.public?.includes('users'), JSON.stringify(tables));
-    const status = await runCli(['status', '--json'], env);
+    const status = await runCliProcess(['status', '--json'], env);
     assert.equal(status.code, 0, status.stderr);
     assert.equal((JSON.parse(status.stdout) as { counts: { pending: number; applied: number } }).counts.pending, 0);
-    assert.equal((await runCli(['drift'], env)).code, 0);
+    assert.equal((await runCliProcess(['drift'], env)).code, 0);
     const pool = new pg.Pool(clientConfig(db.connection, 'dbship-tests'));
     try {
       const ready = await schemaReadiness(pool, 'no-such-migration', 'ops_tracking');
@@ -96,7 +96,7 @@ describe('the tracking schema configured to another name (DBSHIP_SCHEMA)', () =>
   });
 
   it('MIGRATE_SEARCH_PATH naming the tracking schema is a configuration error (exit 2)', async () => {
-    const r = await runCli(['status'], shippedEnv(db, { DBSHIP_SCHEMA: 'ops_tracking', MIGRATE_SEARCH_PATH: 'ops_tracking,public' }));
+    const r = await runCliProcess(['status'], shippedEnv(db, { DBSHIP_SCHEMA: 'ops_tracking', MIGRATE_SEARCH_PATH: 'ops_tracking,public' }));
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /MIGRATE_SEARCH_PATH must list schemas other than dbship's tracking schema "ops_tracking"/);
   });

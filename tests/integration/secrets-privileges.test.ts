@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { clientConfig, quoteIdent } from '../../packages/dbship/src/db/pool.js';
 import { adminConnection, connectionUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 /**
  * The migration role lacks a privilege (SQLSTATE 42501): the failure says what was refused and
@@ -47,7 +47,7 @@ describe('migration role without the privileges it needs', () => {
   it('cannot create the tracking schema: exit 2, INSUFFICIENT_PRIVILEGE naming the grant to run', async () => {
     const dir = writeMigrations([{ name: 'noop', sql: 'SELECT 1;\n' }]);
     for (const verb of [['upgrade'], ['deploy', '--drift', 'off']]) {
-      const r = await runCli(verb, cliEnv(url, dir));
+      const r = await runCliProcess(verb, cliEnv(url, dir));
       assert.ok(!(r.stdout + r.stderr).includes(password), 'no password in the output');
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /INSUFFICIENT_PRIVILEGE/);
@@ -66,7 +66,7 @@ describe('migration role without the privileges it needs', () => {
       { name: 'add_bio', sql: 'CREATE INDEX users_email_idx2 ON users (email);\nALTER TABLE users ADD COLUMN bio text;\n' },
     ]);
     await asAdmin(`GRANT CREATE ON SCHEMA public TO ${quoteIdent(role)}`);
-    const r = await runCli(['upgrade'], cliEnv(url, dir));
+    const r = await runCliProcess(['upgrade'], cliEnv(url, dir));
     assert.equal(r.code, 1, r.stderr);
     assert.ok(!(r.stdout + r.stderr).includes(password), 'no password in the output');
     assert.match(r.stderr, /error\[MIGRATION_FAILED\]: migration 0001_add_bio failed: must be owner of table users/);

@@ -10,7 +10,7 @@ import { freePort, startEmbedded, type EmbeddedServer } from '../../packages/dbs
 import { appendMigration } from '../../bench/lib/migration-folder.js';
 import { startService } from '../../bench/lib/service-process.js';
 import { adminConnection, connectionUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, ROOT, runCli, tempDir, type CliResult } from '../helpers/migrations.js';
+import { cliEnv, ROOT, runCliProcess, tempDir, type CliResult } from '../helpers/migrations.js';
 
 /**
  * A distinctive password must never reach any output: every CLI verb, every failure path, and the
@@ -83,42 +83,42 @@ describe('the database password never appears in output', () => {
   };
 
   it('deploy, status, status --json, history and upgrade succeed without printing it', async () => {
-    check('deploy', await runCli(['deploy'], cliEnv(url(), committed, verbose)), 0);
-    check('status', await runCli(['status'], cliEnv(url(), committed, verbose)), 0);
-    check('status --json', await runCli(['status', '--json'], cliEnv(url(), committed, verbose)), 0);
-    check('history', await runCli(['history'], cliEnv(url(), committed, verbose)), 0);
-    check('upgrade', await runCli(['upgrade'], cliEnv(url(), committed, verbose)), 0);
+    check('deploy', await runCliProcess(['deploy'], cliEnv(url(), committed, verbose)), 0);
+    check('status', await runCliProcess(['status'], cliEnv(url(), committed, verbose)), 0);
+    check('status --json', await runCliProcess(['status', '--json'], cliEnv(url(), committed, verbose)), 0);
+    check('history', await runCliProcess(['history'], cliEnv(url(), committed, verbose)), 0);
+    check('upgrade', await runCliProcess(['upgrade'], cliEnv(url(), committed, verbose)), 0);
   });
 
   it('the same with DB_HOST / DB_USER / DB_PASS instead of a URL', async () => {
     const env: NodeJS.ProcessEnv = { ...cliEnv('', committed, verbose), DB_HOST: asRole.host, DB_PORT: String(asRole.port), DB_NAME: asRole.database, DB_USER: role, DB_PASS: SECRET };
     delete env.DATABASE_URL;
-    check('deploy (DB_PASS)', await runCli(['deploy'], env), 0);
+    check('deploy (DB_PASS)', await runCliProcess(['deploy'], env), 0);
   });
 
   it('separate migration credentials (MIGRATE_DB_USER / MIGRATE_DB_PASS): neither password is printed', async () => {
     const env = { ...cliEnv(connectionUrl({ ...asRole, user: appRole, password: APP_SECRET }), committed, verbose), MIGRATE_DB_USER: role, MIGRATE_DB_PASS: SECRET };
-    check('deploy (MIGRATE_DB_*)', await runCli(['deploy'], env), 0);
-    check('status (MIGRATE_DB_*)', await runCli(['status'], env), 0);
-    check('deploy, wrong MIGRATE_DB_USER', await runCli(['deploy', '--wait', '1s'], { ...env, MIGRATE_DB_USER: 'dbship_no_such_role' }), 3);
+    check('deploy (MIGRATE_DB_*)', await runCliProcess(['deploy'], env), 0);
+    check('status (MIGRATE_DB_*)', await runCliProcess(['status'], env), 0);
+    check('deploy, wrong MIGRATE_DB_USER', await runCliProcess(['deploy', '--wait', '1s'], { ...env, MIGRATE_DB_USER: 'dbship_no_such_role' }), 3);
   });
 
   it('a failing migration (exit 1) does not print it', async () => {
     const failing = tempDir('dbship-secrets-failing-');
     cpSync(committed, failing, { recursive: true });
     appendMigration(failing, 'broken', `CREATE TABLE secret_t (id int);\nINSERT INTO secret_t VALUES ('not a number');\n`);
-    const r = await runCli(['upgrade'], cliEnv(url(), failing, verbose));
+    const r = await runCliProcess(['upgrade'], cliEnv(url(), failing, verbose));
     check('failing upgrade', r, 1);
     assert.match(r.stderr, /SQLSTATE 22P02/);
-    check('failing deploy', await runCli(['deploy', '--drift', 'off'], cliEnv(url(), failing, verbose)), 1);
+    check('failing deploy', await runCliProcess(['deploy', '--drift', 'off'], cliEnv(url(), failing, verbose)), 1);
   });
 
   it('an unreachable database (exit 3) does not print it', async () => {
     const closed = connectionUrl({ ...asRole, port: await freePort() });
-    check('deploy, nothing listening', await runCli(['deploy', '--wait', '1s'], cliEnv(closed, committed, verbose)), 3);
-    check('status, nothing listening', await runCli(['status'], cliEnv(closed, committed, verbose)), 3);
-    check('upgrade, nothing listening', await runCli(['upgrade'], cliEnv(closed, committed, verbose)), 3);
-    check('unknown database', await runCli(['status'], cliEnv(connectionUrl({ ...asRole, database: 'dbship_no_such_db' }), committed, verbose)), 3);
+    check('deploy, nothing listening', await runCliProcess(['deploy', '--wait', '1s'], cliEnv(closed, committed, verbose)), 3);
+    check('status, nothing listening', await runCliProcess(['status'], cliEnv(closed, committed, verbose)), 3);
+    check('upgrade, nothing listening', await runCliProcess(['upgrade'], cliEnv(closed, committed, verbose)), 3);
+    check('unknown database', await runCliProcess(['status'], cliEnv(connectionUrl({ ...asRole, database: 'dbship_no_such_db' }), committed, verbose)), 3);
   });
 
   it('a wrong password (exit 3) prints neither it nor the right one', async () => {
@@ -132,10 +132,10 @@ describe('the database password never appears in output', () => {
         target = server.admin;
       }
       const wrong = connectionUrl({ ...target, password: WRONG });
-      const r = await runCli(['deploy', '--wait', '2s'], cliEnv(wrong, committed, verbose));
+      const r = await runCliProcess(['deploy', '--wait', '2s'], cliEnv(wrong, committed, verbose));
       check('deploy, wrong password', r, 3);
       assert.match(r.stderr, /password authentication failed/);
-      check('status, wrong password', await runCli(['status'], cliEnv(wrong, committed, verbose)), 3);
+      check('status, wrong password', await runCliProcess(['status'], cliEnv(wrong, committed, verbose)), 3);
     } finally {
       await server?.stop();
     }

@@ -8,7 +8,7 @@ import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { expectError } from '../helpers/errors.js';
-import { cliEnv, collect, runCli, spawnCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, collect, runCliProcess, spawnCli, writeMigrations } from '../helpers/migrations.js';
 
 /**
  * Transaction control written in a migration file, and session settings one migration leaves
@@ -31,7 +31,7 @@ describe('transaction control that would break the bookkeeping is refused before
 
   it('ROLLBACK in the middle: upgrade exits 1, table a is not silently lost, nothing is recorded', async () => {
     const dir = writeMigrations([{ name: 'a_then_b', sql: 'CREATE TABLE a (x int); ROLLBACK; CREATE TABLE b (x int);\n' }]);
-    const r = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /error\[MIGRATION_REFUSED\]: 0000_a_then_b: ROLLBACK \(or ABORT\) is not allowed in a migration file/);
     assert.match(r.stderr, /0000_a_then_b\.sql:1:25/);
@@ -45,7 +45,7 @@ describe('transaction control that would break the bookkeeping is refused before
       { name: 'first', sql: 'CREATE TABLE first_t (x int);\n' },
       { name: 'savepoint', sql: 'CREATE TABLE c1 (x int);\nSAVEPOINT s;\nCREATE TABLE c2 (x int);\n' },
     ]);
-    const r = await runCli(['deploy', '--wait', '5s', '--drift', 'off'], cliEnv(db.url, dir));
+    const r = await runCliProcess(['deploy', '--wait', '5s', '--drift', 'off'], cliEnv(db.url, dir));
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /0001_savepoint: SAVEPOINT is not allowed/);
     assert.deepEqual([await exists(db, 'first_t'), await exists(db, 'c1'), await exists(db, 'c2')], [false, false, false]);
@@ -98,7 +98,7 @@ describe('a file that writes its own BEGIN / COMMIT runs as drizzle-orm runs it'
       // The file's own SET lock_timeout = 0 stays in its migration.
       { name: 'probe', sql: "DO $$ BEGIN IF current_setting('lock_timeout') = '0' THEN RAISE EXCEPTION 'lock_timeout leaked'; END IF; END $$;\n" },
     ]);
-    const r = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout + r.stderr, /0000_routing ends the migration's transaction with its own COMMIT on line 3: the statements after it run outside a transaction/);
     assert.equal(await indexValid('hook_key_idx'), true);

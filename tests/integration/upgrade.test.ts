@@ -6,7 +6,7 @@ import { upgrade } from '../../packages/dbship/src/migrator/upgrade.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { expectError } from '../helpers/errors.js';
-import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 const base = [
   { name: 'create_items', sql: 'CREATE TABLE items (id int PRIMARY KEY, label text);\n' },
@@ -21,10 +21,10 @@ describe('upgrade', () => {
 
   it('bootstraps a fresh database, applies in order, then finds nothing to do', async () => {
     const dir = writeMigrations(base);
-    const first = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const first = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /Applied 0000_create_items \(\d+ ms\)\nApplied 0001_seed_items \(\d+ ms\)/);
-    const second = await runCli(['upgrade'], cliEnv(db.url, dir));
+    const second = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /^No upgrade items found$/m);
     const { rows } = await db.query('SELECT name, kind, applied_by FROM dbship.migrations ORDER BY seq');
@@ -66,7 +66,7 @@ describe('upgrade', () => {
     assert.deepEqual(result.ahead, ['0002_more']);
     assert.match(warnings.join('\n'), /ahead of this build: 0002_more/);
     await expectError(upgrade(testConfig(db, older), { strict: true }), 'DATABASE_AHEAD');
-    const cli = await runCli(['upgrade', '--strict'], cliEnv(db.url, older));
+    const cli = await runCliProcess(['upgrade', '--strict'], cliEnv(db.url, older));
     assert.equal(cli.code, 5, cli.stderr);
   });
 });
@@ -95,7 +95,7 @@ describe('upgrade: out-of-order and partial failure', () => {
     assert.equal(err.exitCode, 5);
     assert.match(err.message, /0001_b/);
     assert.equal((await db.query("SELECT to_regclass('b') AS t")).rows[0]!.t, null);
-    const cli = await runCli(['upgrade', '--allow-out-of-order'], cliEnv(db.url, merged));
+    const cli = await runCliProcess(['upgrade', '--allow-out-of-order'], cliEnv(db.url, merged));
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /Applied 0001_b/);
   });
@@ -108,7 +108,7 @@ describe('upgrade: out-of-order and partial failure', () => {
     ]);
     const fresh = await createTestDatabase('upgrade_fail');
     try {
-      const cli = await runCli(['upgrade'], cliEnv(fresh.url, dir));
+      const cli = await runCliProcess(['upgrade'], cliEnv(fresh.url, dir));
       assert.equal(cli.code, 1, cli.stderr);
       assert.match(cli.stdout, /Applied 0000_first/);
       assert.match(cli.stderr, /migration 0001_broken failed: column "nosuch" of relation "broken_t" does not exist/);
@@ -130,12 +130,12 @@ describe('upgrade: out-of-order and partial failure', () => {
     try {
       const table = { name: 'table', sql: 'CREATE TABLE t (id int, v text);\n' };
       const without = writeMigrations([table, { name: 'idx', sql: 'CREATE INDEX CONCURRENTLY t_v_idx ON t (v);\n' }]);
-      const bad = await runCli(['upgrade'], cliEnv(fresh.url, without));
+      const bad = await runCliProcess(['upgrade'], cliEnv(fresh.url, without));
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /cannot run inside a transaction block/);
       assert.match(bad.stderr, /-- dbship:no-transaction/);
       const withHeader = writeMigrations([table, { name: 'idx', sql: '-- dbship:no-transaction\nCREATE INDEX CONCURRENTLY t_v_idx ON t (v);\n' }]);
-      const good = await runCli(['upgrade'], cliEnv(fresh.url, withHeader));
+      const good = await runCliProcess(['upgrade'], cliEnv(fresh.url, withHeader));
       assert.equal(good.code, 0, good.stderr);
       const idx = await fresh.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_v_idx'::regclass");
       assert.equal(idx.rows[0]!.indisvalid, true);
@@ -151,7 +151,7 @@ describe('upgrade: out-of-order and partial failure', () => {
       // A unique concurrent build fails on duplicates and leaves an INVALID index behind.
       await fresh.query('CREATE UNIQUE INDEX CONCURRENTLY t_v_key ON t (v)').catch(() => {});
       const dir = writeMigrations([{ name: 'idx', sql: '-- dbship:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_id_idx ON t (id);\n' }]);
-      const cli = await runCli(['upgrade'], cliEnv(fresh.url, dir));
+      const cli = await runCliProcess(['upgrade'], cliEnv(fresh.url, dir));
       assert.equal(cli.code, 1, cli.stderr);
       assert.match(cli.stderr, /INVALID index public\.t_v_key/);
       assert.match(cli.stderr, /DROP INDEX CONCURRENTLY IF EXISTS public\.t_v_key;/);
@@ -173,7 +173,7 @@ describe('upgrade with separate migration credentials', () => {
     try {
       const dir = writeMigrations([{ name: 'init', sql: 'CREATE TABLE things (id int);\n' }]);
       const appUrl = db.url.replace(/\/\/[^@]*@/, `//${app}:app-pw@`);
-      const r = await runCli(['upgrade'], { ...cliEnv(appUrl, dir), MIGRATE_DB_USER: owner, MIGRATE_DB_PASS: 'owner-pw' });
+      const r = await runCliProcess(['upgrade'], { ...cliEnv(appUrl, dir), MIGRATE_DB_USER: owner, MIGRATE_DB_PASS: 'owner-pw' });
       assert.equal(r.code, 0, r.stderr);
       const asApp = await db.query(`SET ROLE ${app}; SELECT name FROM dbship.migrations`).catch((e: Error) => e);
       assert.ok(!(asApp instanceof Error), String(asApp));

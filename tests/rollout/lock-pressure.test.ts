@@ -11,7 +11,7 @@ import { compilePeer } from '../../bench/lib/peer.js';
 import { startService, type ServiceProcess } from '../../bench/lib/service-process.js';
 import { percentiles } from '../../bench/lib/stats.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, collect, runCli, spawnCli, tempDir } from '../helpers/migrations.js';
+import { cliEnv, collect, runCliProcess, spawnCli, tempDir } from '../helpers/migrations.js';
 import { RELEASE_N } from './release.js';
 import { newPhase, trafficUntil, type PhaseStats } from './traffic.js';
 
@@ -42,7 +42,7 @@ describe('a migration behind a long transaction on users', () => {
 
   before(async () => {
     db = await createTestDatabase('lock_pressure');
-    const r = await runCli(['deploy'], cliEnv(db.url, RELEASE_N));
+    const r = await runCliProcess(['deploy'], cliEnv(db.url, RELEASE_N));
     assert.equal(r.code, 0, r.stderr);
     await db.query(`INSERT INTO users (email, name) SELECT 'seed' || g || '@example.org', 'Seed ' || g FROM generate_series(1, ${SEEDED}) AS g`);
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, MIGRATIONS_DIR: RELEASE_N, LOG_LEVEL: 'warn', DB_POOL_MAX: '10' };

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../packages/dbship/src/dev/embedded.js';
 import { startService, type ServiceProcess } from '../../bench/lib/service-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, runCli, tempDir } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, tempDir } from '../helpers/migrations.js';
 import { startNginx, type Nginx } from './nginx.js';
 import { RELEASE_N, releaseNPlus1 } from './release.js';
 import { burst, describePhase, dropped, newPhase, trafficUntil, type Acknowledged, type PhaseStats } from './traffic.js';
@@ -27,7 +27,7 @@ describe('rolling deploy under load', () => {
 
   before(async () => {
     db = await createTestDatabase('rollout');
-    const r = await runCli(['deploy'], cliEnv(db.url, RELEASE_N));
+    const r = await runCliProcess(['deploy'], cliEnv(db.url, RELEASE_N));
     assert.equal(r.code, 0, r.stderr);
     await db.query(`INSERT INTO users (email, name) SELECT 'seed' || g || '@example.org', 'Seed ' || g FROM generate_series(1, ${SEEDED}) AS g`);
   });
@@ -47,7 +47,7 @@ describe('rolling deploy under load', () => {
 
   /** What Kubernetes does: migrate (init container), start N+1 and wait for ready, switch traffic, stop N. */
   async function rollOut(oldPods: ServiceProcess[], nextDir: string, steps: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null }[]> {
-    const deploy = await runCli(['deploy'], cliEnv(db.url, nextDir));
+    const deploy = await runCliProcess(['deploy'], cliEnv(db.url, nextDir));
     assert.equal(deploy.code, 0, deploy.stderr);
     steps.push(`migrations of N+1 applied while N served (deploy exit ${deploy.code})`);
     const newPods = [await release('release-n1-a', nextDir), await release('release-n1-b', nextDir)];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { freePort } from '../../packages/dbship/src/dev/embedded.js';
 import { startService, type ServiceProcess } from '../../bench/lib/service-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, runCli } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess } from '../helpers/migrations.js';
 import { RELEASE_N } from './release.js';
 
 /** A database deployed at release N with `seeded` users, and the service serving it. */
@@ -16,7 +16,7 @@ export interface SeededService {
 /** Deploys release N into a new database, seeds `seeded` users and starts the service on it. */
 export async function startSeededService(label: string, seeded: number): Promise<SeededService> {
   const db = await createTestDatabase(label);
-  const r = await runCli(['deploy'], cliEnv(db.url, RELEASE_N));
+  const r = await runCliProcess(['deploy'], cliEnv(db.url, RELEASE_N));
   assert.equal(r.code, 0, r.stderr);
   await db.query(`INSERT INTO users (email, name) SELECT 'seed' || g || '@example.org', 'Seed ' || g FROM generate_series(1, ${seeded}) AS g`);
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, MIGRATIONS_DIR: RELEASE_N, LOG_LEVEL: 'warn' };
