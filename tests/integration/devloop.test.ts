@@ -94,7 +94,7 @@ describe('the developer loop', () => {
     }
   });
 
-  it('downgrade shows what it drops and asks on a terminal; without one it needs --yes', async () => {
+  it('downgrade shows what it drops and asks on a terminal (declined: exit 9, DECLINED); without one it says to pass --yes (exit 2)', async () => {
     const dir = writeMigrations([{ name: 'gadgets', sql: 'CREATE TABLE gadgets (id int);\n', down: 'DROP TABLE gadgets;\n' }]);
     const scoped = await createTestDatabase('devloop_down');
     try {
@@ -102,11 +102,16 @@ describe('the developer loop', () => {
       await upgrade(testConfig(scoped, dir));
       const refused = await cli(['downgrade'], e);
       assert.equal(refused.code, 2, refused.stderr);
-      assert.match(refused.stderr, /error\[CONFIRMATION_REQUIRED\][\s\S]*DROP TABLE gadgets;[\s\S]*--yes/);
+      assert.match(refused.stderr, /error\[CONFIRMATION_REQUIRED\]: downgrade would revert 1 migration\(s\) and there is no terminal to confirm it; nothing was reverted/);
+      assert.match(refused.stderr, /DROP TABLE gadgets;/);
+      assert.match(refused.stderr, /fix: pass --yes: `dbship downgrade --yes`/);
+      const viaNpm = await cli(['downgrade', '--steps', '1'], { ...e, npm_lifecycle_event: 'db', npm_command: 'run-script' });
+      assert.match(viaNpm.stderr, /fix: pass --yes: `npm run db -- downgrade --steps 1 --yes`/);
       const questions: string[] = [];
       const declined = await cli(['downgrade'], e, { ask: async (q) => (questions.push(q), false) });
-      assert.equal(declined.code, 2);
+      assert.equal(declined.code, 9, declined.stderr);
       assert.match(declined.stderr, /revert 0000_gadgets:\n {2}DROP TABLE gadgets;/);
+      assert.match(declined.stderr, /error\[DECLINED\]: downgrade cancelled at the question: nothing was reverted/);
       assert.deepEqual(questions, ['Revert 1 migration(s)?']);
       assert.equal((await scoped.query("SELECT to_regclass('gadgets') AS t")).rows[0]!.t, 'gadgets');
       const yes = await cli(['downgrade'], e, { ask: async () => true });

@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'BASELINE_CONFLICT'
   | 'MODELS_INVALID'
   | 'CONFIRMATION_REQUIRED'
+  | 'DECLINED'
   | 'RESET_REFUSED'
   | 'INTERNAL'
   | 'TRANSACTION_POOLER'
@@ -71,7 +72,9 @@ const exitCodes: Record<ErrorCode, ExitCode> = {
   BASELINE_CONFLICT: ExitCode.Integrity,
   // The user's models do not load: their error, with file and line, not dbship's.
   MODELS_INVALID: ExitCode.Usage,
+  // No terminal to ask and no --yes: the invocation is incomplete.
   CONFIRMATION_REQUIRED: ExitCode.Usage,
+  DECLINED: ExitCode.Declined,
   RESET_REFUSED: ExitCode.Usage,
   INTERNAL: ExitCode.Internal,
   TRANSACTION_POOLER: ExitCode.Usage,

@@ -22,6 +22,11 @@ export const ExitCode = {
   /** The database accepts only reads: a hot standby, or `default_transaction_read_only` is on. */
   ReadOnly: 8,
   /**
+   * A person at the terminal answered no to a destructive command's question (or pressed Ctrl-C
+   * at it): nothing was changed. Not 0, so that `dbship downgrade && ...` stops there.
+   */
+  Declined: 9,
+  /**
    * An internal error: a bug in dbship, never a verdict on the migrations or the database
    * (70 is EX_SOFTWARE in sysexits.h, so it cannot be mistaken for any code above).
    */

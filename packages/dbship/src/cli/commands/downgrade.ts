@@ -53,15 +53,22 @@ async function confirm(ctx: CommandContext, request: DowngradeRequest): Promise<
   if (!ctx.ask) {
     throw new DbshipError('CONFIRMATION_REQUIRED', `downgrade would revert ${plan.length} migration(s) and there is no terminal to confirm it; nothing was reverted`, {
       details: shown,
-      why: 'a downgrade runs down files that drop columns and tables: their data is lost.',
-      fix: `review the SQL with \`${commandLine(ctx.invocation, 'downgrade --dry-run')}\`, then run it again with --yes.`,
+      why: 'a downgrade runs down files that drop columns and tables: their data is lost, so without a terminal to ask, dbship needs the go-ahead on the command line.',
+      fix: `pass --yes: \`${commandLine(ctx.invocation, rerun(request, '--yes'))}\` (review the SQL first with \`${commandLine(ctx.invocation, rerun(request, '--dry-run'))}\`).`,
     });
   }
   for (const line of shown) ctx.err(line);
   if (!(await ctx.ask(`Revert ${plan.length} migration(s)?`))) {
-    throw new DbshipError('CONFIRMATION_REQUIRED', 'downgrade not confirmed: nothing was reverted', { fix: 'answer y to revert, or pass --yes.' });
+    throw new DbshipError('DECLINED', 'downgrade cancelled at the question: nothing was reverted', {
+      fix: `to revert, run \`${commandLine(ctx.invocation, rerun(request))}\` again and answer y.`,
+    });
   }
   return plan.map((p) => p.file.name);
+}
+
+/** The downgrade command line as given, with `extra` appended. */
+function rerun(request: DowngradeRequest, extra?: string): string {
+  return ['downgrade', request.steps !== undefined ? `--steps ${request.steps}` : '', request.to !== undefined ? `--to ${request.to}` : '', extra ?? ''].filter(Boolean).join(' ');
 }
 
 /** `revert NAME:` and the down file's statements, the destructive ones highlighted. */
