@@ -65,19 +65,32 @@ export class Terminal {
    * between its command line and the new prompt).
    */
   async run(command: string, answer?: { question: RegExp; reply: string }, window = 'cli'): Promise<string> {
-    const before = this.prompts(window);
-    this.type(command, window);
+    const running = this.begin(command, window);
     if (answer) {
       await this.waitFor(answer.question, window);
       this.type(answer.reply, window);
     }
-    for (let waited = 0; this.prompts(window) <= before; waited += 100) {
-      if (waited > 60_000) throw new Error(`"${command}" did not finish:\n${this.screen(window)}`);
-      await sleep(100);
-    }
-    const text = this.screen(window);
-    const start = text.lastIndexOf(`$ ${command}`);
-    return text.slice(start + command.length + 3, text.lastIndexOf('\n$')).replace(/^\n/, '');
+    return running.finish();
+  }
+
+  /**
+   * Types a command and returns at once (to look at the screen while it runs, or press a key);
+   * `finish()` waits for the next prompt and returns what the command printed.
+   */
+  begin(command: string, window = 'cli'): { finish(): Promise<string> } {
+    const before = this.prompts(window);
+    this.type(command, window);
+    return {
+      finish: async () => {
+        for (let waited = 0; this.prompts(window) <= before; waited += 100) {
+          if (waited > 60_000) throw new Error(`"${command}" did not finish:\n${this.screen(window)}`);
+          await sleep(100);
+        }
+        const text = this.screen(window);
+        const start = text.lastIndexOf(`$ ${command}`);
+        return text.slice(start + command.length + 3, text.lastIndexOf('\n$')).replace(/^\n/, '');
+      },
+    };
   }
 
   private prompts(window: string): number {

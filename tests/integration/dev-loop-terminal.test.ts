@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { ROOT, tempDir } from '../helpers/migrations.js';
 import { hasTmux, Terminal } from '../helpers/terminal.js';
@@ -55,6 +57,10 @@ describe('the developer loop in a terminal', { skip }, () => {
     const status = await term.run('npm run db -- status');
     assert.match(status, /applied +0002_add_user_age .* by laptop\n3 applied, 0 pending/);
 
+    const declined = await term.run('npm run db -- downgrade; echo "exit $?"', { question: /Revert 1 migration\(s\)\? \[y\/N\]$/m, reply: 'n' });
+    assert.match(declined, /error\[DECLINED\]: downgrade cancelled at the question: nothing was reverted/);
+    assert.match(declined, /^exit 9$/m);
+
     const downgraded = await term.run('npm run db -- downgrade', { question: /Revert 1 migration\(s\)\? \[y\/N\]$/m, reply: 'y' });
     assert.match(downgraded, /revert 0002_add_user_age:\n {2}ALTER TABLE "users" DROP COLUMN "age";/);
     assert.match(downgraded, /Reverted 0002_add_user_age/);
@@ -82,6 +88,108 @@ describe('the developer loop in a terminal', { skip }, () => {
     if (process.env.DBSHIP_LOOP_TRANSCRIPT) writeFileSync(process.env.DBSHIP_LOOP_TRANSCRIPT, `${term.screen('app')}\n----\n${term.screen()}\n`);
   });
 });
+
+describe('a slow migration, and Ctrl-C during one, in a terminal', { skip }, () => {
+  let db: TestDatabase;
+  let term: Terminal;
+  let project: string;
+  before(async () => {
+    db = await createTestDatabase('loop_slow');
+    project = makeExampleProject();
+    // The slow statements below wait on sessions this test holds, for as long as it holds them:
+    // a long lock_timeout keeps dbship from giving up and retrying meanwhile.
+    term = new Terminal(project, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DATABASE_URL: db.url, HOSTNAME: 'laptop', MIGRATE_LOCK_TIMEOUT: '10min' });
+    await term.waitFor(/^\$/m);
+    assert.match(await term.run('npm run db -- upgrade'), /Upgraded: 2 migration\(s\)/);
+  });
+  after(async () => {
+    term?.close();
+    await db?.drop();
+  });
+
+  it('a migration running longer than a few seconds shows its elapsed time; the line stays when it ends', async () => {
+    await db.query('CREATE TABLE test_gate (opened boolean)');
+    addMigration(project, '0002_backfill_bio', [
+      "UPDATE users SET bio = '' WHERE bio IS NULL;",
+      '-- stands for a long backfill: it runs until the test opens the gate',
+      'DO $$ BEGIN WHILE NOT EXISTS (SELECT FROM test_gate) LOOP PERFORM pg_sleep(0.1); END LOOP; END $$;',
+    ]);
+    const running = term.begin('npm run db -- upgrade');
+    await term.waitFor(/^applying 0002_backfill_bio \.\.\. \d+ s$/m);
+    await db.query('INSERT INTO test_gate VALUES (true)');
+    const shown = await running.finish();
+    assert.match(shown, /^applying 0002_backfill_bio \.\.\. \d+ s\nApplied 0002_backfill_bio \(\d+ ms\)\nUpgraded: 1 migration\(s\) in /m);
+  });
+
+  it('Ctrl-C during CREATE INDEX CONCURRENTLY: the error says what may remain; the next run drops the INVALID index and builds it again', async () => {
+    addMigration(project, '0003_users_nickname', [
+      '-- dbship:no-transaction',
+      'ALTER TABLE users ADD COLUMN IF NOT EXISTS nickname text;',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS users_nickname_idx ON users (nickname);',
+    ]);
+    // A session with an open snapshot (a psql left in BEGIN): CREATE INDEX CONCURRENTLY, its index
+    // already in the catalog but not valid yet, waits for it to end.
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await reader.query('SELECT 1');
+    let shown: string;
+    try {
+      const running = term.begin('npm run db -- upgrade');
+      await waitForStatement(db, 'CREATE INDEX CONCURRENTLY');
+      term.key('C-c');
+      shown = await running.finish();
+      // The server ends the statement once it sees the connection closed; until then it would
+      // carry on and finish the index when the snapshot goes.
+      await noDbshipSession(db);
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+    assert.match(shown, /^applying 0003_users_nickname \(no transaction\) \.\.\.[^\n]*\nerror\[INTERRUPTED\]: stopped: received SIGINT,? during 0003_users_nickname/m);
+    assert.match(shown, /stay applied/);
+    assert.match(shown, /INVALID/);
+    assert.doesNotMatch(shown, /rolled back/);
+    const index = "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'users_nickname_idx'::regclass";
+    assert.deepEqual((await db.query(index)).rows, [{ valid: false }]);
+    assert.match(await term.run('npm run db -- status'), /pending +0003_users_nickname/);
+
+    const again = await term.run('npm run db -- upgrade');
+    assert.match(again, /warning: dropped the INVALID index public\.users_nickname_idx, left by an interrupted run of 0003_users_nickname; building it again/);
+    assert.match(again, /Applied 0003_users_nickname/);
+    assert.deepEqual((await db.query(index)).rows, [{ valid: true }]);
+  });
+});
+
+/** Adds a migration (no snapshot: nothing here generates) to the project's folder and journal. */
+function addMigration(project: string, tag: string, lines: string[]): void {
+  const dir = path.join(project, 'migrations');
+  writeFileSync(path.join(dir, `${tag}.sql`), `${lines.join('\n')}\n`);
+  const journalFile = path.join(dir, 'meta/_journal.json');
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { idx: number; when: number }[] };
+  const last = journal.entries.at(-1)!;
+  journal.entries.push({ idx: last.idx + 1, version: '7', when: last.when + 1, tag, breakpoints: true } as never);
+  writeFileSync(journalFile, `${JSON.stringify(journal, null, 2)}\n`);
+}
+
+/** Waits until a dbship session waits for a lock in a statement starting with `prefix` (a hang guard). */
+async function waitForStatement(db: TestDatabase, prefix: string): Promise<void> {
+  for (let waited = 0; ; waited += 100) {
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND wait_event_type = 'Lock' AND query LIKE $1", [`${prefix}%`]);
+    if (rows[0]!.n > 0) return;
+    if (waited > 60_000) throw new Error(`no dbship session waited in ${prefix}`);
+    await sleep(100);
+  }
+}
+
+async function noDbshipSession(db: TestDatabase): Promise<void> {
+  for (let waited = 0; ; waited += 100) {
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'");
+    if (rows[0]!.n === 0) return;
+    if (waited > 60_000) throw new Error('a dbship session outlived its process');
+    await sleep(100);
+  }
+}
 
 /** A copy of the example service (models, app, migrations) using this checkout's dbship. */
 function makeExampleProject(): string {

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { ExitCode } from '../exit-codes.js';
 import type { Ask } from './confirm.js';
 import type { Invocation } from './invocation.js';
+import type { LiveLine } from './render-events.js';
 import type { Style } from './style.js';
 
 /** One option of a verb, with the help text every option must have. */
@@ -43,8 +44,8 @@ export interface CommandContext {
   readonly invocation: Invocation;
   /** Colours for stdout and stderr (plain unless the stream is a terminal). */
   readonly style: { readonly out: Style; readonly err: Style };
-  /** Raw writes to stderr when it is a terminal (a progress line that is redrawn). */
-  readonly live?: ((raw: string) => void) | undefined;
+  /** The progress line that is redrawn, when stderr is a terminal (ended by any other output). */
+  readonly live?: LiveLine | undefined;
   /** Asks the person at the terminal; undefined without one (then `--yes` is required). */
   readonly ask?: Ask | undefined;
   /** The database is the local development one (embedded, in `.data/`). */

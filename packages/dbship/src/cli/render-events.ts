@@ -67,8 +67,8 @@ export interface EventSink {
   out(line: string): void;
   err(line: string): void;
   readonly style: { readonly out: Style; readonly err: Style };
-  /** Raw writes to a terminal's stderr; absent when stderr is not a terminal. */
-  readonly live?: ((raw: string) => void) | undefined;
+  /** The terminal's progress line; absent when stderr is not a terminal. */
+  readonly live?: LiveLine | undefined;
 }
 
 /** After this long, a running migration shows its elapsed time (on a terminal only). */
@@ -76,14 +76,12 @@ const SHOW_ELAPSED_AFTER_MS = 3000;
 
 /** Prints engine progress for a person: results to stdout, progress, waits and warnings to stderr. */
 export function printEvents(sink: EventSink): (e: EngineEvent) => void {
-  let ticker: { stop(): void } | undefined;
   return (e) => {
-    ticker?.stop();
-    ticker = undefined;
+    sink.live?.end();
     const human = viewEvent(e).human;
     if (!human) return;
     if (human.tone === 'progress' && sink.live) {
-      ticker = startTicker(sink.live, sink.style.err.dim(human.text));
+      sink.live.show(sink.style.err.dim(human.text));
       return;
     }
     const style = human.stream === 'out' ? sink.style.out : sink.style.err;
@@ -95,23 +93,35 @@ export function printEvents(sink: EventSink): (e: EngineEvent) => void {
 }
 
 /**
- * Draws `text` without ending the line, redraws it with the elapsed time once per second after a
- * few seconds, and ends the line when the next event arrives (the line stays on the screen).
+ * A terminal's progress line (`applying NAME ...`): drawn without ending it, redrawn with the
+ * elapsed time once per second after a few seconds, and ended (it stays on the screen) before
+ * anything else is printed: the next event, the command's result, or its error.
  */
-function startTicker(write: (raw: string) => void, text: string): { stop(): void } {
-  const started = performance.now();
-  write(text);
-  const timer = setInterval(() => {
-    const ms = performance.now() - started;
-    if (ms >= SHOW_ELAPSED_AFTER_MS) write(`\r\u001b[K${text} ${Math.floor(ms / 1000)} s`);
-  }, 1000);
-  timer.unref();
-  return {
-    stop() {
-      clearInterval(timer);
-      write('\n');
-    },
-  };
+export class LiveLine {
+  private timer: NodeJS.Timeout | undefined;
+  private open = false;
+
+  constructor(private readonly write: (raw: string) => void) {}
+
+  show(text: string): void {
+    this.end();
+    const started = performance.now();
+    this.write(text);
+    this.open = true;
+    this.timer = setInterval(() => {
+      const ms = performance.now() - started;
+      if (ms >= SHOW_ELAPSED_AFTER_MS) this.write(`\r\u001b[K${text} ${Math.floor(ms / 1000)} s`);
+    }, 1000);
+    this.timer.unref();
+  }
+
+  /** Stops the redraws and ends the line, if one is open. */
+  end(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.open) this.write('\n');
+    this.open = false;
+  }
 }
 
 /** Engine progress as structured log lines (JSON in a container, for `kubectl logs`). */

@@ -11,6 +11,7 @@ import type { Ask } from './confirm.js';
 import { commandHelp, GLOBAL_OPTIONS, helpText, version } from './help.js';
 import { commandLine, detectInvocation, repairedCommand, swallowedByNpm, type Invocation } from './invocation.js';
 import { attachLocalDatabase, type AttachedDatabase } from './local-database.js';
+import { LiveLine } from './render-events.js';
 import { reportError } from './report.js';
 import { withFlags } from './flags.js';
 import { createStyle, type Style } from './style.js';
@@ -80,12 +81,17 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   } catch (e) {
     return fail(e);
   }
-  const ctx = context(parsed, { cwd, env, out, err, inv, style, options, attached, sources, settings });
+  const writeLive = options.live ?? (options.stderr ? undefined : process.stderr.isTTY ? (raw: string) => process.stderr.write(raw) : undefined);
+  const live = writeLive ? new LiveLine(writeLive) : undefined;
+  const ctx = context(parsed, { cwd, env, out, err, inv, style, options, attached, sources, settings, live });
   try {
     return await command.run(ctx);
   } catch (e) {
+    // An interrupted migration's progress line ends before the error is printed.
+    live?.end();
     return fail(e, ctx.localDatabase);
   } finally {
+    live?.end();
     await attached?.release?.();
   }
 }
@@ -101,6 +107,7 @@ interface ContextParts {
   attached: AttachedDatabase | undefined;
   sources: SettingsSources;
   settings: () => EngineSettings;
+  live: LiveLine | undefined;
 }
 
 function context(parsed: { values: CommandContext['values']; positionals: string[] }, p: ContextParts): CommandContext {
@@ -112,8 +119,9 @@ function context(parsed: { values: CommandContext['values']; positionals: string
     positionals: parsed.positionals,
     cwd: p.cwd,
     env: p.env,
-    out: p.out,
-    err: p.err,
+    // Any other output ends the progress line first, so that it never lands on it.
+    out: (line) => (p.live?.end(), p.out(line)),
+    err: (line) => (p.live?.end(), p.err(line)),
     signal: p.options.signal ?? new AbortController().signal,
     config: () => (config ??= p.settings()),
     project: () => (project ??= projectSettings(p.sources)),
@@ -121,7 +129,7 @@ function context(parsed: { values: CommandContext['values']; positionals: string
     logger: () => (logger ??= createLogger(logLevelOf(p.sources.values.LOG_LEVEL), { name: 'dbship' })),
     invocation: p.inv,
     style: p.style,
-    live: p.options.live ?? (p.options.stderr ? undefined : process.stderr.isTTY ? (raw: string) => process.stderr.write(raw) : undefined),
+    live: p.live,
     ask: p.options.ask,
     localDatabase: p.attached?.local ?? false,
   };
