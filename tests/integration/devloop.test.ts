@@ -32,6 +32,8 @@ describe('the developer loop', () => {
     assert.match(lines[0]!, /^error\[PROBLEMS_FOUND\]: generate wrote nothing: 1 statement has no safe form$/);
     assert.match(lines[1]!, /do one of:/);
     assert.match(r.stderr, /dbship generate --name drop_name --allow-unsafe/);
+    // The refused statement's headline is the one finding format (lint's and check's).
+    assert.match(r.stderr, /^ {2}refused:\n {4}\S+\.sql:\d+:\d+ {2}error\b/m);
     assert.ok(lines.every((l) => l.length <= 80), lines.filter((l) => l.length > 80).join('\n'));
     assert.doesNotMatch(r.stderr, /suppress this finding|dbship:allow <rule>/);
   });

@@ -125,4 +125,19 @@ describe('check', () => {
     assert.ok(kinds(r).length >= 1 && kinds(r).every((k) => k === 'lint'), JSON.stringify(r.problems));
     assert.ok(r.problems.some((x) => /create-index-without-concurrently/.test(x.message)));
   });
+
+  it('regression: check printed lint findings in a format of its own; it prints them as lint does', async () => {
+    const p = makeProject({ history: true });
+    await generate({ dir: p.dir, name: 'data_fix', schemaPath: p.models(usersModel()), custom: true, now: NOW });
+    writeFileSync(path.join(p.dir, '0002_data_fix.sql'), 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n');
+    const checked = await cli(p, ['check', '--schema', p.models(usersModel())]);
+    const linted = await cli(p, ['lint']);
+    assert.equal(checked.code, 6, checked.stderr);
+    const finding = linted.stdout.split('\n');
+    assert.match(finding[0]!, /^migrations\/0002_data_fix\.sql:1:1  error  set-not-null  /);
+    assert.deepEqual(finding.map((l) => l.slice(0, 7)), ['migrati', '  why: ', '  fix: ']);
+    const at = checked.stderr.split('\n').indexOf(`problem[lint]: ${finding[0]}`);
+    assert.ok(at >= 0, checked.stderr);
+    assert.deepEqual(checked.stderr.split('\n').slice(at + 1, at + 4), ['  statement: ALTER TABLE users ALTER COLUMN email SET NOT NULL', finding[1], finding[2]]);
+  });
 });

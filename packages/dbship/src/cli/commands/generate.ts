@@ -5,7 +5,7 @@ import { UnsafeRefusal } from '../../migrator/generate/lint-generated.js';
 import { generate, type GenerateResult } from '../../migrator/generate/index.js';
 import { RenameRefusal } from '../../migrator/generate/renames.js';
 import type { Command, CommandContext } from '../command.js';
-import { formatFindings } from '../findings.js';
+import { formatFindings } from '../../migrator/lint/index.js';
 import { commandLine } from '../invocation.js';
 import { schemaPath } from '../models-reminder.js';
 import { formatRenameRefusal, formatUnsafeRefusal } from '../refusal.js';

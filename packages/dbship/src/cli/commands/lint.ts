@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { expandLintTargets, lintFiles, migrationSqlFiles, summaryLine } from '../../migrator/lint/index.js';
-import { formatFindings } from '../findings.js';
+import { expandLintTargets, formatFindings, lintFiles, migrationSqlFiles, summaryLine } from '../../migrator/lint/index.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
 

@@ -4,7 +4,8 @@ import { loadMigrations, type MigrationFile } from '../folder/files.js';
 import { readJournal, type JournalEntry } from '../folder/journal.js';
 import { downPath } from '../folder/layout.js';
 import { diffModels } from './kit.js';
-import { formatFinding, lintPaths, type LintFinding } from './lint-generated.js';
+import { formatFinding } from '../lint/format.js';
+import { lintPaths, type LintFinding } from './lint-generated.js';
 import { formatAmbiguity, RENAME_FIX } from './renames.js';
 import { checkSnapshotChain } from './snapshot-chain.js';
 import { describeSnapshotDiff, formatChange } from './snapshot-diff.js';
@@ -136,6 +137,8 @@ function checkDownFiles(migrations: readonly MigrationFile[], rel: (p: string) =
     }));
 }
 
+/** A lint error as a problem: the finding's headline, statement and why (the one finding format), and its fix. */
 function lintProblem(f: LintFinding, rel: (p: string) => string): CheckProblem {
-  return { kind: 'lint', message: formatFinding(f, rel)[0]!, details: [f.statement, `why: ${f.why}`], fix: f.fix };
+  const [headline, ...rest] = formatFinding({ ...f, file: rel(f.file) }, { statement: true });
+  return { kind: 'lint', message: headline!, details: rest.filter((l) => !l.startsWith('  fix: ')).map((l) => l.slice(2)), fix: f.fix };
 }

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { DbshipError } from '../../errors.js';
-import { lintFiles, type LintFinding } from '../lint/index.js';
+import { formatFindings, lintFiles, type LintFinding } from '../lint/index.js';
 import { snapshotPath } from '../folder/layout.js';
 
 export type { LintFinding };
@@ -44,11 +44,6 @@ export async function lintPending(dir: string, files: readonly PendingFile[], fi
   }
 }
 
-/** `file:line:column severity rule: message` plus statement / why / fix lines. */
-export function formatFinding(f: LintFinding, relative: (p: string) => string = (p) => p): string[] {
-  return [`${relative(f.file)}:${f.line}:${f.column} ${f.severity} ${f.rule}: ${f.message}`, `    ${f.statement}`, `    why: ${f.why}`, `    fix: ${f.fix}`];
-}
-
 /**
  * The refusal when generated SQL has lint errors and `--allow-unsafe` was not given. It carries
  * the findings so that the CLI can print them as statements that were never written.
@@ -57,12 +52,13 @@ export class UnsafeRefusal extends DbshipError {
   readonly findings: readonly LintFinding[];
 
   constructor(errors: readonly LintFinding[], relative?: (p: string) => string) {
+    const shown = errors.map((f) => ({ ...f, file: relative ? relative(f.file) : f.file }));
     super('PROBLEMS_FOUND', `generate refuses to write ${errors.length} statement${errors.length > 1 ? 's' : ''} its lint rejects; nothing was written`, {
-      details: errors.flatMap((f) => formatFinding(f, relative)),
+      details: formatFindings(shown, { statement: true }),
       why: 'no safe form exists for these changes: applied as generated they would lock or rewrite a table that production traffic uses, or break the pods of the previous release.',
       fix: 'change the models in smaller, backward-compatible steps (see docs/workflow.md), or write the change by hand with `--custom`; if you accept the risk (e.g. the table is small or not yet used), run again with --allow-unsafe, which records that decision in the file.',
     });
-    this.findings = errors.map((f) => ({ ...f, file: relative ? relative(f.file) : f.file }));
+    this.findings = shown;
   }
 }
 

@@ -11,7 +11,7 @@ export type { LintSqlOptions } from './linter.js';
 export type { ColumnTypeLookup } from './context.js';
 export { lintFiles, expandLintTargets, migrationSqlFiles } from './lint-files.js';
 export { ALL_RULES, STATEMENT_RULES } from './rules/index.js';
-export { formatFindings, summaryLine } from './format.js';
+export { findingHeadline, formatFinding, formatFindings, summaryLine } from './format.js';
 
 /**
  * Lints the SQL of one migration file. `transactional` defaults to what the engine will do (false
