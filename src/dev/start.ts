@@ -34,7 +34,8 @@ async function main(): Promise<number> {
     log.info(`dbship service listening on ${server.url} (API docs: ${server.url}/docs)`);
     // A model edit without `generate` would otherwise surface as a 500 on the first request. Said
     // once the service listens: loading drizzle-kit and the models must not delay the start.
-    void forgottenGenerate({ dir: config.engine.migrations.dir, schemaPath: path.resolve('src/db/schema.ts'), generateCommand: 'npm run db -- generate --name <what_changed>' })
+    const cwd = process.cwd();
+    void forgottenGenerate({ dir: config.engine.migrations.dir, schemaPath: path.resolve(cwd, 'src/db/schema.ts'), generateCommand: 'npm run db -- generate --name <what_changed>', cwd })
       .then((line) => line && log.warn(line), () => {});
   } catch (err) {
     await shutdown().catch(() => {});

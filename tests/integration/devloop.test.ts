@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, type RunOptions } from '../../packages/dbship/src/cli/run.js';
 import { reportError } from '../../packages/dbship/src/cli/report.js';
@@ -42,13 +44,28 @@ describe('the developer loop', () => {
     const p = makeProject({ history: true });
     const schema = p.models(usersModel({ extras: ["index('users_bio_idx').on(t.bioo)"] }));
     for (const verb of [['generate', '--name', 'x'], ['check']]) {
-      const r = await cli([...verb, '--schema', schema], { MIGRATIONS_DIR: p.dir });
+      const r = await cli([...verb, '--schema', schema], { MIGRATIONS_DIR: p.dir }, { cwd: p.root });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /error\[MODELS_INVALID\]: the models do not load/);
-      assert.match(r.stderr, new RegExp(`at ${schema.replace(/[.]/g, '\\.')}:\\d+:\\d+`));
+      // Shown from the working directory, as every path dbship prints.
+      assert.match(r.stderr, new RegExp(`^  at ${path.relative(p.root, schema).replace(/[.]/g, '\\.')}:\\d+:\\d+`, 'm'));
       assert.match(r.stderr, /\| .*on\(t\.bioo\)/);
       assert.doesNotMatch(r.stderr, /INTERNAL|bug in dbship/);
     }
+  });
+
+  it('a failing migration is located in its file as shown from the working directory the CLI was given', async () => {
+    const db = await createTestDatabase('devloop_where');
+    after(async () => db.drop());
+    const dir = writeMigrations([{ name: 'bad', sql: 'CREATE TABLE ok (id int);\nSELECT * FROM missing_table;\n' }]);
+    const r = await cli(['upgrade'], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, HOSTNAME: 'test-runner' }, { cwd: path.dirname(dir) });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^  at ${path.basename(dir)}/0000_bad\\.sql:2:15$`, 'm'));
+    // So is a file refused before anything runs (read by the folder model, not the runner).
+    const latin = writeMigrations([{ name: 'latin', sql: 'SELECT 1;\n' }]);
+    writeFileSync(path.join(latin, '0000_latin.sql'), Buffer.from('SELECT \'caf\xe9\';\n', 'latin1'));
+    const refused = await cli(['upgrade'], { DATABASE_URL: db.url, MIGRATIONS_DIR: latin, HOSTNAME: 'test-runner' }, { cwd: path.dirname(latin) });
+    assert.match(refused.stderr, new RegExp(`error\\[MIGRATION_REFUSED\\]: ${path.basename(latin)}/0000_latin\\.sql is not valid UTF-8`));
   });
 
   it('upgrade prints an applying line per migration, the wall time (retries included), and warns of a forgotten generate', async () => {
@@ -59,7 +76,7 @@ describe('the developer loop', () => {
     assert.match(r.stdout, /^Applied 0000_init \(\d+ ms\)$/m);
     assert.ok(r.stderr.indexOf('applying 0001_add_user_bio') > r.stderr.indexOf('applying 0000_init'));
     // The models module at the default path (src/db/schema.ts) adds a column without a migration.
-    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { mkdirSync } = await import('node:fs');
     mkdirSync(`${p.root}/src/db`, { recursive: true });
     writeFileSync(`${p.root}/src/db/schema.ts`, usersModel({ columns: ["age: integer('age'),"] }));
     const again = await cli(['upgrade'], env(p.dir), { cwd: p.root });

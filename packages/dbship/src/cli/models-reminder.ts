@@ -18,6 +18,7 @@ export async function remindForgottenGenerate(ctx: CommandContext): Promise<void
     dir: ctx.config().migrations.dir,
     schemaPath: schemaPath(ctx),
     generateCommand: commandLine(ctx.invocation, 'generate --name <what_changed>'),
+    cwd: ctx.cwd,
   });
   if (line) ctx.err(ctx.style.err.yellow(`warning: ${line}`));
 }

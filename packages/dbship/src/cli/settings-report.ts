@@ -3,6 +3,7 @@ import { describeDb, type DbConnection } from '../config/db-connection.js';
 import type { ProjectSettings } from '../project/project-settings.js';
 import type { SettingsSources } from '../project/sources.js';
 import type { EngineSettings } from '../settings.js';
+import { displayPath } from '../display-path.js';
 
 /** One resolved setting: its value as shown (passwords masked) and where it came from. */
 export interface SettingRow {
@@ -24,8 +25,8 @@ const ENTRIES: readonly Entry[] = [
   { name: 'database', variables: ['MIGRATE_DATABASE_URL', 'MIGRATE_DB_USER', ...DB_VARS], value: (s) => (s.db ? connection(s.db) : 'none (local runs use the embedded server)') },
   { name: 'password', variables: ['MIGRATE_DATABASE_URL', 'MIGRATE_DB_PASS', 'DATABASE_URL', 'DB_PASS'], value: (s) => (s.db?.password ? '******** (set)' : 'not set') },
   { name: 'app role', variables: ['DATABASE_URL', 'DB_USER'], value: (s) => s.appRole ?? '(same as the migration role)' },
-  { name: 'migrations dir', variables: ['MIGRATIONS_DIR'], value: (s, p) => shortPath(s.migrations.dir, p.root) },
-  { name: 'models', variables: ['models'], value: (_s, p) => p.models.map((m) => shortPath(m, p.root)).join(', ') },
+  { name: 'migrations dir', variables: ['MIGRATIONS_DIR'], value: (s, p) => displayPath(s.migrations.dir, p.root) },
+  { name: 'models', variables: ['models'], value: (_s, p) => p.models.map((m) => displayPath(m, p.root)).join(', ') },
   { name: 'tracking schema', variables: ['DBSHIP_SCHEMA'], value: (s) => s.migrations.trackingSchema },
   { name: 'search_path', variables: ['MIGRATE_SEARCH_PATH'], value: (s) => s.migrations.searchPath.join(', ') },
   { name: 'drizzle table', variables: ['drizzleSchema', 'drizzleTable'], value: (_s, p) => (p.drizzleTable ? `${p.drizzleTable.schema}.${p.drizzleTable.table}` : 'drizzle.__drizzle_migrations (when present)') },
@@ -65,9 +66,4 @@ function sourceOf(sources: SettingsSources, variables: readonly string[]): strin
 
 function connection(db: DbConnection): string {
   return `${describeDb(db)} sslmode=${db.ssl}`;
-}
-
-function shortPath(file: string, root: string): string {
-  const relative = path.relative(root, file);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }

@@ -48,7 +48,7 @@ export interface DrizzleRow {
  * is the newest migration drizzle-kit applied. Rows already in `dbship.migrations` must agree.
  */
 export async function baseline(config: EngineSettings, options: BaselineOptions = {}): Promise<BaselineResult> {
-  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
+  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent), cwd: options.cwd });
   const table = parseTableName(options.drizzleTable ?? DRIZZLE_TABLE);
   return withLockedSession(config, options, async ({ client, actor, lockWaitMs }) => {
     const rows = await readDrizzleRows(client, table);

@@ -35,7 +35,7 @@ export interface DeployResult {
 export async function deploy(config: EngineSettings, options: DeployOptions = {}): Promise<DeployResult> {
   // A missing or empty folder is a configuration error: said at once, not after waiting for the
   // database (its warnings come once, from the upgrade below).
-  loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict });
+  loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, cwd: options.cwd });
   const { waitedMs, result } = await upgradeWhenReachable(config, options);
   const policy = options.drift ?? 'fail';
   if (policy === 'off') return { waitedMs, upgrade: result, drift: null };
@@ -81,7 +81,7 @@ async function upgradeWhenReachable(config: EngineSettings, options: DeployOptio
     const deadlineMs = Math.max(0, budgetMs - (Date.now() - started));
     waitedMs += await waitForDatabase(db, { deadlineMs, signal: options.signal, onEvent: options.onEvent });
     try {
-      return { waitedMs, result: await upgrade(config, { signal: options.signal, onEvent: options.onEvent }) };
+      return { waitedMs, result: await upgrade(config, { signal: options.signal, onEvent: options.onEvent, cwd: options.cwd }) };
     } catch (err) {
       const leftMs = budgetMs - (Date.now() - started);
       if (!(err instanceof DbshipError)) throw err;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { displayPath } from '../display-path.js';
 import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
 import { applyMigration, checkBeforeApplying } from './runtime/apply.js';
@@ -53,23 +54,28 @@ export interface DowngradeResult {
  * unknown to this build (`IRREVERSIBLE`, exit 2).
  */
 export async function downgrade(config: EngineSettings, options: DowngradeOptions = {}): Promise<DowngradeResult> {
-  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
+  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent), cwd: options.cwd });
   const request = { steps: options.steps, to: options.to };
   if (options.dryRun) {
     return withReadSession(config, async (client) => {
-      const planned = planDowngrade(files, await readApplied(client), request);
+      const planned = shown(planDowngrade(files, await readApplied(client), request), options.cwd);
       await assertRunnable(planned.map((step) => step.target));
       return { reverted: [], planned, dryRun: true, lockWaitMs: 0 };
     });
   }
   return withLockedSession(config, options, async (session) => {
-    const planned = planDowngrade(files, await readApplied(session.client), request);
+    const planned = shown(planDowngrade(files, await readApplied(session.client), request), options.cwd);
     assertConfirmed(planned, options.confirmed);
     // Every down file is checked before the first one runs.
     await assertRunnable(planned.map((step) => step.target));
     const reverted = await revertAll(config, session, planned, options);
     return { reverted, planned, dryRun: false, lockWaitMs: session.lockWaitMs };
   });
+}
+
+/** The steps with their down files' paths as messages show them (from `cwd`). */
+function shown(steps: readonly RevertStep[], cwd: string | undefined): RevertStep[] {
+  return steps.map((s) => ({ ...s, target: { ...s.target, shownPath: displayPath(s.target.path, cwd) } }));
 }
 
 function assertConfirmed(planned: readonly RevertStep[], confirmed: readonly string[] | undefined): void {

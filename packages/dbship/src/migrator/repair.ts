@@ -1,6 +1,6 @@
 import type { EngineSettings } from '../settings.js';
 import { DbshipError } from '../errors.js';
-import { warnWith, type EngineEvent } from './runtime/events.js';
+import { warnWith, type RunOptions } from './runtime/events.js';
 import type { MigrationFile } from './folder/files.js';
 import { findByName } from './folder/layout.js';
 import { loadRequiredMigrations } from './folder/required.js';
@@ -9,13 +9,11 @@ import { withLockedSession } from './runtime/session.js';
 import { withTransaction } from '../db/transaction.js';
 import { appendHistory, readApplied, updateChecksum } from './runtime/tracking.js';
 
-export interface RepairOptions {
+export interface RepairOptions extends RunOptions {
   /** Why the changed file is accepted; recorded in the audit log. Required, not blank. */
   readonly reason: string;
   /** Repair only this migration (full name or without its `NNNN_` prefix); default: every changed one. */
   readonly name?: string | undefined;
-  readonly signal?: AbortSignal | undefined;
-  readonly onEvent?: ((e: EngineEvent) => void) | undefined;
 }
 
 /** One accepted change: the recorded checksum before and after. */
@@ -39,7 +37,7 @@ export interface RepairResult {
  */
 export async function repair(config: EngineSettings, options: RepairOptions): Promise<RepairResult> {
   const reason = requireReason(options.reason);
-  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
+  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent), cwd: options.cwd });
   return withLockedSession(config, options, async ({ client, actor, lockWaitMs }) => {
     const analysis = analyze(files, await readApplied(client));
     const targets = selectRepairs(files, analysis, options.name);

@@ -29,8 +29,8 @@ export interface StatusResult {
 }
 
 /** Applied / pending / modified / missing / unknown, one row per migration; changes nothing. */
-export async function status(config: EngineSettings, options: Pick<RunOptions, 'onEvent'> = {}): Promise<StatusResult> {
-  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent) });
+export async function status(config: EngineSettings, options: Pick<RunOptions, 'onEvent' | 'cwd'> = {}): Promise<StatusResult> {
+  const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent), cwd: options.cwd });
   return withReadSession(config, async (client) => {
     const analysis = analyze(files, await readApplied(client));
     const holder = await findLockHolder(client);

@@ -1,3 +1,4 @@
+import { displayPath } from '../display-path.js';
 import type { EngineSettings } from '../settings.js';
 import { applyMigration, checkBeforeApplying, type ApplySettings } from './runtime/apply.js';
 import type { BlockerWatch } from './runtime/blockers.js';
@@ -40,7 +41,7 @@ export interface UpgradeResult {
  */
 export async function upgrade(config: EngineSettings, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   const strict = options.strict ?? config.migrations.strict;
-  const files = loadRequiredMigrations(config.migrations.dir, { strict, warn: warnWith(options.onEvent) });
+  const files = loadRequiredMigrations(config.migrations.dir, { strict, warn: warnWith(options.onEvent), cwd: options.cwd });
   const planOptions = {
     to: options.to,
     allowOutOfOrder: options.allowOutOfOrder ?? config.migrations.allowOutOfOrder,
@@ -50,7 +51,7 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
     return withReadSession(config, async (client) => {
       const analysis = analyze(files, await readApplied(client));
       const planned = planUpgrade(files, analysis, planOptions);
-      await assertRunnable(planned.map(upTarget));
+      await assertRunnable(planned.map((f) => upTarget(f, options.cwd)));
       warnAhead(analysis, options.onEvent);
       return { applied: [], planned, ahead: analysis.unknown.map((e) => e.name), dryRun: true, lockWaitMs: 0 };
     });
@@ -59,12 +60,12 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
     const analysis = analyze(files, await readApplied(client));
     const planned = planUpgrade(files, analysis, planOptions);
     // Every file is checked before the first one runs: a refused file leaves nothing half-done.
-    await assertRunnable(planned.map(upTarget));
+    await assertRunnable(planned.map((f) => upTarget(f, options.cwd)));
     warnAhead(analysis, options.onEvent);
     if (planned.length > 0) blockers.warm();
     const applied: { name: string; durationMs: number }[] = [];
     for (const file of planned) {
-      const target = upTarget(file);
+      const target = upTarget(file, options.cwd);
       await resetSession(client, config);
       await checkBeforeApplying(client, target, options.onEvent);
       options.onEvent?.({ type: 'applying', name: file.name, transactional: file.transactional });
@@ -79,8 +80,8 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
   });
 }
 
-export function upTarget(file: MigrationFile): MigrationTarget {
-  return { name: file.name, path: file.path, sql: file.sql, transactional: file.transactional, direction: 'up' };
+export function upTarget(file: MigrationFile, cwd?: string): MigrationTarget {
+  return { name: file.name, path: file.path, shownPath: displayPath(file.path, cwd), sql: file.sql, transactional: file.transactional, direction: 'up' };
 }
 
 export function applySettings(config: EngineSettings, name: string, options: Pick<UpgradeOptions, 'signal' | 'onEvent'>, blockers?: BlockerWatch): ApplySettings {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { displayPath } from '../display-path.js';
 import { DbshipError } from '../errors.js';
 import { importPeer, type PeerUse } from '../peers.js';
 import { userCodeLocation } from './user-error.js';
@@ -23,23 +24,25 @@ const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
  *
  * Anything that goes wrong while reading or evaluating the file is the user's to fix, not a bug in
  * dbship: it is thrown as `PROJECT_MODULE_FAILED` (exit 2) naming the file and line at fault.
+ * A relative `file` resolves against `cwd`, and messages show paths from there (without a
+ * `cwd`, `file` must be absolute, and is shown so).
  */
-export async function importProjectModule(file: string): Promise<Record<string, unknown>> {
-  const absolute = path.resolve(file);
+export async function importProjectModule(file: string, cwd: string | undefined): Promise<Record<string, unknown>> {
+  const absolute = cwd === undefined ? file : path.resolve(cwd, file);
   if (!existsSync(absolute)) {
-    throw new DbshipError('PROJECT_MODULE_FAILED', `cannot load ${displayPath(absolute)}: the file does not exist`, {
+    throw new DbshipError('PROJECT_MODULE_FAILED', `cannot load ${displayPath(absolute, cwd)}: the file does not exist`, {
       fix: 'correct the path (in drizzle.config.* `schema`, or the option you passed), or create the file.',
     });
   }
   try {
-    return await load(absolute);
+    return await load(absolute, cwd);
   } catch (err) {
     if (err instanceof DbshipError) throw err;
-    throw moduleFailed(absolute, err);
+    throw moduleFailed(absolute, err, cwd);
   }
 }
 
-async function load(file: string): Promise<Record<string, unknown>> {
+async function load(file: string, cwd: string | undefined): Promise<Record<string, unknown>> {
   const ext = path.extname(file);
   if (ext === '.json') return { default: JSON.parse(readFileSync(file, 'utf8')) as unknown };
   if (!TS_EXTENSIONS.has(ext)) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -48,7 +51,7 @@ async function load(file: string): Promise<Record<string, unknown>> {
   const parent = pathToFileURL(file).href;
   // tsx is an optional peer (production images have none): its absence is a set-up error that
   // names it, not an error in the user's file.
-  const use: PeerUse = { code: 'PROJECT_MODULE_FAILED', needs: `loading ${displayPath(file)}`, otherwise: 'or write the file as JavaScript (.js / .mjs)' };
+  const use: PeerUse = { code: 'PROJECT_MODULE_FAILED', needs: `loading ${displayPath(file, cwd)}`, otherwise: 'or write the file as JavaScript (.js / .mjs)' };
   if (isEsm(file)) {
     const api = await importPeer<TsxEsmApi>('tsx', 'tsx/esm/api', use);
     return await api.tsImport(parent, parent);
@@ -81,13 +84,13 @@ function namespaceOf(exports: unknown): Record<string, unknown> {
   return record.__esModule ? record : { ...record, default: record };
 }
 
-function moduleFailed(file: string, err: unknown): DbshipError {
+function moduleFailed(file: string, err: unknown, cwd: string | undefined): DbshipError {
   const location = userCodeLocation(err, file);
   const reason = firstLine(err);
   const missing = /Cannot find (?:module|package) '([^']+)'/.exec(reason)?.[1];
-  return new DbshipError('PROJECT_MODULE_FAILED', `cannot load ${displayPath(file)}: ${reason}`, {
+  return new DbshipError('PROJECT_MODULE_FAILED', `cannot load ${displayPath(file, cwd)}: ${reason}`, {
     cause: err,
-    details: location ? [`at ${displayPath(location)}`] : [],
+    details: location ? [`at ${displayPath(location, cwd)}`] : [],
     why: missing
       ? `the file imports "${missing}", which is not installed in this project.`
       : 'the error was raised while compiling or running this project file, not by dbship.',
@@ -108,7 +111,3 @@ function packageName(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
-function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
-}

@@ -33,14 +33,15 @@ export function findConfigFile(root: string, base: 'drizzle.config' | 'dbship.co
  * `dbship` section of drizzle.config.*, then drizzle.config.* itself (`schema`, `out`,
  * `migrations.table` / `migrations.schema`, `dbCredentials`). Values are named by the
  * environment variable they stand for, so that one merge rule and one validation serve all.
+ * Their errors show paths from `cwd`, where dbship runs.
  */
-export async function readProjectLayers(root: string): Promise<Layer[]> {
+export async function readProjectLayers(root: string, cwd: string = root): Promise<Layer[]> {
   const layers: Layer[] = [];
   const dbshipFile = findConfigFile(root, 'dbship.config');
-  if (dbshipFile) layers.push({ source: path.basename(dbshipFile), values: dbshipValues(await configObject(dbshipFile), dbshipFile) });
+  if (dbshipFile) layers.push({ source: path.basename(dbshipFile), values: dbshipValues(await configObject(dbshipFile, cwd), dbshipFile) });
   const drizzleFile = findConfigFile(root, 'drizzle.config');
   if (drizzleFile) {
-    const config = await configObject(drizzleFile);
+    const config = await configObject(drizzleFile, cwd);
     const name = path.basename(drizzleFile);
     if (config.dbship !== undefined) layers.push({ source: `${name} (dbship)`, values: dbshipValues(config.dbship, drizzleFile, 'dbship.') });
     layers.push({ source: name, values: drizzleValues(config, drizzleFile) });
@@ -48,8 +49,8 @@ export async function readProjectLayers(root: string): Promise<Layer[]> {
   return layers;
 }
 
-async function configObject(file: string): Promise<Record<string, unknown>> {
-  const mod = await importProjectModule(file);
+async function configObject(file: string, cwd: string): Promise<Record<string, unknown>> {
+  const mod = await importProjectModule(file, cwd);
   let config: unknown = mod.default ?? mod;
   if (typeof config === 'function') config = await (config as () => unknown)();
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {

@@ -28,9 +28,10 @@ export interface LoadSourcesOptions {
  * thrown as the user's (exit 2), with file and line.
  */
 export async function loadSources(options: LoadSourcesOptions = {}): Promise<SettingsSources> {
-  const root = findProjectRoot(options.cwd ?? process.cwd());
+  const cwd = options.cwd ?? process.cwd();
+  const root = findProjectRoot(cwd);
   const layers = envLayers(options.env ?? process.env, root, options.readDotEnv ?? true);
-  if (options.readProjectFiles ?? true) layers.push(...(await readProjectLayers(root)));
+  if (options.readProjectFiles ?? true) layers.push(...(await readProjectLayers(root, cwd)));
   return { root, ...mergeLayers(layers) };
 }
 

@@ -24,6 +24,7 @@ export const command: Command = {
       reason: ctx.values.reason as string | undefined,
       signal: ctx.signal,
       onEvent: printEvents(ctx),
+      cwd: ctx.cwd,
     });
     if (result.drizzle) ctx.err(`read ${result.drizzle.rows} row(s) from ${result.drizzle.table}: every one matches a migration of this build`);
     for (const name of result.baselined) ctx.out(`Baselined ${name}`);

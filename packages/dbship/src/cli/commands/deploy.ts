@@ -20,7 +20,7 @@ export const command: Command = {
     log.info({ host: config.identity.host, image: config.identity.image }, 'deploy: waiting for the database');
     let result;
     try {
-      result = await deploy(config, { drift, drizzle: ctx.project().drizzleTable ?? undefined, signal: ctx.signal, onEvent: logEvents(log) });
+      result = await deploy(config, { drift, drizzle: ctx.project().drizzleTable ?? undefined, signal: ctx.signal, onEvent: logEvents(log), cwd: ctx.cwd });
     } catch (err) {
       if (!(err instanceof DbshipError)) throw err;
       // One structured line an operator (or `kubectl logs`) can read; the exit code tells the kubelet.

@@ -24,7 +24,7 @@ export const command: Command = {
       return ExitCode.Ok;
     }
     const started = performance.now();
-    const result = await downgrade(ctx.config(), { ...request, dryRun, confirmed, signal: ctx.signal, onEvent: printEvents(ctx) });
+    const result = await downgrade(ctx.config(), { ...request, dryRun, confirmed, signal: ctx.signal, onEvent: printEvents(ctx), cwd: ctx.cwd });
     if (result.planned.length === 0) {
       ctx.out('No downgrade items found');
       return ExitCode.Ok;

@@ -5,6 +5,7 @@ import { detectDrift, failingDifferences, type DriftReport } from '../../migrato
 import type { Command, CommandContext } from '../command.js';
 import { commandLine } from '../invocation.js';
 import { ExitCode } from '../../exit-codes.js';
+import { displayPath } from '../../display-path.js';
 
 /**
  * `dbship drift [--json]`: the live database against the models (the newest snapshot). One line
@@ -51,18 +52,18 @@ function accept(ctx: CommandContext, report: DriftReport, reason: string): ExitC
   const file = writeAccepted(path.dirname(report.acceptedFile), entries);
   for (const d of report.differences) ctx.out(`accepted: ${d.message}`);
   for (const e of report.stale) ctx.out(`removed (no longer differs): ${e.key}`);
-  const where = path.relative(ctx.cwd, file) || file;
+  const where = displayPath(file, ctx.cwd);
   ctx.err(`${where}: ${entries.length} accepted difference(s) (${report.differences.length} new, ${report.stale.length} removed); review and commit it`);
   return ExitCode.Ok;
 }
 
 /** Diagnostics on stderr: what was compared, what the list accepted, and why differences may be expected. */
 function printContext(ctx: CommandContext, report: DriftReport): void {
-  const reference = report.snapshot ? path.relative(ctx.cwd, report.snapshot) || report.snapshot : null;
+  const reference = report.snapshot ? displayPath(report.snapshot, ctx.cwd) : null;
   ctx.err(reference ? `compared with the models as of ${reference}` : 'no snapshot in the migrations folder: the models are empty');
   const n = report.differences.length;
   if (n > 0) ctx.err(`${n} difference${n > 1 ? 's' : ''} between the database and the models`);
-  const list = path.relative(ctx.cwd, report.acceptedFile) || report.acceptedFile;
+  const list = displayPath(report.acceptedFile, ctx.cwd);
   if (report.accepted.length > 0) ctx.err(`${report.accepted.length} more accepted by ${list}`);
   for (const e of report.stale) {
     ctx.err(`note: ${list} accepts "${e.key}", which no longer differs: run \`dbship drift --accept\` to drop it from the list`);

@@ -9,6 +9,7 @@ import { formatFindings } from '../../migrator/lint/index.js';
 import { commandLine } from '../invocation.js';
 import { schemaPath } from '../models-reminder.js';
 import { formatRenameRefusal, formatUnsafeRefusal } from '../refusal.js';
+import { displayPath } from '../../display-path.js';
 
 export const command: Command = {
   name: 'generate',
@@ -59,7 +60,7 @@ function refused(ctx: CommandContext, e: unknown, name: string): ExitCode {
 }
 
 function printWritten(ctx: CommandContext, result: GenerateResult): void {
-  const rel = (p: string) => path.relative(ctx.cwd, p);
+  const rel = (p: string) => displayPath(p, ctx.cwd);
   for (const m of result.migrations) {
     ctx.out(`wrote ${rel(m.upPath)}${m.transactional ? '' : '  (no transaction)'}`);
     ctx.out(`      ${rel(m.downPath)}`);

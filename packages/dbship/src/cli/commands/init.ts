@@ -3,6 +3,7 @@ import { DRIZZLE_TABLE } from '../../migrator/baseline.js';
 import { init, type InitReport } from '../../migrator/generate/init.js';
 import type { Command, CommandContext } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
+import { displayPath } from '../../display-path.js';
 
 export const command: Command = {
   name: 'init',
@@ -28,7 +29,7 @@ export const command: Command = {
 };
 
 function printReport(ctx: CommandContext, r: InitReport): void {
-  const rel = (p: string) => path.relative(ctx.cwd, p) || '.';
+  const rel = (p: string) => displayPath(p, ctx.cwd);
   const formats = Object.entries(r.formats).map(([v, n]) => `${n} in format ${v}`).join(', ') || 'none';
   ctx.out(`history: ${rel(r.dir)}: ${r.migrations} migration(s), journal version ${r.journal.version} (${r.journal.dialect}); snapshots: ${r.snapshots} (${formats})`);
   for (const e of r.entries) {

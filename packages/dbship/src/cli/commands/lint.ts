@@ -2,6 +2,7 @@ import path from 'node:path';
 import { expandLintTargets, formatFindings, lintFiles, migrationSqlFiles, summaryLine } from '../../migrator/lint/index.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../../exit-codes.js';
+import { displayPath } from '../../display-path.js';
 
 /**
  * `dbship lint [files or folders...] [--json]`: the dangerous-operation rules on migration SQL.
@@ -16,11 +17,8 @@ export const command: Command = {
   positionals: true,
   async run(ctx) {
     const files = ctx.positionals.length > 0 ? expandLintTargets(ctx.positionals, ctx.cwd) : migrationSqlFiles(path.resolve(ctx.cwd, ctx.config().migrations.dir));
-    const shown = (file: string): string => {
-      const rel = path.relative(ctx.cwd, file);
-      return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-    };
-    const findings = (await lintFiles(files)).map((f) => ({ ...f, file: shown(f.file) }));
+    const shown = (file: string): string => displayPath(file, ctx.cwd);
+    const findings = (await lintFiles(files, { cwd: ctx.cwd })).map((f) => ({ ...f, file: shown(f.file) }));
     const errors = findings.filter((f) => f.severity === 'error').length;
     if (ctx.values.json) {
       ctx.out(JSON.stringify({ files: files.map(shown), errors, warnings: findings.length - errors, findings }, null, 2));

@@ -17,6 +17,7 @@ export const command: Command = {
       name: ctx.values.name as string | undefined,
       signal: ctx.signal,
       onEvent: printEvents(ctx),
+      cwd: ctx.cwd,
     });
     if (result.repaired.length === 0) {
       ctx.out('Nothing to repair: no applied migration file has changed');

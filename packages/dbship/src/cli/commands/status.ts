@@ -12,7 +12,7 @@ export const command: Command = {
     'exit-code': { type: 'boolean', description: 'exit 7 when migrations are pending, 5 when files are modified or missing (CI)', example: '--exit-code' },
   },
   async run(ctx) {
-    const result = await status(ctx.config(), { onEvent: printEvents(ctx) });
+    const result = await status(ctx.config(), { onEvent: printEvents(ctx), cwd: ctx.cwd });
     if (ctx.values.json) {
       ctx.out(JSON.stringify(result, null, 2));
     } else {

@@ -22,6 +22,7 @@ export const command: Command = {
       dryRun: ctx.values['dry-run'] === true,
       signal: ctx.signal,
       onEvent: printEvents(ctx),
+      cwd: ctx.cwd,
     });
     if (result.planned.length === 0) {
       ctx.out('No upgrade items found');

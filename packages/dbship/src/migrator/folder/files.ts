@@ -55,6 +55,8 @@ export interface LoadOptions {
   readonly strict: boolean;
   /** Receives one warning per ignored file (when not strict). */
   readonly warn?: ((message: string) => void) | undefined;
+  /** The caller's working directory: paths in messages are shown from it (default: absolute). */
+  readonly cwd?: string | undefined;
 }
 
 /**
@@ -78,7 +80,7 @@ export function loadMigrations(dir: string, options: LoadOptions = { strict: tru
       problems.push(`journal lists "${entry.tag}" but ${entry.tag}.sql does not exist`);
       return;
     }
-    migrations.push(readMigration(dir, entry.tag, position, entry.when));
+    migrations.push(readMigration(dir, entry.tag, position, entry.when, options.cwd));
   });
   const unlisted = unlistedFiles(dir, seen);
   if (options.strict) problems.push(...unlisted.map((f) => `${f} is not listed in ${JOURNAL_PATH}`));
@@ -93,12 +95,12 @@ export function loadMigrations(dir: string, options: LoadOptions = { strict: tru
   return migrations;
 }
 
-function readMigration(dir: string, tag: string, index: number, when: number): MigrationFile {
+function readMigration(dir: string, tag: string, index: number, when: number, cwd: string | undefined): MigrationFile {
   const file = upPath(dir, tag);
   const raw = readFileSync(file);
-  const sql = decodeSqlFile(raw, file);
+  const sql = decodeSqlFile(raw, file, cwd);
   const down = downPath(dir, tag);
-  const downSql = existsSync(down) ? decodeSqlFile(readFileSync(down), down) : null;
+  const downSql = existsSync(down) ? decodeSqlFile(readFileSync(down), down, cwd) : null;
   const upHeader = headerDirectives(sql);
   const downHeader = downSql === null ? new Map<string, string>() : headerDirectives(downSql);
   const irreversible = upHeader.get(IRREVERSIBLE) ?? downHeader.get(IRREVERSIBLE) ?? null;

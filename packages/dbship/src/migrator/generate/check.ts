@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { displayPath } from '../../display-path.js';
 import { DbshipError } from '../../errors.js';
 import { loadMigrations, type MigrationFile } from '../folder/files.js';
 import { readJournal, type JournalEntry } from '../folder/journal.js';
@@ -57,7 +58,7 @@ export interface CheckReport {
  * first.
  */
 export async function check(options: CheckOptions): Promise<CheckReport> {
-  const rel = (p: string) => (options.cwd ? path.relative(options.cwd, p) : p);
+  const rel = (p: string) => displayPath(p, options.cwd);
   const problems: CheckProblem[] = [];
   let entries: JournalEntry[] = [];
   try {
@@ -66,13 +67,13 @@ export async function check(options: CheckOptions): Promise<CheckReport> {
     problems.push(fromError(err));
     return report(problems, entries);
   }
-  const migrations = loadOrReport(options.dir, problems);
+  const migrations = loadOrReport(options.dir, problems, options.cwd);
   const chain = guarded(() => checkSnapshotChain(options.dir, entries).map((p) => ({ ...p, details: [] })));
   problems.push(...chain);
   // Without every snapshot (or with an unreadable one) there is no trustworthy base to diff the models with.
   if (!chain.some((p) => p.kind === 'snapshot-missing' || p.kind === 'snapshot-unreadable')) problems.push(...(await checkModels(options)));
   problems.push(...checkDownFiles(migrations, rel));
-  const findings = await lintPaths(migrations.flatMap((m) => [m.path, ...(m.downPath ? [m.downPath] : [])]));
+  const findings = await lintPaths(migrations.flatMap((m) => [m.path, ...(m.downPath ? [m.downPath] : [])]), options.cwd);
   problems.push(...findings.filter((f) => f.severity === 'error').map((f) => lintProblem(f, rel)));
   return report(problems, entries);
 }
@@ -95,9 +96,9 @@ function guarded(step: () => CheckProblem[]): CheckProblem[] {
   }
 }
 
-function loadOrReport(dir: string, problems: CheckProblem[]): MigrationFile[] {
+function loadOrReport(dir: string, problems: CheckProblem[], cwd: string | undefined): MigrationFile[] {
   try {
-    return loadMigrations(dir);
+    return loadMigrations(dir, { strict: true, cwd });
   } catch (err) {
     problems.push(fromError(err));
     return [];
@@ -107,7 +108,7 @@ function loadOrReport(dir: string, problems: CheckProblem[]): MigrationFile[] {
 /** The models against the newest snapshot: out of sync, or a rename generate would refuse. */
 export async function checkModels(options: CheckOptions): Promise<CheckProblem[]> {
   const prev = newestSnapshot(options.dir)?.snapshot ?? emptySnapshot();
-  const diff = await diffModels(path.resolve(options.schemaPath), prev, 'check');
+  const diff = await diffModels(path.resolve(options.schemaPath), prev, 'check', options.cwd);
   if (diff.ambiguities.length > 0) {
     return [{
       kind: 'rename-ambiguity',

@@ -6,6 +6,7 @@
  * the runtime, so the production image needs neither drizzle-kit nor this folder's dependencies.
  */
 import path from 'node:path';
+import { displayPath } from '../../display-path.js';
 import { DbshipError } from '../../errors.js';
 import { loadMigrations } from '../folder/files.js';
 import { diffModels } from './kit.js';
@@ -85,7 +86,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 }
 
 async function planModelChange(options: GenerateOptions, prev: Snapshot): Promise<PlannedMigration[]> {
-  const { kit, cur, ambiguities, up } = await diffModels(path.resolve(options.schemaPath), prev);
+  const { kit, cur, ambiguities, up } = await diffModels(path.resolve(options.schemaPath), prev, 'generate', options.cwd);
   refuseRenameAmbiguities(ambiguities);
   return up.length === 0 ? [] : planDiff(kit, options.name, prev, cur, up);
 }
@@ -102,7 +103,7 @@ interface Checked {
  * that a directive cannot silence (a syntax error) refuse even then.
  */
 async function lintPlanned(options: GenerateOptions, plans: PlannedMigration[], first: number): Promise<Checked> {
-  const rel = (p: string) => (options.cwd ? path.relative(options.cwd, p) : p);
+  const rel = (p: string) => displayPath(p, options.cwd);
   const findings = await lintPending(options.dir, pendingFiles(options.dir, plans, first), first);
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length === 0) return { plans, findings };

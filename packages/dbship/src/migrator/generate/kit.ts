@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { displayPath } from '../../display-path.js';
 import { DbshipError } from '../../errors.js';
 import { importPeer } from '../../peers.js';
 import { importProjectModule } from '../../project/load-module.js';
@@ -43,15 +44,15 @@ export interface ModelDiff {
  * diff is skipped when there are any: drizzle-kit would stop and ask on the terminal, and wait
  * forever in CI or a git hook.
  */
-export async function diffModels(schemaPath: string, prev: Snapshot, verb = 'generate'): Promise<ModelDiff> {
+export async function diffModels(schemaPath: string, prev: Snapshot, verb = 'generate', cwd?: string): Promise<ModelDiff> {
   const kit = await loadDrizzleKit(verb);
-  const models = await loadModels(schemaPath);
+  const models = await loadModels(schemaPath, cwd);
   let cur: Snapshot;
   try {
     // drizzle-kit calls the tables' index and constraint callbacks here: their errors are the user's.
     cur = kit.generateDrizzleJson(models, prev.id);
   } catch (err) {
-    throw modelsError(err, schemaPath);
+    throw modelsError(err, schemaPath, cwd);
   }
   const ambiguities = findRenameAmbiguities(prev, cur);
   const up = ambiguities.length > 0 ? [] : await kit.generateMigration(prev, cur);
@@ -63,18 +64,18 @@ export async function diffModels(schemaPath: string, prev: Snapshot, verb = 'gen
  * handed to drizzle-kit, which picks out the tables, enums, sequences and views. A failure to
  * load it is the user's, named with the file and line, or a missing loader, named as such.
  */
-export async function loadModels(schemaPath: string): Promise<Record<string, unknown>> {
+export async function loadModels(schemaPath: string, cwd?: string): Promise<Record<string, unknown>> {
   if (!existsSync(schemaPath)) {
-    throw new DbshipError('GENERATE_FAILED', `the models module ${schemaPath} does not exist`, {
+    throw new DbshipError('GENERATE_FAILED', `the models module ${displayPath(schemaPath, cwd)} does not exist`, {
       fix: 'pass the file that defines your drizzle tables with --schema <path> (default src/db/schema.ts).',
     });
   }
   try {
-    return { ...(await importProjectModule(schemaPath)) };
+    return { ...(await importProjectModule(schemaPath, cwd)) };
   } catch (err) {
     // An error thrown by the models' own code becomes MODELS_INVALID with its line and a caret;
     // a set-up problem (the file is missing, tsx is not installed) stays as the loader reported it.
     const own = err instanceof DbshipError && err.code === 'PROJECT_MODULE_FAILED' && err.cause !== undefined;
-    throw modelsError(own ? err.cause : err, schemaPath);
+    throw modelsError(own ? err.cause : err, schemaPath, cwd);
   }
 }

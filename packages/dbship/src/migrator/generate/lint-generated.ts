@@ -8,8 +8,8 @@ import { snapshotPath } from '../folder/layout.js';
 export type { LintFinding };
 
 /** Lints committed migration files (each down file knowing its up file, as `dbship lint` does). */
-export async function lintPaths(paths: string[]): Promise<LintFinding[]> {
-  return paths.length === 0 ? [] : lintFiles(paths);
+export async function lintPaths(paths: string[], cwd?: string): Promise<LintFinding[]> {
+  return paths.length === 0 ? [] : lintFiles(paths, { cwd });
 }
 
 /** A file generate would write: where, and its content. */

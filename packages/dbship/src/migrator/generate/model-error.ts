@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { displayPath } from '../../display-path.js';
 import { DbshipError } from '../../errors.js';
 
 /** A place in the user's source: file, 1-based line and column. */
@@ -15,14 +16,11 @@ interface SourcePlace {
  * index / constraint callbacks lazily) is the user's, not dbship's: it becomes MODELS_INVALID
  * with the file and line of the user's code it came from and that line with a caret.
  */
-export function modelsError(err: unknown, schemaPath: string, cwd = process.cwd()): DbshipError {
+export function modelsError(err: unknown, schemaPath: string, cwd: string | undefined): DbshipError {
   if (err instanceof DbshipError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const place = userFrame(err, schemaPath);
-  const shown = (p: string) => {
-    const rel = path.relative(cwd, p);
-    return rel && !rel.startsWith('..') ? rel : p;
-  };
+  const shown = (p: string) => displayPath(p, cwd);
   const details = place ? [`at ${shown(place.file)}:${place.line}:${place.column}`, ...excerpt(place)] : [`in ${shown(schemaPath)}`];
   return new DbshipError('MODELS_INVALID', `the models do not load: ${message}`, {
     cause: err,

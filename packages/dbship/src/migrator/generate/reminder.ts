@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { displayPath } from '../../display-path.js';
 
 export interface ReminderOptions {
   /** The migrations folder. */
@@ -8,6 +8,8 @@ export interface ReminderOptions {
   readonly schemaPath: string;
   /** The command to suggest, as the user runs it, e.g. `npm run db -- generate --name <what_changed>`. */
   readonly generateCommand: string;
+  /** Where the command runs: the models' path is shown from here. */
+  readonly cwd: string;
 }
 
 /**
@@ -21,9 +23,9 @@ export async function forgottenGenerate(options: ReminderOptions): Promise<strin
   if (!existsSync(options.schemaPath) || !drizzleKitInstalled()) return undefined;
   try {
     const { checkModels } = await import('./check.js');
-    const problems = await checkModels({ dir: options.dir, schemaPath: options.schemaPath });
+    const problems = await checkModels({ dir: options.dir, schemaPath: options.schemaPath, cwd: options.cwd });
     if (problems.length === 0) return undefined;
-    return `the models in ${path.relative(process.cwd(), options.schemaPath) || options.schemaPath} changed since the last generate, and no migration has the change yet: run \`${options.generateCommand}\``;
+    return `the models in ${displayPath(options.schemaPath, options.cwd)} changed since the last generate, and no migration has the change yet: run \`${options.generateCommand}\``;
   } catch {
     // Models that do not load, or a folder check would report: `check` and `generate` say why.
     return undefined;

@@ -4,6 +4,7 @@ import { DbshipError } from '../../errors.js';
 import { readJournal, type JournalEntry } from '../folder/journal.js';
 import { journalPath, META_DIR, migrationPaths } from '../folder/layout.js';
 import type { Snapshot } from '../folder/snapshot.js';
+import { displayPath } from '../../display-path.js';
 
 /** One migration ready to be written: its files' content, already rendered. */
 export interface RenderedMigration {
@@ -34,7 +35,7 @@ export function writeMigrationSet(dir: string, migrations: readonly RenderedMigr
     const entry: JournalEntry = { idx: m.index, version: '7', when: start + i, tag: m.tag, breakpoints: true };
     journal.entries.push(entry);
   });
-  const existing = files.filter((f) => existsSync(f.target)).map((f) => path.relative(dir, f.target));
+  const existing = files.filter((f) => existsSync(f.target)).map((f) => displayPath(f.target, dir));
   if (existing.length > 0) {
     throw new DbshipError('GENERATE_FAILED', `refusing to overwrite existing files: ${existing.join(', ')}`, {
       why: 'these files are not listed in the journal (left over from a deleted or interrupted migration, or from another branch).',

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { decodeSqlFile } from '../sql/encoding.js';
+import { displayPath } from '../../display-path.js';
 import { DbshipError } from '../../errors.js';
 import { isDownFile, upFileOf } from '../folder/layout.js';
 import { lintSource } from './linter.js';
@@ -10,14 +11,15 @@ import type { LintFinding } from './types.js';
 /**
  * Lints files as they sit in a migrations folder: a down file is linted knowing what its up file
  * created (`NNNN_x.sql` next to it), and both know the column types of the committed snapshot
- * they start from. Findings come back per file, in the order of `paths`.
+ * they start from. Findings come back per file, in the order of `paths`; a file that cannot be
+ * read is named from `cwd` (absolute without one).
  */
-export async function lintFiles(paths: readonly string[]): Promise<LintFinding[]> {
+export async function lintFiles(paths: readonly string[], options: { cwd?: string | undefined } = {}): Promise<LintFinding[]> {
   const findings: LintFinding[] = [];
   for (const file of paths) {
-    const sql = readSql(file);
+    const sql = readSql(file, options.cwd);
     const up = upFileOf(file);
-    const reverts = up !== undefined && existsSync(up) ? readSql(up) : undefined;
+    const reverts = up !== undefined && existsSync(up) ? readSql(up, options.cwd) : undefined;
     const columnTypes = snapshotColumnTypes(file);
     findings.push(...(await lintSource(sql, { file, ...(reverts === undefined ? {} : { reverts }), ...(columnTypes ? { columnTypes } : {}) })));
   }
@@ -59,16 +61,16 @@ export function migrationSqlFiles(dir: string): string[] {
 }
 
 /** The file's text, decoded as the engine decodes it (strict UTF-8, a leading BOM dropped). */
-function readSql(file: string): string {
+function readSql(file: string, cwd: string | undefined): string {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    throw new DbshipError('USAGE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+    throw new DbshipError('USAGE', `cannot read ${displayPath(file, cwd)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
       cause: err,
       why: 'dbship lint needs to read every file it checks.',
       fix: 'check that the path names a readable file.',
     });
   }
-  return decodeSqlFile(bytes, file);
+  return decodeSqlFile(bytes, file, cwd);
 }

@@ -10,11 +10,13 @@ export type EngineEvent =
   | { type: 'warning'; message: string }
   | { type: 'wait-db'; attempt: number; reason: string; waitedMs: number };
 
-/** What every engine call accepts: an abort signal (SIGTERM) and a listener for its progress. */
+/** What every engine call accepts: an abort signal (SIGTERM), a listener for its progress, and where paths are shown from. */
 export interface RunOptions {
   /** Aborting closes the connection: the server rolls back the migration in progress. */
   readonly signal?: AbortSignal | undefined;
   readonly onEvent?: ((e: EngineEvent) => void) | undefined;
+  /** The caller's working directory: file paths in messages are shown relative to it (default: absolute). */
+  readonly cwd?: string | undefined;
 }
 
 /** A warning callback (e.g. for a `.sql` file the journal does not list) that reports `warning` events. */

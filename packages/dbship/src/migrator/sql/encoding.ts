@@ -1,6 +1,5 @@
 import { DbshipError } from '../../errors.js';
-// Not from statement-error.ts: that loads the SQL parser, which `dbship/service` must not.
-import { displayPath } from './display-path.js';
+import { displayPath } from '../../display-path.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -11,8 +10,9 @@ const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * decoder would apply U+FFFD in their place, so the database would silently differ from the
  * file. A leading byte order mark is dropped; PostgreSQL's parser would stop at it. The
  * checksum is always taken of the raw bytes, so dropping the mark changes no recorded checksum.
+ * The refusal shows `file` from `cwd` (absolute without one).
  */
-export function decodeSqlFile(bytes: Uint8Array, file: string): string {
+export function decodeSqlFile(bytes: Uint8Array, file: string, cwd?: string): string {
   const body = startsWithBom(bytes) ? bytes.subarray(BOM.length) : bytes;
   try {
     return strict.decode(body);
@@ -20,7 +20,7 @@ export function decodeSqlFile(bytes: Uint8Array, file: string): string {
     const offset = firstInvalidByte(bytes);
     const line = Buffer.from(bytes.subarray(0, offset)).toString('latin1').split('\n').length;
     const shown = Array.from(bytes.subarray(offset, offset + 4), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
-    throw new DbshipError('MIGRATION_REFUSED', `${displayPath(file)} is not valid UTF-8: byte offset ${offset} (line ${line}) starts ${shown}`, {
+    throw new DbshipError('MIGRATION_REFUSED', `${displayPath(file, cwd)} is not valid UTF-8: byte offset ${offset} (line ${line}) starts ${shown}`, {
       cause: err,
       why: 'migration files are read as UTF-8; decoding these bytes anyway would replace them with U+FFFD, so the database would not get what the file says. The file was probably saved in another encoding (Latin-1, Windows-1252).',
       fix: `re-save the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8), check the text at line ${line}, and run again; nothing was applied.`,

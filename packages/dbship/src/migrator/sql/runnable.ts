@@ -1,5 +1,4 @@
 import { DbshipError } from '../../errors.js';
-import { displayPath } from './display-path.js';
 import { locate, parseError, type MigrationTarget } from './statement-error.js';
 import { splitStatements, type SqlStatement } from './split.js';
 
@@ -146,7 +145,7 @@ function refused(target: MigrationTarget, stmt: SqlStatement, refusal: Refusal):
 function emptyFile(target: MigrationTarget): DbshipError {
   const file = target.direction === 'up' ? 'migration file' : 'down file';
   return new DbshipError('MIGRATION_REFUSED', `${target.name}: the ${file} is empty (no SQL statement, only whitespace or comments)`, {
-    details: [`at ${displayPath(target.path)}`],
+    details: [`at ${target.shownPath ?? target.path}`],
     why: 'an empty file would be recorded as applied while changing nothing; usually a `dbship generate --custom` file that was never filled in. Nothing was applied.',
     fix: target.direction === 'up'
       ? 'write the migration\'s SQL, or, if it is not needed and was never applied anywhere, delete its files and its journal entry.'

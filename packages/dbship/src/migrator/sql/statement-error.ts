@@ -1,9 +1,6 @@
 import { DbshipError } from '../../errors.js';
 import { sqlState, SqlState } from '../../db/sqlstate.js';
 import { caretExcerpt, lineColumn, type SqlStatement } from './split.js';
-import { displayPath } from './display-path.js';
-
-export { displayPath };
 
 /** What is being run, for messages. */
 export interface MigrationTarget {
@@ -12,6 +9,8 @@ export interface MigrationTarget {
   readonly sql: string;
   readonly transactional: boolean;
   readonly direction: 'up' | 'down';
+  /** `path` as messages show it (see `display-path.ts`); default: `path`. */
+  readonly shownPath?: string;
 }
 
 interface ServerError {
@@ -27,7 +26,7 @@ interface ServerError {
 export function locate(target: MigrationTarget, offset: number): string[] {
   const { line, column } = lineColumn(target.sql, offset);
   const [source, caret] = caretExcerpt(target.sql, offset);
-  return [`at ${displayPath(target.path)}:${line}:${column}`, `| ${source}`, `| ${caret}`];
+  return [`at ${target.shownPath ?? target.path}:${line}:${column}`, `| ${source}`, `| ${caret}`];
 }
 
 /**
