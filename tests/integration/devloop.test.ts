@@ -40,7 +40,7 @@ describe('the developer loop', () => {
     assert.doesNotMatch(r.stderr, /suppress this finding|dbship:allow <rule>/);
   });
 
-  it('a typo in the models (t.bioo) is the user\'s error with file and line, not a bug in dbship', async () => {
+  it('regression: a typo in the models (t.bioo) was error[INTERNAL] "a bug in dbship"; it is the user\'s MODELS_INVALID with file and line', async () => {
     const p = makeProject({ history: true });
     const schema = p.models(usersModel({ extras: ["index('users_bio_idx').on(t.bioo)"] }));
     for (const verb of [['generate', '--name', 'x'], ['check']]) {
@@ -174,7 +174,7 @@ describe('the developer loop', () => {
     }
   });
 
-  it('an INVALID index left by an interrupted run of the pending migration is dropped and built again', async () => {
+  it('regression: after an interrupted CREATE INDEX CONCURRENTLY the rerun stopped at INVALID_INDEX; the pending migration\'s own INVALID index is dropped and built again', async () => {
     const db = await createTestDatabase('devloop_index');
     after(async () => db.drop());
     await db.query('CREATE TABLE dupes (v int); INSERT INTO dupes VALUES (1), (1)');

@@ -28,7 +28,7 @@ function lockedCheckout(): { checkout: string; embeddedDir: string } {
 }
 
 describe('embedded PostgreSQL started as root from a folder the postgres user cannot enter', { skip: asRoot ? false : 'needs root' }, () => {
-  it('runs the binaries from a reachable copy and keeps the cluster outside, linked from .data', async () => {
+  it('regression: npm start as root in a home the postgres user cannot enter crashed with spawn EACCES; it runs the binaries from a reachable copy, the cluster outside, linked from .data', async () => {
     const { checkout, embeddedDir } = lockedCheckout();
     const place = tempDir('dbship-root-place-');
     chmodSync(place, 0o755);

@@ -43,8 +43,7 @@ describe('migration role without the privileges it needs', () => {
     await c.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`).finally(() => c.end());
   });
 
-  // Regression: this was error[INTERNAL] "a bug in dbship" (exit 1).
-  it('cannot create the tracking schema: exit 2, INSUFFICIENT_PRIVILEGE naming the grant to run', async () => {
+  it('regression: a role that may not create the tracking schema got error[INTERNAL] "a bug in dbship"; it gets exit 2, INSUFFICIENT_PRIVILEGE naming the grant to run', async () => {
     const dir = writeMigrations([{ name: 'noop', sql: 'SELECT 1;\n' }]);
     for (const verb of [['upgrade'], ['deploy', '--drift', 'off']]) {
       const r = await runCliProcess(verb, cliEnv(url, dir));

@@ -20,7 +20,7 @@ async function cli(argv: string[], env: Record<string, string> = {}, extra: Part
 }
 
 describe('invocation: npm run db without --', () => {
-  it('npm run db generate --name x: npm kept --name (npm_config_name); says the line that works, exit 2', async () => {
+  it('regression: `npm run db generate --name x` answered "generate needs --name" (npm kept --name as npm_config_name); it says the line that works, exit 2', async () => {
     const r = await cli(['generate'], { ...NPM_SCRIPT, npm_config_name: 'x' });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /npm kept --name for itself/);

@@ -89,7 +89,7 @@ describe('DATABASE_URL read as libpq reads it', () => {
     assert.match(problem(`postgres://u:${SECRET}@h:99999/app`), /is not a valid URL/);
   });
 
-  it('accepts a URL written for psql with libpq keywords dbship does not use (application_name, connect_timeout, options)', () => {
+  it('regression: a URL written for psql (application_name, connect_timeout, options) was refused; those libpq keywords are accepted and not used', () => {
     const db = parseDatabaseUrl(`postgres://u:${SECRET}@h:5433/app?application_name=api&connect_timeout=10&target_session_attrs=read-write&sslmode=require`);
     assert.equal(db.host, 'h');
     assert.equal(db.port, 5433);

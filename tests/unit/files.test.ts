@@ -68,7 +68,7 @@ describe('splitStatements', () => {
 });
 
 describe('positions in non-ASCII SQL', () => {
-  it('a syntax error after multi-byte characters points at the right column', async () => {
+  it('regression: a syntax error after multi-byte characters put its caret too far right (the parser counts code points, not bytes)', async () => {
     const { parseError } = await import('../../packages/dbship/src/migrator/sql/statement-error.js');
     const sql = "SELECT 'é😀' AS x;\nSELEC 1;\n";
     const err = await splitStatements(sql).catch((e: unknown) => e);

@@ -151,7 +151,7 @@ describe('generate: safe forms', () => {
     assert.match(p.read('0003_drop_user_name_index_concurrently.down.sql'), /^-- dbship:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "users_name_idx" ON "users"/);
   });
 
-  it('index drops run before the transactional part, so that the down files rebuild them after their columns', async () => {
+  it('regression: reverting a dropped indexed column rebuilt the index before the column was back; index drops now run before the transactional part', async () => {
     const p = makeProject({ history: true });
     await run(p, 'add_nickname', usersModel({ columns: ["nickname: text('nickname'),"], extras: ["index('users_nickname_idx').on(t.nickname)"] }));
     const result = await run(p, 'drop_nickname', usersModel(), { allowUnsafe: true });
@@ -245,7 +245,7 @@ describe('generate: UNIQUE constraints', () => {
 });
 
 describe('generate: refusals', () => {
-  it('refuses a rename ambiguity with the expand/contract steps, and never waits for a terminal', async () => {
+  it('regression: a refused rename exited 2 while every other refusal exits 6; it exits 6, shows the expand/contract steps, and never waits for a terminal', async () => {
     const p = makeProject({ history: true });
     const schema = p.models(usersModel().replace("bio: text('bio')", "about: text('about')"));
     const child = spawnCli(['generate', '--name', 'rename_bio', '--schema', schema], { PATH: process.env.PATH, HOME: process.env.HOME, MIGRATIONS_DIR: p.dir });
