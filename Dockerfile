@@ -6,7 +6,7 @@
 # Behind a TLS-inspecting proxy, hand npm the host's CA bundle as a build secret (never stored
 # in any layer):
 #          docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt -t dbship:latest .
-# The base is the current Node.js LTS line. Any Node >= 20.12 base works (the e2e test passes a
+# The base is the current Node.js LTS line. Any Node 22+ (or 20.12+) base works (the e2e test passes a
 # locally built Debian image):
 #          docker build --build-arg NODE_IMAGE=localhost/dbship-node-base:20 ...
 
