@@ -13,7 +13,8 @@ import { hasTmux, Terminal } from '../helpers/terminal.js';
  * asserting what the screen shows: start, a model edit, generate (after the usual npm mistake),
  * upgrade, status, downgrade (answering its question), drift, check, lint, an unknown verb, and
  * reset (refused on a non-local database, then forced). DBSHIP_LOOP_TRANSCRIPT=<file> keeps the
- * screen, which is how the README's session was made.
+ * screen (and <file>.slow that of the slow migration and the Ctrl-C below), which is how the
+ * README's sessions were made.
  */
 const skip = hasTmux() ? false : process.env.CI ? false : 'tmux is not installed (CI installs it)';
 
@@ -158,6 +159,7 @@ describe('a slow migration, and Ctrl-C during one, in a terminal', { skip }, () 
     assert.match(again, /warning: dropped the INVALID index public\.users_nickname_idx, left by an interrupted run of 0003_users_nickname; building it again/);
     assert.match(again, /Applied 0003_users_nickname/);
     assert.deepEqual((await db.query(index)).rows, [{ valid: true }]);
+    if (process.env.DBSHIP_LOOP_TRANSCRIPT) writeFileSync(`${process.env.DBSHIP_LOOP_TRANSCRIPT}.slow`, `${term.screen()}\n`);
   });
 });
 
