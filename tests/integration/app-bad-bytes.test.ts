@@ -16,7 +16,7 @@ describe('request bytes', () => {
   const send = (method: 'POST' | 'PATCH', url: string, payload: Buffer) =>
     t.app.inject({ method, url, headers: { 'content-type': 'application/json' }, payload });
 
-  it('a body that is not UTF-8 is 400 INVALID_JSON, and nothing is stored', async () => {
+  it('regression: a JSON body that is not UTF-8 was stored with U+FFFD; it is 400 INVALID_JSON, and nothing is stored', async () => {
     const res = await send('POST', '/users', latin1('{"email":"cafe@example.org","name":"Caf\u00e9"}'));
     assert.equal(res.statusCode, 400, res.body);
     assert.deepEqual(json(res), { error: { code: 'INVALID_JSON', message: 'the request body is not valid UTF-8; send JSON encoded as UTF-8' } });

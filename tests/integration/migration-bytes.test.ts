@@ -77,7 +77,7 @@ describe('migration file bytes', () => {
 });
 
 describe('lint reads a file as the engine does', () => {
-  it('a BOM is no syntax error; bytes that are not UTF-8 are refused with their offset', async () => {
+  it('regression: lint took a BOM for a syntax error and read bytes that are not UTF-8 leniently; it refuses them with their offset, as the engine does', async () => {
     const bom = folderWith(Buffer.from('\ufeffCREATE TABLE linted (x int);\n'));
     assert.deepEqual(await lintFiles([path.join(bom, '0000_data.sql')]), []);
     const latin1 = folderWith(Buffer.from("CREATE TABLE linted (x text DEFAULT 'caf\u00e9');\n", 'latin1'));
