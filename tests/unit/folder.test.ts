@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DbshipError } from '../../packages/dbship/src/errors.js';
 import { loadMigrations } from '../../packages/dbship/src/migrator/folder/files.js';
-import { readJournal } from '../../packages/dbship/src/migrator/folder/journal.js';
+import { describeGap, journalGaps, readJournal } from '../../packages/dbship/src/migrator/folder/journal.js';
 import { findByName, migrationPaths, migrationTag, parseMigrationFileName, upFileOf } from '../../packages/dbship/src/migrator/folder/layout.js';
 import { readSnapshot, requireCurrent } from '../../packages/dbship/src/migrator/folder/snapshot.js';
 import { checkSnapshotChain } from '../../packages/dbship/src/migrator/generate/snapshot-chain.js';
@@ -137,5 +137,53 @@ describe('a history whose oldest snapshots are missing', () => {
       { name: 'b', sql: 'SELECT 1;', snapshot: snapshotV5('s1', ORIGIN, {}) },
     ], { version: '5', dialect: 'pg' });
     assert.deepEqual(checkSnapshotChain(dir, readJournal(dir).entries), []);
+  });
+});
+
+describe('a hole in the journal idx (an entry removed, as `drizzle-kit drop` leaves it)', () => {
+  const snap = (id: string, prevId: string) => ({ id, prevId, version: '7', dialect: 'postgresql', tables: {} });
+  /** a, b, c, d written by drizzle-kit, then c removed with its file and snapshot: idx 0, 1, 3. */
+  function holey(): string {
+    const dir = writeHistory([
+      { name: 'a', sql: 'SELECT 1;', snapshot: snap('s0', ORIGIN) },
+      { name: 'b', sql: 'SELECT 1;', snapshot: snap('s1', 's0') },
+      { name: 'c', sql: 'SELECT 1;', snapshot: snap('s2', 's1') },
+      { name: 'd', sql: 'SELECT 1;', snapshot: snap('s3', 's2') },
+    ]);
+    const journal = JSON.parse(readFileSync(path.join(dir, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
+    journal.entries.splice(2, 1);
+    writeFileSync(path.join(dir, 'meta', '_journal.json'), JSON.stringify(journal));
+    rmSync(path.join(dir, '0002_c.sql'));
+    rmSync(path.join(dir, 'meta', '0002_snapshot.json'));
+    return dir;
+  }
+
+  it('regression: loads in journal order (drizzle-orm never reads idx), the position being the run order', () => {
+    const dir = holey();
+    assert.deepEqual(loadMigrations(dir).map((m) => `${m.index}:${m.name}`), ['0:0000_a', '1:0001_b', '2:0003_d']);
+  });
+
+  it('is named by journalGaps, and the snapshot after it may follow the removed one', () => {
+    const dir = holey();
+    const entries = readJournal(dir).entries;
+    assert.deepEqual(journalGaps(entries), [{ after: '0001_b', before: '0003_d', missing: [2] }]);
+    assert.match(describeGap(journalGaps(entries)[0]!), /^the journal has no entry with idx 2 between 0001_b and 0003_d/);
+    assert.deepEqual(checkSnapshotChain(dir, entries), []);
+  });
+
+  it('still reports a snapshot after the hole generated from a snapshot still present (two branches on one parent)', () => {
+    const dir = holey();
+    writeFileSync(path.join(dir, 'meta', '0003_snapshot.json'), JSON.stringify(snap('s3', 's0')));
+    assert.deepEqual(checkSnapshotChain(dir, readJournal(dir).entries).map((p) => p.kind), ['snapshot-collision']);
+  });
+
+  it('keeps refusing what is wrong: a listed file that is missing, a tag listed twice', () => {
+    const dir = holey();
+    const file = path.join(dir, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(file, 'utf8')) as { entries: Array<Record<string, unknown>> };
+    journal.entries.push({ ...journal.entries[1]!, idx: 4 }, { idx: 5, version: '7', when: 2_000_000_000_000, tag: '0005_gone', breakpoints: true });
+    writeFileSync(file, JSON.stringify(journal));
+    assert.throws(() => loadMigrations(dir, { strict: false }), invalid(/inconsistent/, /journal lists "0001_b" twice/));
+    assert.throws(() => loadMigrations(dir, { strict: false }), invalid(/inconsistent/, /0005_gone\.sql does not exist/));
   });
 });

@@ -4,6 +4,7 @@
  * the migration lock.
  */
 import type { EngineSettings } from '../settings.js';
+import { describeGap, journalGaps, readJournal } from './folder/journal.js';
 import { matchesName } from './folder/layout.js';
 import { loadRequiredMigrations } from './folder/required.js';
 import { warnWith, type RunOptions } from './runtime/events.js';
@@ -26,11 +27,14 @@ export interface StatusResult {
   readonly counts: Record<MigrationState, number>;
   /** Who holds the migration lock right now, if anyone. */
   readonly lockHeldBy: string | null;
+  /** Facts about the folder worth knowing and needing nothing (a hole in the journal's idx). */
+  readonly notes: string[];
 }
 
 /** Applied / pending / modified / missing / unknown, one row per migration; changes nothing. */
 export async function status(config: EngineSettings, options: Pick<RunOptions, 'onEvent' | 'cwd'> = {}): Promise<StatusResult> {
   const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent), cwd: options.cwd });
+  const notes = journalGaps(readJournal(config.migrations.dir).entries).map(describeGap);
   return withReadSession(config, async (client) => {
     const analysis = analyze(files, await readApplied(client));
     const holder = await findLockHolder(client);
@@ -44,7 +48,7 @@ export async function status(config: EngineSettings, options: Pick<RunOptions, '
     }));
     const counts = { applied: 0, modified: 0, pending: 0, missing: 0, unknown: 0 };
     for (const r of rows) counts[r.state]++;
-    return { rows, counts, lockHeldBy: holder ? describeHolder(holder) : null };
+    return { rows, counts, lockHeldBy: holder ? describeHolder(holder) : null, notes };
   });
 }
 

@@ -25,6 +25,7 @@ export const command: Command = {
 };
 
 function printReport(ctx: CommandContext, report: CheckReport): void {
+  for (const n of report.notes) ctx.err(`note: ${n}`);
   if (report.ok) {
     ctx.out(`check: ok: ${report.migrations} migration(s) up to ${report.newest ?? '(none)'}; models in sync, snapshot chain intact, down files present, lint clean`);
     return;

@@ -26,6 +26,7 @@ export const command: Command = {
       const c = result.counts;
       ctx.err(`${c.applied} applied, ${c.pending} pending, ${c.modified} modified, ${c.missing} missing, ${c.unknown} unknown to this build`);
       if (result.lockHeldBy) ctx.err(`migration lock held by ${result.lockHeldBy}`);
+      for (const n of result.notes) ctx.err(`note: ${n}`);
     }
     if (!ctx.values['exit-code']) return ExitCode.Ok;
     if (result.counts.modified > 0 || result.counts.missing > 0) return ExitCode.Integrity;

@@ -7,7 +7,10 @@ import { decodeSqlFile } from '../sql/encoding.js';
 
 /** One migration of the build, as committed under `migrations/`. */
 export interface MigrationFile {
-  /** Position in the journal (0-based, the `NNNN` prefix). */
+  /**
+   * Position in the journal (0-based): the order migrations run in. It is the `NNNN` prefix
+   * except after a hole in the journal's `idx` (an entry removed), where the prefix runs ahead.
+   */
   readonly index: number;
   /** The journal tag, e.g. `0001_add_user_bio`: the identity recorded in the database. */
   readonly name: string;
@@ -64,7 +67,9 @@ export interface LoadOptions {
  * entry has its SQL file, once. All problems are reported in one `MIGRATIONS_DIR_INVALID` error
  * (exit code 5). A `.sql` file outside the journal (often left over from an abandoned branch) is
  * one of them by default; callers that run migrations pass their strict setting instead, and
- * then such a file is ignored with a warning unless strict.
+ * then such a file is ignored with a warning unless strict. The entries' `idx` values are not
+ * checked: drizzle-orm's migrator never reads them, and `drizzle-kit drop` leaves a hole when it
+ * removes an entry before the last (see {@link journalGaps}, which status and check report).
  */
 export function loadMigrations(dir: string, options: LoadOptions = { strict: true }): MigrationFile[] {
   const journal = readJournal(dir);
@@ -72,7 +77,6 @@ export function loadMigrations(dir: string, options: LoadOptions = { strict: tru
   const seen = new Set<string>();
   const migrations: MigrationFile[] = [];
   journal.entries.forEach((entry, position) => {
-    if (entry.idx !== position) problems.push(`journal entry ${position} ("${entry.tag}") has idx ${entry.idx}; entries must be numbered 0, 1, 2, ...`);
     if (seen.has(entry.tag)) problems.push(`journal lists "${entry.tag}" twice`);
     seen.add(entry.tag);
     const file = upPath(dir, entry.tag);

@@ -4,7 +4,12 @@ import { JOURNAL_PATH, journalPath } from './layout.js';
 
 /** One migration as `meta/_journal.json` lists it. */
 export interface JournalEntry {
-  /** Position in the journal (0, 1, 2, ...): the `NNNN` of the tag and of the snapshot. */
+  /**
+   * drizzle-kit's number for the entry: the `NNNN` of the tag and of the snapshot file. It counts
+   * 0, 1, 2, ... except where an entry was removed (`drizzle-kit drop`, or by hand): the next
+   * entries keep their numbers, so a hole remains. Migrations run in the journal's order, never
+   * by idx, as drizzle-orm's migrator runs them.
+   */
   idx: number;
   /** drizzle-kit's snapshot format version when this entry was generated (`5`, `6` or `7`). */
   version: string;
@@ -85,4 +90,38 @@ function entryProblems(value: unknown, position: number): string[] {
   if (typeof e.idx !== 'number' || !Number.isInteger(e.idx)) problems.push(`${at}${typeof e.tag === 'string' ? ` ("${e.tag}")` : ''} has no numeric "idx"`);
   if (typeof e.when !== 'number') problems.push(`${at}${typeof e.tag === 'string' ? ` ("${e.tag}")` : ''} has no numeric "when"`);
   return problems;
+}
+
+/** A hole in the journal's `idx` numbering: entries removed between two that remain. */
+export interface JournalGap {
+  /** The entry before the hole and the one after it. */
+  readonly after: string;
+  readonly before: string;
+  /** The idx values no entry has any more. */
+  readonly missing: readonly number[];
+}
+
+/**
+ * The holes in the journal's `idx` numbering (0, 1, 2, 4: entry 3 was removed). Not an error:
+ * drizzle-orm's migrator follows the entries in order and never reads `idx`, and the migrations
+ * run in that order here too. `status` and `check` mention each hole as a note, because the
+ * removed migration may still be recorded in databases that applied it (`status` then lists it
+ * as missing, and `upgrade` refuses until it is restored or the database is repaired).
+ */
+export function journalGaps(entries: readonly JournalEntry[]): JournalGap[] {
+  const gaps: JournalGap[] = [];
+  for (let i = 1; i < entries.length; i++) {
+    const prev = entries[i - 1]!;
+    const next = entries[i]!;
+    if (next.idx <= prev.idx + 1) continue;
+    const missing = Array.from({ length: next.idx - prev.idx - 1 }, (_, k) => prev.idx + 1 + k);
+    gaps.push({ after: prev.tag, before: next.tag, missing });
+  }
+  return gaps;
+}
+
+/** One line about a hole, for `status` and `check`. */
+export function describeGap(gap: JournalGap): string {
+  const which = gap.missing.length === 1 ? `idx ${gap.missing[0]}` : `idx ${gap.missing[0]}-${gap.missing.at(-1)}`;
+  return `the journal has no entry with ${which} between ${gap.after} and ${gap.before} (removed from the history): the migrations run in the journal's order, as drizzle-orm's migrator runs them`;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { displayPath } from '../../display-path.js';
 import { DbshipError } from '../../errors.js';
 import { loadMigrations, type MigrationFile } from '../folder/files.js';
-import { readJournal, type JournalEntry } from '../folder/journal.js';
+import { describeGap, journalGaps, readJournal, type JournalEntry } from '../folder/journal.js';
 import { downPath } from '../folder/layout.js';
 import { diffModels } from './kit.js';
 import { formatFinding } from '../lint/format.js';
@@ -49,6 +49,8 @@ export interface CheckReport {
   /** The newest migration's tag, or null when there is none. */
   readonly newest: string | null;
   readonly problems: CheckProblem[];
+  /** Facts that are no problem (a hole in the journal's idx), printed as notes. */
+  readonly notes: string[];
 }
 
 /**
@@ -79,7 +81,7 @@ export async function check(options: CheckOptions): Promise<CheckReport> {
 }
 
 function report(problems: CheckProblem[], entries: readonly JournalEntry[]): CheckReport {
-  return { ok: problems.length === 0, migrations: entries.length, newest: entries.at(-1)?.tag ?? null, problems };
+  return { ok: problems.length === 0, migrations: entries.length, newest: entries.at(-1)?.tag ?? null, problems, notes: journalGaps(entries).map(describeGap) };
 }
 
 function fromError(err: unknown, kind: CheckProblemKind = 'journal'): CheckProblem {

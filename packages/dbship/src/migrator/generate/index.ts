@@ -9,6 +9,7 @@ import path from 'node:path';
 import { displayPath } from '../../display-path.js';
 import { DbshipError } from '../../errors.js';
 import { loadMigrations } from '../folder/files.js';
+import { readJournal } from '../folder/journal.js';
 import { diffModels } from './kit.js';
 import { lintPending, unsafeRefusal, type LintFinding, type PendingFile } from './lint-generated.js';
 import { planDiff, relink, type PlannedMigration } from './plan.js';
@@ -74,7 +75,9 @@ export function validateMigrationName(name: string): void {
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   validateMigrationName(options.name);
-  const first = loadMigrations(options.dir).length;
+  loadMigrations(options.dir);
+  // drizzle-kit's numbering: one past the last entry's idx (after a hole, more than the count).
+  const first = (readJournal(options.dir).entries.at(-1)?.idx ?? -1) + 1;
   const prev = newestSnapshot(options.dir)?.snapshot ?? emptySnapshot();
   const planned = options.custom ? [planCustom(options.name, prev)] : await planModelChange(options, prev);
   if (planned.length === 0) return { status: 'no-changes', migrations: [], findings: [] };

@@ -2,7 +2,7 @@ import { existsSync, linkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DbshipError } from '../../errors.js';
 import { loadMigrations, NO_TRANSACTION, type MigrationFile } from '../folder/files.js';
-import { readJournal, type Journal } from '../folder/journal.js';
+import { readJournal, type Journal, type JournalEntry } from '../folder/journal.js';
 import { downPath, journalPath, snapshotFileName } from '../folder/layout.js';
 import { entrySnapshot, type SnapshotFile } from '../folder/snapshot.js';
 import { loadDrizzleKit, type DrizzleKit } from './kit.js';
@@ -54,7 +54,7 @@ export async function init(options: InitOptions): Promise<InitReport> {
   const snapshots = journal.entries.map((e) => entrySnapshot(dir, e));
   const kit = await loadDrizzleKit('init');
   const planned: Array<InitEntry & { content?: string }> = [];
-  for (const [i, m] of migrations.entries()) planned.push(await planEntry(kit, m, snapshots, i));
+  for (const [i, m] of migrations.entries()) planned.push(await planEntry(kit, m, journal.entries, snapshots, i));
   const entries = planned.map((p) => (p.content === undefined ? p : place(p)));
   return {
     dir,
@@ -81,16 +81,21 @@ function assertHistory(dir: string): void {
   }
 }
 
-async function planEntry(kit: DrizzleKit, m: MigrationFile, snapshots: readonly (SnapshotFile | null)[], i: number): Promise<InitEntry & { content?: string }> {
+async function planEntry(kit: DrizzleKit, m: MigrationFile, entries: readonly JournalEntry[], snapshots: readonly (SnapshotFile | null)[], i: number): Promise<InitEntry & { content?: string }> {
   const target = downPath(path.dirname(m.path), m.name);
   if (m.downSql !== null) return { tag: m.name, outcome: 'present', downPath: target };
   if (m.irreversible !== null) return { tag: m.name, outcome: 'irreversible', downPath: target, reason: m.irreversible };
   const before = i === 0 ? 'origin' : snapshots[i - 1] ?? null;
-  const reversal = await reverseStep(kit, { before, after: snapshots[i] ?? null }, m.sql);
+  const after = snapshots[i];
+  if (before !== 'origin' && before !== null && after && entries[i]!.idx > entries[i - 1]!.idx + 1 && after.snapshot.prevId !== before.snapshot.id) {
+    // The removed entry's changes are in this snapshot but never ran: the diff would undo them too.
+    return { tag: m.name, outcome: 'skipped', downPath: target, reason: `it follows an entry removed from the journal (idx ${entries[i - 1]!.idx + 1}), and its snapshot was generated after that one, not after ${entries[i - 1]!.tag}'s, so the schema to return to is unknown` };
+  }
+  const reversal = await reverseStep(kit, { before, after: after ?? null }, m.sql);
   if (!reversal.ok) return { tag: m.name, outcome: 'skipped', downPath: target, reason: reversal.reason };
   const header = [
-    `-- Undo of ${m.name}, written by \`dbship init\`: drizzle-kit's diff from meta/${snapshotFileName(i)}`,
-    `-- back to ${i === 0 ? 'the empty schema' : `meta/${snapshotFileName(i - 1)}`}. Review it like generated code.`,
+    `-- Undo of ${m.name}, written by \`dbship init\`: drizzle-kit's diff from meta/${snapshotFileName(entries[i]!.idx)}`,
+    `-- back to ${i === 0 ? 'the empty schema' : `meta/${snapshotFileName(entries[i - 1]!.idx)}`}. Review it like generated code.`,
     ...(m.transactional ? [] : [`-- ${NO_TRANSACTION}`]),
   ];
   return { tag: m.name, outcome: 'written', downPath: target, content: renderSql(header, reversal.statements) };

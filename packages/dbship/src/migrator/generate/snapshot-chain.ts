@@ -17,7 +17,10 @@ export interface ChainProblem {
  * the same prevId are a collision: two branches each generated a migration from the same parent.
  * A long drizzle-kit history often lacks the snapshots of its oldest migrations (written before
  * drizzle-kit kept them, or deleted since): entries before the first snapshot may have none, and
- * the chain starts at that snapshot. A gap after it is still a problem.
+ * the chain starts at that snapshot. A gap after it is still a problem. An entry removed from
+ * the journal with its files (`drizzle-kit drop`, a hole in `idx`) leaves the next snapshot
+ * following a snapshot that is gone: that link is accepted (drizzle-kit's generator and
+ * drizzle-orm's migrator never read it), and `check` notes the hole.
  */
 export function checkSnapshotChain(dir: string, entries: readonly JournalEntry[]): ChainProblem[] {
   const problems: ChainProblem[] = [];
@@ -44,7 +47,7 @@ export function checkSnapshotChain(dir: string, entries: readonly JournalEntry[]
   }
   problems.push(...duplicateIds(snapshots, name), ...collisions(snapshots, name));
   const listed = entries.map((e) => byIndex.get(e.idx)).filter((s): s is SnapshotFile => s !== undefined);
-  problems.push(...brokenLinks(listed, name, problems, first > 0));
+  problems.push(...brokenLinks(listed, name, problems, first > 0, new Set(snapshots.map((s) => s.snapshot.id))));
   return problems;
 }
 
@@ -82,13 +85,15 @@ function collisions(snapshots: readonly SnapshotFile[], name: (s: SnapshotFile) 
   return problems;
 }
 
-function brokenLinks(listed: readonly SnapshotFile[], name: (s: SnapshotFile) => string, found: readonly ChainProblem[], startsLate: boolean): ChainProblem[] {
+function brokenLinks(listed: readonly SnapshotFile[], name: (s: SnapshotFile) => string, found: readonly ChainProblem[], startsLate: boolean, present: ReadonlySet<string>): ChainProblem[] {
   // A collision already explains the broken link it causes; report each cause once.
   if (found.some((p) => p.kind === 'snapshot-collision' || p.kind === 'snapshot-missing')) return [];
   const problems: ChainProblem[] = [];
   listed.forEach((s, i) => {
     // When older snapshots are missing, the first one follows a snapshot no longer there.
     if (i === 0 && startsLate) return;
+    // After a hole in idx, the snapshot follows the removed entry's snapshot, deleted with it.
+    if (i > 0 && s.index > listed[i - 1]!.index + 1 && !present.has(s.snapshot.prevId)) return;
     const expected = i === 0 ? ORIGIN_ID : listed[i - 1]!.snapshot.id;
     if (s.snapshot.prevId === expected || (i === 0 && isOldOrigin(s))) return;
     const after = i === 0 ? 'the empty schema' : name(listed[i - 1]!);
