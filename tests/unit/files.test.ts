@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DbshipError } from '../../packages/dbship/src/errors.js';
 import { checksumOf, headerDirectives, loadMigrations } from '../../packages/dbship/src/migrator/folder/files.js';
-import { caretExcerpt, lineColumn, splitStatements } from '../../packages/dbship/src/migrator/sql/split.js';
+import { caretExcerpt, lineColumn, splitStatements, SqlSyntaxError } from '../../packages/dbship/src/migrator/sql/split.js';
 import { tempDir, writeMigrations } from '../helpers/migrations.js';
 
 describe('loadMigrations', () => {
@@ -58,8 +58,22 @@ describe('splitStatements', () => {
     assert.deepEqual(lineColumn(sql, stmts[1]!.offset), { line: 4, column: 1 });
   });
 
-  it('throws the parser error with its position', async () => {
-    await assert.rejects(splitStatements('SELECT 1;\nSELEC 2;'), (e: Error & { sqlDetails?: { cursorPosition: number } }) => e.sqlDetails?.cursorPosition === 10);
+  it('throws the parser error with its position in the file', async () => {
+    await assert.rejects(splitStatements('SELECT 1;\nSELEC 2;'), (e: unknown) => e instanceof SqlSyntaxError && e.offset === 10 && /syntax error at or near "SELEC"/.test(e.message));
+  });
+
+  it('cuts at --> statement-breakpoint first, as drizzle-orm does: a statement may end there without ;', async () => {
+    const sql = "UPDATE t SET a = 'ü'\n--> statement-breakpoint\nALTER TABLE t ADD COLUMN b int;--> statement-breakpoint\n\n--> statement-breakpoint\nSELECT 1";
+    const stmts = await splitStatements(sql);
+    assert.deepEqual(stmts.map((s) => s.text), ["UPDATE t SET a = 'ü'", 'ALTER TABLE t ADD COLUMN b int', 'SELECT 1']);
+    assert.deepEqual(stmts.map((s) => lineColumn(sql, s.offset)), [{ line: 1, column: 1 }, { line: 3, column: 1 }, { line: 6, column: 1 }]);
+  });
+
+  it('a syntax error in a later piece is placed in the file, after multi-byte text in earlier ones', async () => {
+    const sql = "SELECT 'é😀'\n--> statement-breakpoint\nSELECT 1,\n  FROM t;";
+    const err = await splitStatements(sql).catch((e: unknown) => e);
+    assert.ok(err instanceof SqlSyntaxError);
+    assert.deepEqual(lineColumn(sql, err.offset), { line: 4, column: 3 });
   });
 
   it('draws a caret under a column', () => {

@@ -1,7 +1,7 @@
-import { parseSync, type Node } from 'libpg-query';
+import type { Node } from 'libpg-query';
 import { CURRENT_SNAPSHOT_VERSION, emptySnapshot, type Snapshot, type SnapshotFile } from '../folder/snapshot.js';
 import { dataChange } from '../lint/classify.js';
-import { loadParser } from '../sql/split.js';
+import { parseStatements } from '../sql/split.js';
 import type { DrizzleKit } from './kit.js';
 import { findRenameAmbiguities, formatAmbiguity } from './renames.js';
 
@@ -53,9 +53,8 @@ function current(kit: DrizzleKit, snapshot: Snapshot | null): Snapshot | null {
 }
 
 async function parse(sql: string): Promise<Node[] | null> {
-  await loadParser();
   try {
-    return ((parseSync(sql) as { stmts?: { stmt: Node }[] }).stmts ?? []).map((s) => s.stmt);
+    return (await parseStatements(sql)).map((s) => s.node);
   } catch {
     return null;
   }

@@ -1,5 +1,6 @@
 import { parseSync, type Node } from 'libpg-query';
 import { as, tagOf, walk } from './ast.js';
+import { shiftLocations } from '../sql/split.js';
 import type { SourceText } from '../sql/source.js';
 import type { LintStatement } from './types.js';
 
@@ -127,17 +128,4 @@ function parseOne(query: string, byteBase: number): Node | undefined {
   if (!node) return undefined;
   shiftLocations(node, byteBase);
   return node;
-}
-
-function shiftLocations(value: unknown, base: number): void {
-  if (Array.isArray(value)) {
-    for (const item of value) shiftLocations(item, base);
-    return;
-  }
-  if (typeof value !== 'object' || value === null) return;
-  const record = value as Record<string, unknown>;
-  for (const [key, child] of Object.entries(record)) {
-    if (key === 'location' && typeof child === 'number' && child >= 0) record[key] = child + base;
-    else shiftLocations(child, base);
-  }
 }

@@ -1,6 +1,6 @@
 import { DbshipError } from '../../errors.js';
 import { locate, parseError, type MigrationTarget } from './statement-error.js';
-import { splitStatements, type SqlStatement } from './split.js';
+import { splitStatements, SqlSyntaxError, type SqlStatement } from './split.js';
 
 /** Why one top-level statement cannot run inside a dbship migration, and what to write instead. */
 interface Refusal {
@@ -159,9 +159,8 @@ function emptyFile(target: MigrationTarget): DbshipError {
  * that COPY is the thing to report, not a syntax error at the first row.
  */
 async function copyDataRefusal(target: MigrationTarget, err: unknown): Promise<DbshipError | null> {
-  const cursor = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
-  if (typeof cursor !== 'number') return null;
-  const upTo = [...target.sql].slice(0, cursor).join('');
+  if (!(err instanceof SqlSyntaxError)) return null;
+  const upTo = target.sql.slice(0, err.offset);
   const before = upTo.slice(0, upTo.lastIndexOf('\n') + 1);
   const statements = await splitStatements(before).catch(() => []);
   const last = statements.at(-1);

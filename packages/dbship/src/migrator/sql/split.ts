@@ -1,4 +1,5 @@
-import { loadModule, parseSync } from 'libpg-query';
+import { loadModule, parseSync, type Node } from 'libpg-query';
+import { SourceText } from './source.js';
 
 /** One statement of a migration file, with where it starts in the file. */
 export interface SqlStatement {
@@ -10,6 +11,27 @@ export interface SqlStatement {
   readonly node?: Record<string, unknown>;
 }
 
+/** A statement with its parse tree, positioned in the whole file. */
+export interface ParsedStatement extends SqlStatement {
+  /** The parse tree; its `location`s are UTF-8 byte offsets in the whole file. */
+  readonly node: Node;
+}
+
+/** The marker drizzle-kit writes between statements; drizzle-orm's migrator splits files on it. */
+export const BREAKPOINT = '--> statement-breakpoint';
+
+/** A file the PostgreSQL parser rejects, with the position in the whole file. */
+export class SqlSyntaxError extends Error {
+  /** String offset in the file where the parser gave up. */
+  readonly offset: number;
+
+  constructor(message: string, offset: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SqlSyntaxError';
+    this.offset = offset;
+  }
+}
+
 let loaded: Promise<void> | undefined;
 
 /** Loads the PostgreSQL parser (WebAssembly) once per process. */
@@ -19,32 +41,84 @@ export function loadParser(): Promise<void> {
 }
 
 interface RawStmt {
-  stmt?: Record<string, unknown>;
+  stmt?: Node;
   stmt_location?: number;
   stmt_len?: number;
 }
 
 /**
- * Splits SQL into statements with the real PostgreSQL parser (so semicolons inside strings,
- * dollar-quoted function bodies and comments are handled as the server would). Throws the
- * parser's error (with `sqlDetails.cursorPosition`) on a syntax error.
+ * The pieces of a file between `--> statement-breakpoint` markers, with the string offset of
+ * each, exactly as drizzle-orm's migrator cuts them (a plain text split, wherever the marker is).
+ * It then sends each piece as one query, so a statement may end at a marker without `;`.
  */
-export async function splitStatements(sql: string): Promise<SqlStatement[]> {
+export function breakpointChunks(sql: string): Array<{ text: string; offset: number }> {
+  const chunks: Array<{ text: string; offset: number }> = [];
+  let offset = 0;
+  for (;;) {
+    const at = sql.indexOf(BREAKPOINT, offset);
+    chunks.push({ text: sql.slice(offset, at < 0 ? sql.length : at), offset });
+    if (at < 0) return chunks;
+    offset = at + BREAKPOINT.length;
+  }
+}
+
+/**
+ * Parses a migration file with the real PostgreSQL parser as drizzle-orm's migrator reads it: cut
+ * at each `--> statement-breakpoint` first, then each piece parsed on its own (semicolons inside
+ * strings, dollar-quoted bodies and comments are handled as the server would). Positions are
+ * those of the whole file: statement offsets in string offsets, node `location`s in UTF-8 bytes.
+ * Throws {@link SqlSyntaxError} at the position the parser gave up.
+ */
+export async function parseStatements(sql: string): Promise<ParsedStatement[]> {
   await loadParser();
-  const tree = parseSync(sql) as { stmts?: RawStmt[] };
-  const bytes = Buffer.from(sql, 'utf8');
-  const result: SqlStatement[] = [];
-  for (const raw of tree.stmts ?? []) {
-    const startByte = raw.stmt_location ?? 0;
-    const endByte = raw.stmt_len ? startByte + raw.stmt_len : bytes.length;
-    const before = bytes.subarray(0, startByte).toString('utf8');
-    const piece = bytes.subarray(startByte, endByte).toString('utf8');
-    // The parser's statement range includes leading comments and whitespace; skip to the code.
-    const lead = leadingTrivia(piece);
-    const text = piece.slice(lead).trimEnd();
-    if (text !== '') result.push({ text, offset: before.length + lead, node: raw.stmt ?? {} });
+  const result: ParsedStatement[] = [];
+  let bytesBefore = 0;
+  let counted = 0;
+  for (const chunk of breakpointChunks(sql)) {
+    bytesBefore += Buffer.byteLength(sql.slice(counted, chunk.offset), 'utf8');
+    counted = chunk.offset;
+    if (chunk.text.trim() === '') continue;
+    const source = new SourceText(chunk.text);
+    let tree: { stmts?: RawStmt[] };
+    try {
+      tree = parseSync(chunk.text) as { stmts?: RawStmt[] };
+    } catch (err) {
+      // libpg-query reports a syntax error's cursor in code points (node locations are in bytes).
+      const cursor = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
+      throw new SqlSyntaxError((err as Error).message, chunk.offset + (typeof cursor === 'number' ? source.fromCodePoint(cursor) : 0), { cause: err });
+    }
+    for (const raw of tree.stmts ?? []) {
+      if (!raw.stmt) continue;
+      const rangeStart = source.fromByte(raw.stmt_location ?? 0);
+      const rangeEnd = raw.stmt_len ? source.fromByte((raw.stmt_location ?? 0) + raw.stmt_len) : chunk.text.length;
+      // The parser's statement range includes leading comments and whitespace; skip to the code.
+      const start = rangeStart + leadingTrivia(chunk.text.slice(rangeStart, rangeEnd));
+      const text = chunk.text.slice(start, rangeEnd).trimEnd();
+      if (text === '') continue;
+      if (bytesBefore > 0) shiftLocations(raw.stmt, bytesBefore);
+      result.push({ text, offset: chunk.offset + start, node: raw.stmt });
+    }
   }
   return result;
+}
+
+/** The statements of a migration file, as {@link parseStatements} reads them. */
+export async function splitStatements(sql: string): Promise<SqlStatement[]> {
+  return (await parseStatements(sql)).map(({ text, offset, node }) => ({ text, offset, node: node as Record<string, unknown> }));
+}
+
+/** Moves every `location` in a parse tree by `base` bytes (a piece parsed apart from its file). */
+export function shiftLocations(value: unknown, base: number): void {
+  if (Array.isArray(value)) {
+    for (const item of value) shiftLocations(item, base);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const record = value as Record<string, unknown>;
+  for (const [key, child] of Object.entries(record)) {
+    if (key === 'location' && typeof child === 'number' && child >= 0) record[key] = child + base;
+    else shiftLocations(child, base);
+  }
 }
 
 /** Length of the whitespace and comments before a statement's first token. */

@@ -1,6 +1,6 @@
 import { DbshipError } from '../../errors.js';
 import { sqlState, SqlState } from '../../db/sqlstate.js';
-import { caretExcerpt, lineColumn, type SqlStatement } from './split.js';
+import { caretExcerpt, lineColumn, SqlSyntaxError, type SqlStatement } from './split.js';
 
 /** What is being run, for messages. */
 export interface MigrationTarget {
@@ -114,9 +114,7 @@ function lockRetriesExhausted(target: MigrationTarget, kind: string, details: st
 
 /** A file the PostgreSQL parser rejects: reported before anything runs. */
 export function parseError(target: MigrationTarget, err: unknown): DbshipError {
-  // libpg-query reports a syntax error's cursor in code points (node locations are in bytes).
-  const cursor = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
-  const offset = typeof cursor === 'number' ? [...target.sql].slice(0, Math.max(0, cursor)).join('').length : 0;
+  const offset = err instanceof SqlSyntaxError ? err.offset : 0;
   return new DbshipError('MIGRATION_FAILED', `${target.name} is not valid SQL: ${(err as Error).message}`, {
     details: locate(target, offset),
     why: 'the file does not parse with the PostgreSQL parser; nothing was applied.',
