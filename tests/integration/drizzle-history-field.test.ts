@@ -167,3 +167,33 @@ describe('a statement without ; right before --> statement-breakpoint', () => {
     assert.deepEqual(findings.map((f) => `${f.rule}@${f.line}:${f.column}`), ['syntax-error@4:3']);
   });
 });
+
+describe('a history written for a role named like its schema (unqualified names, "$user" in search_path)', () => {
+  let db: TestDatabase;
+  before(async () => (db = await createTestDatabase('user_schema')));
+  after(async () => db.drop());
+
+  const SCHEMA = 'CREATE SCHEMA "acme";\n--> statement-breakpoint\nCREATE TYPE "acme"."size" AS ENUM(\'s\', \'m\');\n';
+  // The older drizzle-kit shape: the enum created inside a DO block, used unqualified right after.
+  const IN_FILE = 'DO $$ BEGIN\n CREATE TYPE "acme"."mood" AS ENUM(\'ok\', \'meh\');\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\n--> statement-breakpoint\nCREATE TABLE "acme"."notes" (\n\t"id" integer PRIMARY KEY,\n\t"mood" "mood" NOT NULL\n);\n';
+  const EARLIER = 'ALTER TABLE "acme"."notes" ADD COLUMN "size" "size";\n';
+
+  it('the failure names the schema that has the object and the setting that makes the history apply', async () => {
+    const dir = writeMigrations([{ name: 'schema', sql: SCHEMA }, { name: 'notes', sql: IN_FILE }, { name: 'size', sql: EARLIER }]);
+    const first = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
+    assert.equal(first.code, 1, first.stderr);
+    assert.match(first.stderr, /migration 0001_notes failed: type "mood" does not exist/);
+    assert.match(first.stderr, /"mood" exists in schema acme, which is not on the search_path migrations run with \(public\)/);
+    assert.match(first.stderr, /fix: set MIGRATE_SEARCH_PATH=acme,public/);
+
+    // An object of an earlier migration is found in the catalog.
+    const notesQualified = writeMigrations([{ name: 'schema', sql: SCHEMA }, { name: 'notes', sql: IN_FILE.replace('"mood" "mood"', '"mood" "acme"."mood"') }, { name: 'size', sql: EARLIER }]);
+    const second = await runCliProcess(['upgrade'], cliEnv(db.url, notesQualified));
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, /migration 0002_size failed: type "size" does not exist/);
+    assert.match(second.stderr, /"size" exists in schema acme/);
+
+    const fixed = await runCliProcess(['upgrade'], cliEnv(db.url, notesQualified, { MIGRATE_SEARCH_PATH: 'acme,public' }));
+    assert.equal(fixed.code, 0, fixed.stderr);
+  });
+});

@@ -30,6 +30,7 @@ export const SqlState = {
   // Class 42: syntax error or access rule violation
   InsufficientPrivilege: '42501',
   UndefinedTable: '42P01',
+  UndefinedObject: '42704',
   DuplicateDatabase: '42P04',
   // Class 53: insufficient resources
   DiskFull: '53100',

@@ -1,6 +1,7 @@
 import { parseSync, type Node } from 'libpg-query';
-import { as, tagOf, walk } from './ast.js';
+import { as, tagOf } from './ast.js';
 import { shiftLocations } from '../sql/split.js';
+import { executedSql, loadPlpgsql } from '../sql/plpgsql.js';
 import type { SourceText } from '../sql/source.js';
 import type { LintStatement } from './types.js';
 
@@ -9,24 +10,6 @@ export interface DoBlockProblem {
   /** String offset of the DO statement. */
   readonly offset: number;
   readonly message: string;
-}
-
-interface PlpgsqlParser {
-  parsePlPgSQLSync(sql: string): unknown;
-}
-
-let plpgsql: Promise<PlpgsqlParser> | undefined;
-
-/**
- * libpg-query's PL/pgSQL parser (the server's own plpgsql grammar), from the package that ships it
- * (`@libpg-query/parser`). Loaded only when a file has a DO block.
- */
-function loadPlpgsql(): Promise<PlpgsqlParser> {
-  plpgsql ??= import('@libpg-query/parser').then(async (m) => {
-    await m.loadModule();
-    return m as PlpgsqlParser;
-  });
-  return plpgsql;
 }
 
 /**
@@ -74,12 +57,7 @@ interface Executed {
 
 /** The SQL statements of a compiled PL/pgSQL body, in source order, each parsed and placed. */
 function innerStatements(source: SourceText, stmt: LintStatement, tree: unknown): Omit<LintStatement, 'index'>[] {
-  const executed: Executed[] = [];
-  walk(tree, (tag, payload) => {
-    if (tag !== 'PLpgSQL_stmt_execsql') return;
-    const query = ((payload.sqlstmt as { PLpgSQL_expr?: { query?: string } } | undefined)?.PLpgSQL_expr?.query ?? '').trim();
-    if (query !== '') executed.push({ query, lineno: typeof payload.lineno === 'number' ? payload.lineno : 1 });
-  });
+  const executed: Executed[] = executedSql(tree);
   const body = bodyOf(stmt);
   const found: Omit<LintStatement, 'index'>[] = [];
   let cursor = body.start;

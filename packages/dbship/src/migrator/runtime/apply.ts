@@ -6,6 +6,7 @@ import type { EngineEvent } from './events.js';
 import { describeBlockers, type BlockerSample, type BlockerWatch } from './blockers.js';
 import { interrupted } from './lock.js';
 import { dropOwnInvalidIndexes } from './own-invalid-index.js';
+import { offSearchPath } from './off-search-path.js';
 import { runnableStatements, transactionUnits, type TransactionUnit } from '../sql/runnable.js';
 import { locate, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { lineColumn, type SqlStatement } from '../sql/split.js';
@@ -107,7 +108,8 @@ async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget
       // A sample the loaded server ran too late keeps the blocker an earlier attempt saw.
       const blocker = (seen = (await blockedBy(err, sample)) ?? seen);
       if (await retried(err, attempt, firstAttempt, current, settings, blocker)) continue;
-      throw statementError(target, current, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: 0, blocker, spentMs: performance.now() - firstAttempt });
+      const elsewhere = await offSearchPath(client, current, err, statements.slice(0, statements.indexOf(current))).catch(() => undefined);
+      throw statementError(target, current, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: 0, blocker, spentMs: performance.now() - firstAttempt, elsewhere });
     }
   }
 }
@@ -150,7 +152,10 @@ async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, unit
           if (settings.signal?.aborted) throw interruptedOutsideTransaction(target, current, done, total, settings.signal);
           const blocker = (seen = (await blockedBy(err, sample)) ?? seen);
           if (await retried(err, attempt, firstAttempt, current, settings, blocker)) continue;
-          throw statementError(target, current, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: done, blocker, spentMs: performance.now() - firstAttempt });
+          // What ran earlier in a unit's transaction was rolled back with it; earlier units are in the catalog.
+          const rolledBack = unit.inTransaction ? unit.statements.slice(0, unit.statements.indexOf(current)) : [];
+          const elsewhere = await offSearchPath(client, current, err, rolledBack).catch(() => undefined);
+          throw statementError(target, current, err, { attempts: attempt, lockTimeoutMs: settings.lockTimeoutMs, appliedBefore: done, blocker, spentMs: performance.now() - firstAttempt, elsewhere });
         }
       }
       done += unit.statements.length;

@@ -41,6 +41,8 @@ export interface StatementErrorExtra {
   readonly blocker?: string | undefined;
   /** How long the attempts and pauses took in all (ms). */
   readonly spentMs?: number | undefined;
+  /** The missing object exists, in schemas off the migration's search_path (see offSearchPath). */
+  readonly elsewhere?: { name: string; schemas: string[]; searchPath: string } | undefined;
 }
 
 export function statementError(target: MigrationTarget, stmt: SqlStatement, err: unknown, extra: StatementErrorExtra): DbshipError {
@@ -89,6 +91,16 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
       details,
       why: `dbship runs each migration in a transaction unless told otherwise, and this statement (e.g. CREATE INDEX CONCURRENTLY) cannot run in one. ${rolledBack}`,
       fix: 'put it in its own migration whose first line is `-- dbship:no-transaction` (one statement per such file).',
+      cause: err,
+    });
+  }
+  if (extra.elsewhere) {
+    const { name, schemas, searchPath } = extra.elsewhere;
+    details.push(`"${name}" exists in schema ${schemas.join(', ')}, which is not on the search_path migrations run with (${searchPath})`);
+    return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} failed: ${e.message ?? String(err)}`, {
+      details,
+      why: `the migration names "${name}" without its schema, and dbship runs every migration with an explicit search_path (MIGRATE_SEARCH_PATH), not PostgreSQL's default "$user", public: a history written for a role named like its schema relies on that default. ${rolledBack}`,
+      fix: `set MIGRATE_SEARCH_PATH=${schemas[0]},${searchPath} (or searchPath in the dbship settings) so the migrations see the schema they were written for, and run again.`,
       cause: err,
     });
   }
