@@ -197,3 +197,25 @@ describe('a history written for a role named like its schema (unqualified names,
     assert.equal(fixed.code, 0, fixed.stderr);
   });
 });
+
+describe('a migration of comments only (SQL commented out by hand, kept in the history)', () => {
+  let db: TestDatabase;
+  before(async () => (db = await createTestDatabase('comment_only')));
+  after(async () => db.drop());
+
+  it('regression: changes nothing, is recorded as drizzle-orm records it, and the run says so (exit 0)', async () => {
+    const disabled = '-- Kept commented: the table was moved by hand before this ran\n-- ALTER TABLE "public"."rows" SET SCHEMA "app";\n-- COMMIT;\n-- --> statement-breakpoint\n-- DELETE FROM rows;\n/* a block comment too */\n';
+    const dir = writeMigrations([{ name: 'rows', sql: 'CREATE TABLE rows (id int);\n' }, { name: 'disabled', sql: disabled }, { name: 'more', sql: 'ALTER TABLE rows ADD COLUMN note text;\n' }]);
+    const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Upgraded: 3 migration\(s\)/);
+    assert.match(r.stderr, /warning: 0001_disabled holds only comments: it changes nothing and is recorded as applied, as drizzle-orm's migrator records it/);
+    const viaDrizzle = await createTestDatabase('comment_only_drizzle');
+    try {
+      await drizzleMigrate(viaDrizzle.url, dir);
+      assert.deepEqual(await tables(db), await tables(viaDrizzle));
+    } finally {
+      await viaDrizzle.drop();
+    }
+  });
+});

@@ -66,10 +66,16 @@ describe('migration file bytes', () => {
     });
   }
 
-  for (const [label, sql] of [['empty', ''], ['blank', '\n  \n'], ['comments only', '-- fill me in\n/* later */\n']] as const) {
+  const templates = [
+    ['empty', ''],
+    ['blank', '\n  \n'],
+    ["drizzle-kit's unfilled custom template", '-- Custom SQL migration file, put your code below! --'],
+    ["dbship's unfilled custom template", '-- Hand-written migration: put the SQL below. It runs in one transaction with its tracking row.\n-- Keep one concern per migration, and batch large backfills.\n-- dbship:no-transaction\n\n'],
+  ] as const;
+  for (const [label, sql] of templates) {
     it(`an ${label} file is refused as empty`, async () => {
       const err = await expectError(upgrade(testConfig(db, folderWith(Buffer.from(sql)))), 'MIGRATION_REFUSED');
-      assert.equal(err.message, '0000_data: the migration file is empty (no SQL statement, only whitespace or comments)');
+      assert.equal(err.message, '0000_data: the migration file is empty (no SQL statement: blank, or the custom-migration template never filled in)');
       assert.match(err.fix!, /write the migration's SQL/);
       assert.equal((await db.query("SELECT to_regclass('dbship.migrations') IS NULL OR NOT EXISTS (SELECT FROM dbship.migrations) AS none")).rows[0]!.none, true);
     });

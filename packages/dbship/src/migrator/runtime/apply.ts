@@ -7,7 +7,7 @@ import { describeBlockers, type BlockerSample, type BlockerWatch } from './block
 import { interrupted } from './lock.js';
 import { dropOwnInvalidIndexes } from './own-invalid-index.js';
 import { offSearchPath } from './off-search-path.js';
-import { runnableStatements, transactionUnits, type TransactionUnit } from '../sql/runnable.js';
+import { commentOnlyNotice, runnableStatements, transactionUnits, type TransactionUnit } from '../sql/runnable.js';
 import { locate, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { lineColumn, type SqlStatement } from '../sql/split.js';
 
@@ -199,11 +199,12 @@ async function dropNewInvalidIndexes(client: pg.ClientBase, before: string[]): P
 }
 
 /**
- * Before running `target`: says how a file with its own COMMIT runs, and, for anything that does
+ * Before running `target`: says how a file with its own COMMIT runs (or that a file of comments
+ * only changes nothing), and, for anything that does
  * not run as one transaction, drops its own INVALID leftovers and refuses other INVALID indexes.
  */
 export async function checkBeforeApplying(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
-  const notice = await selfManagedNotice(target);
+  const notice = (await selfManagedNotice(target)) ?? (await commentOnlyNotice(target));
   if (notice) onEvent?.({ type: 'warning', message: notice });
   if (await runsOutsideOneTransaction(target)) await assertNoInvalidIndexes(client, target, onEvent);
 }

@@ -18,21 +18,22 @@ export const TRANSACTION_WORDS: Record<string, string> = {
 };
 
 /**
- * The statements of `target`, checked before anything runs: the file parses, holds at least one
- * statement, and none of its top-level statements is one dbship cannot run for it (transaction
- * control, COPY to or from the client). Statements inside a DO block or a function body are
- * not top-level and are left to the server. Throws `MIGRATION_FAILED` on a syntax error and
- * `MIGRATION_REFUSED` otherwise, both with file, line and a caret.
+ * The statements of `target`, checked before anything runs: the file parses, is not blank nor a
+ * template never filled in, and none of its top-level statements is one dbship cannot run for it
+ * (transaction control, COPY to or from the client). Statements inside a DO block or a function
+ * body are not top-level and are left to the server. Throws `MIGRATION_FAILED` on a syntax error
+ * and `MIGRATION_REFUSED` otherwise, both with file, line and a caret. A file of comments only
+ * that is not a template (SQL commented out by hand in a real history) has no statement: it
+ * changes nothing and is recorded, as drizzle-orm's migrator records it ({@link commentOnlyNotice}).
  */
 export async function runnableStatements(target: MigrationTarget): Promise<SqlStatement[]> {
-  if (target.sql.trim() === '') throw emptyFile(target);
+  if (target.sql.trim() === '' || isUnfilledTemplate(target.sql)) throw emptyFile(target);
   let statements: SqlStatement[];
   try {
     statements = await splitStatements(target.sql);
   } catch (err) {
     throw (await copyDataRefusal(target, err)) ?? parseError(target, err);
   }
-  if (statements.length === 0) throw emptyFile(target);
   for (const stmt of statements) {
     const refusal = refusalOf(stmt);
     if (refusal) throw refused(target, stmt, refusal);
@@ -142,11 +143,44 @@ function refused(target: MigrationTarget, stmt: SqlStatement, refusal: Refusal):
   });
 }
 
+/**
+ * The comment lines `dbship generate --custom` and `drizzle-kit generate --custom` write into a new
+ * hand-written migration (and its down file), without the directives a person may add: a file
+ * holding nothing else was never filled in.
+ */
+const TEMPLATE_LINES: ReadonlySet<string> = new Set([
+  '-- Custom SQL migration file, put your code below! --',
+  '-- Hand-written migration: put the SQL below. It runs in one transaction with its tracking row.',
+  '-- Header directives (comment lines before the first statement, one per line):',
+  '--   -- dbship:no-transaction          run outside a transaction, statement by statement',
+  '--                                     (required for CREATE INDEX CONCURRENTLY; make every',
+  '--                                     statement safe to re-run, e.g. IF NOT EXISTS).',
+  '--   -- dbship:irreversible <reason>   this migration cannot be undone; downgrade refuses it.',
+  '-- Keep one concern per migration, and batch large backfills.',
+  '-- Undo of the hand-written migration with the same name: put the SQL that reverses it below.',
+  '-- If it cannot be undone, make the first line: -- dbship:irreversible <reason>',
+]);
+
+/** True when every non-blank line of `sql` is a line of a generator's custom-migration template. */
+function isUnfilledTemplate(sql: string): boolean {
+  const lines = sql.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  return lines.length > 0 && lines.every((l) => TEMPLATE_LINES.has(l) || /^--\s*dbship:[a-z-]+/.test(l.trim()));
+}
+
+/**
+ * For a file of comments only (no statement, not a template): the warning that it changes
+ * nothing and is recorded all the same, as drizzle-orm's migrator records it; else null.
+ */
+export async function commentOnlyNotice(target: MigrationTarget): Promise<string | null> {
+  if ((await runnableStatements(target)).length > 0) return null;
+  return `${target.name} holds only comments: it changes nothing and is recorded as ${target.direction === 'up' ? 'applied' : 'reverted'}, as drizzle-orm's migrator records it (SQL commented out by hand?)`;
+}
+
 function emptyFile(target: MigrationTarget): DbshipError {
   const file = target.direction === 'up' ? 'migration file' : 'down file';
-  return new DbshipError('MIGRATION_REFUSED', `${target.name}: the ${file} is empty (no SQL statement, only whitespace or comments)`, {
+  return new DbshipError('MIGRATION_REFUSED', `${target.name}: the ${file} is empty (no SQL statement: blank, or the custom-migration template never filled in)`, {
     details: [`at ${target.shownPath ?? target.path}`],
-    why: 'an empty file would be recorded as applied while changing nothing; usually a `dbship generate --custom` file that was never filled in. Nothing was applied.',
+    why: 'it would be recorded as applied while changing nothing; a blank file or a bare template is a `generate --custom` file that was never filled in. Nothing was applied.',
     fix: target.direction === 'up'
       ? 'write the migration\'s SQL, or, if it is not needed and was never applied anywhere, delete its files and its journal entry.'
       : 'write the SQL that reverts the migration, or mark it `-- dbship:irreversible <reason>`.',
