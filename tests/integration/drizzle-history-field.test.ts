@@ -6,6 +6,7 @@
  * with its protections kept: a removed migration that a database applied still refuses.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -17,7 +18,7 @@ import { init } from '../../packages/dbship/src/migrator/generate/init.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { drizzleKitHistory } from '../helpers/drizzle-kit-history.js';
 import type { Project } from '../helpers/generate-fixture.js';
-import { cliEnv, ROOT, runCliProcess, tempDir, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, collect, ROOT, runCliProcess, tempDir, writeMigrations } from '../helpers/migrations.js';
 
 const IMPORTS = "import { integer, pgTable, text } from 'drizzle-orm/pg-core';";
 const USERS = `${IMPORTS}
@@ -217,5 +218,34 @@ describe('a migration of comments only (SQL commented out by hand, kept in the h
     } finally {
       await viaDrizzle.drop();
     }
+  });
+});
+
+describe("adopting a database drizzle-orm migrated, with the tracking table the project's drizzle.config names", () => {
+  let db: TestDatabase;
+  before(async () => (db = await createTestDatabase('config_table')));
+  after(async () => db.drop());
+
+  it('baseline, run from the project without flags, reads public.migrations from drizzle.config (exit 0)', async () => {
+    const root = tempDir('dbship-config-table-');
+    writeFileSync(path.join(root, 'package.json'), '{"name":"adopter","private":true,"type":"module"}\n');
+    writeFileSync(path.join(root, 'drizzle.config.ts'), "export default { dialect: 'postgresql', schema: './schema.ts', out: './drizzle', migrations: { table: 'migrations', schema: 'public' } };\n");
+    const dir = writeMigrations([{ name: 'items', sql: 'CREATE TABLE items (id int);\n' }, { name: 'more', sql: 'ALTER TABLE items ADD COLUMN note text;\n' }], path.join(root, 'drizzle'));
+    const require = createRequire(path.join(ROOT, 'package.json'));
+    const { drizzle } = require('drizzle-orm/node-postgres') as { drizzle: (pool: pg.Pool) => unknown };
+    const { migrate } = require('drizzle-orm/node-postgres/migrator') as { migrate: (d: unknown, o: object) => Promise<void> };
+    const { Pool } = require('pg') as typeof pg;
+    const pool = new Pool({ connectionString: db.url, max: 1 });
+    await migrate(drizzle(pool), { migrationsFolder: dir, migrationsTable: 'migrations', migrationsSchema: 'public' }).finally(() => pool.end());
+
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, LOG_LEVEL: 'info', HOSTNAME: 'test-runner' };
+    const inProject = (args: string[]) => collect(spawn(process.execPath, ['--import', path.join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'), path.join(ROOT, 'packages/dbship/src/cli/main.ts'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const baseline = await inProject(['baseline']);
+    assert.equal(baseline.code, 0, baseline.stderr);
+    assert.match(baseline.stderr, /read 2 row\(s\) from public\.migrations: every one matches a migration of this build/);
+    assert.match(baseline.stdout, /Baseline: 2 migration\(s\) recorded as applied/);
+    const status = await inProject(['status', '--exit-code']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stderr, /2 applied, 0 pending/);
   });
 });
