@@ -59,7 +59,7 @@ describe('database restarted during dbship deploy', () => {
   const tables = async () => (await query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).map((r) => r.t);
   const recorded = async () => (await query<{ name: string }>('SELECT name FROM dbship.migrations ORDER BY seq')).map((r) => r.name);
   const runnerActive = (fragment: string) => async () =>
-    (await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND state = 'active' AND query LIKE $1", [`%${fragment}%`]))[0]!.n === 1;
+    (await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND state = 'active' AND query LIKE $1", [`%${fragment}%`]))[0]!.n === 1;
 
   /**
    * A migration that creates `first`, then waits while the gate file exists (a slow migration the

@@ -177,7 +177,7 @@ function addMigration(project: string, tag: string, lines: string[]): void {
 /** Waits until a dbship session waits for a lock in a statement starting with `prefix` (a hang guard). */
 async function waitForStatement(db: TestDatabase, prefix: string): Promise<void> {
   for (let waited = 0; ; waited += 100) {
-    const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND wait_event_type = 'Lock' AND query LIKE $1", [`${prefix}%`]);
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND wait_event_type = 'Lock' AND query LIKE $1", [`${prefix}%`]);
     if (rows[0]!.n > 0) return;
     if (waited > 60_000) throw new Error(`no dbship session waited in ${prefix}`);
     await sleep(100);
@@ -186,7 +186,7 @@ async function waitForStatement(db: TestDatabase, prefix: string): Promise<void>
 
 async function noDbshipSession(db: TestDatabase): Promise<void> {
   for (let waited = 0; ; waited += 100) {
-    const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'");
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'");
     if (rows[0]!.n === 0) return;
     if (waited > 60_000) throw new Error('a dbship session outlived its process');
     await sleep(100);

@@ -18,7 +18,7 @@ async function until(probe: () => Promise<boolean>, tries = 300, everyMs = 100):
 /** Waits until a dbship runner is inside the migration's pg_sleep (mid-migration, lock held). */
 function runnerIsSleeping(db: TestDatabase): Promise<void> {
   return until(async () => {
-    const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND query LIKE '%pg_sleep%' AND state = 'active'");
+    const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND query LIKE '%pg_sleep%' AND state = 'active'");
     return r.rows[0]!.n === 1;
   });
 }
@@ -98,7 +98,7 @@ describe('kill -9 of the runner mid-migration', () => {
     const killed = await exited;
     assert.equal(killed.signal, 'SIGKILL');
     await until(async () => {
-      const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'");
+      const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'");
       return r.rows[0]!.n === 0;
     });
     const partial = await db.query("SELECT to_regclass('k1') AS k1, to_regclass('k2') AS k2");

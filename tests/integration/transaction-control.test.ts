@@ -211,7 +211,7 @@ describe('a no-transaction migration interrupted part-way', () => {
       const child = spawnCli(['upgrade'], cliEnv(db.url, dir));
       const exited = collect(child);
       for (let i = 0; ; i++) {
-        const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'");
+        const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'");
         if (rows[0]!.n === 1) break;
         assert.ok(i < 300, 'the runner never waited in CREATE INDEX CONCURRENTLY');
         await sleep(100);

@@ -104,7 +104,7 @@ describe('a migration behind a long transaction on users', () => {
       const child = spawn(process.execPath, [script], { env: cliEnv(db.url, dir), stdio: ['ignore', 'pipe', 'pipe'] });
       return { done: collect(child).then((r) => ({ code: r.code, output: r.stderr })) };
     }, async () => {
-      const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE \"users\" ADD COLUMN \"drizzle_note\"%'");
+      const r = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE \"users\" ADD COLUMN \"drizzle_note\"%'");
       return r.rows[0]!.n > 0;
     });
   }
