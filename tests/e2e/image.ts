@@ -34,8 +34,19 @@ export function journalTags(migrationsDir: string): string[] {
  * A build context for "the previous release": the files the Dockerfile reads, with the newest
  * migration removed (journal entry, up, down and snapshot). Returns the removed tag.
  */
+/** Every path of the build context the Dockerfile COPYs (COPY --from=... copies from a stage, not the context). */
+function dockerfileSources(root: string): string[] {
+  const sources = new Set<string>();
+  for (const line of readFileSync(path.join(root, 'Dockerfile'), 'utf8').split('\n')) {
+    const words = line.trim().split(/\s+/);
+    if (words[0] !== 'COPY' || words.some((w) => w.startsWith('--from'))) continue;
+    for (const src of words.slice(1, -1).filter((w) => !w.startsWith('--'))) sources.add(src.replace(/\/$/, ''));
+  }
+  return [...sources];
+}
+
 export function previousReleaseContext(root: string, dir: string): string {
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.dockerignore', 'src', 'packages/dbship', 'migrations']) {
+  for (const f of ['.dockerignore', ...dockerfileSources(root)]) {
     // The tool's sources only: its dist and node_modules never reach the build context anyway.
     cpSync(path.join(root, f), path.join(dir, f), { recursive: true, filter: (src) => !/[/\\](dist|node_modules)$/.test(src) });
   }
