@@ -34,7 +34,7 @@ export interface StatusResult {
 /** Applied / pending / modified / missing / unknown, one row per migration; changes nothing. */
 export async function status(config: EngineSettings, options: Pick<RunOptions, 'onEvent' | 'cwd'> = {}): Promise<StatusResult> {
   const files = loadRequiredMigrations(config.migrations.dir, { strict: config.migrations.strict, warn: warnWith(options.onEvent), cwd: options.cwd });
-  const notes = journalGaps(readJournal(config.migrations.dir).entries).map(describeGap);
+  const notes = journalGaps(readJournal(config.migrations.dir, options.cwd).entries).map(describeGap);
   return withReadSession(config, async (client) => {
     const analysis = analyze(files, await readApplied(client));
     const holder = await findLockHolder(client);

@@ -4,6 +4,7 @@ import { DbshipError } from '../../errors.js';
 import { readJournal } from './journal.js';
 import { downPath, JOURNAL_PATH, parseMigrationFileName, upPath } from './layout.js';
 import { decodeSqlFile } from '../sql/encoding.js';
+import { displayPath } from '../../display-path.js';
 
 /** One migration of the build, as committed under `migrations/`. */
 export interface MigrationFile {
@@ -72,7 +73,7 @@ export interface LoadOptions {
  * removes an entry before the last (see {@link journalGaps}, which status and check report).
  */
 export function loadMigrations(dir: string, options: LoadOptions = { strict: true }): MigrationFile[] {
-  const journal = readJournal(dir);
+  const journal = readJournal(dir, options.cwd);
   const problems: string[] = [];
   const seen = new Set<string>();
   const migrations: MigrationFile[] = [];
@@ -90,7 +91,7 @@ export function loadMigrations(dir: string, options: LoadOptions = { strict: tru
   if (options.strict) problems.push(...unlisted.map((f) => `${f} is not listed in ${JOURNAL_PATH}`));
   else for (const f of unlisted) options.warn?.(unlistedWarning(f));
   if (problems.length > 0) {
-    throw new DbshipError('MIGRATIONS_DIR_INVALID', `the migrations folder ${dir} is inconsistent`, {
+    throw new DbshipError('MIGRATIONS_DIR_INVALID', `the migrations folder ${displayPath(dir, options.cwd)} is inconsistent`, {
       details: problems,
       why: 'a file was added, renamed or deleted by hand, or a merge kept only part of a migration.',
       fix: 'restore the files from version control, or regenerate the migration with `dbship generate`.',

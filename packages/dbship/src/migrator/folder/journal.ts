@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DbshipError } from '../../errors.js';
 import { JOURNAL_PATH, journalPath } from './layout.js';
+import { displayPath } from '../../display-path.js';
 
 /** One migration as `meta/_journal.json` lists it. */
 export interface JournalEntry {
@@ -43,14 +44,15 @@ export function emptyJournal(): Journal {
  * not JSON, not a PostgreSQL journal, or has malformed entries is `MIGRATIONS_DIR_INVALID`
  * (exit 5), with every problem listed; nothing is changed.
  */
-export function readJournal(dir: string): Journal {
+export function readJournal(dir: string, cwd?: string): Journal {
   const file = journalPath(dir);
+  const shown = displayPath(file, cwd);
   if (!existsSync(file)) return emptyJournal();
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new DbshipError('MIGRATIONS_DIR_INVALID', `${file} is not valid JSON`, {
+    throw new DbshipError('MIGRATIONS_DIR_INVALID', `${shown} is not valid JSON`, {
       cause: err,
       why: 'a merge conflict or a hand edit broke the migration journal.',
       fix: 'restore the journal from version control and regenerate the conflicting migration.',
@@ -58,7 +60,7 @@ export function readJournal(dir: string): Journal {
   }
   const problems = journalProblems(parsed);
   if (problems.length > 0) {
-    throw new DbshipError('MIGRATIONS_DIR_INVALID', `${file} is not a drizzle-kit PostgreSQL journal`, {
+    throw new DbshipError('MIGRATIONS_DIR_INVALID', `${shown} is not a drizzle-kit PostgreSQL journal`, {
       details: problems,
       why: 'a hand edit or a merge broke it, or the folder belongs to another tool or dialect.',
       fix: `restore ${JOURNAL_PATH} from version control; it must list every migration as {"idx", "version", "when", "tag", "breakpoints"}.`,

@@ -64,7 +64,7 @@ export async function check(options: CheckOptions): Promise<CheckReport> {
   const problems: CheckProblem[] = [];
   let entries: JournalEntry[] = [];
   try {
-    entries = readJournal(options.dir).entries;
+    entries = readJournal(options.dir, options.cwd).entries;
   } catch (err) {
     problems.push(fromError(err));
     return report(problems, entries);

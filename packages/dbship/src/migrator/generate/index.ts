@@ -77,7 +77,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   validateMigrationName(options.name);
   loadMigrations(options.dir);
   // drizzle-kit's numbering: one past the last entry's idx (after a hole, more than the count).
-  const first = (readJournal(options.dir).entries.at(-1)?.idx ?? -1) + 1;
+  const first = (readJournal(options.dir, options.cwd).entries.at(-1)?.idx ?? -1) + 1;
   const prev = newestSnapshot(options.dir)?.snapshot ?? emptySnapshot();
   const planned = options.custom ? [planCustom(options.name, prev)] : await planModelChange(options, prev);
   if (planned.length === 0) return { status: 'no-changes', migrations: [], findings: [] };
