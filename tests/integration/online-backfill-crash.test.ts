@@ -72,3 +72,30 @@ describe('online backfill: kill -9 mid-backfill, then run again', () => {
     assert.equal((await db.query(`SELECT 1 FROM dbship.migrations WHERE name = '0003_rename_user_name_backfill'`)).rowCount, 1);
   });
 });
+
+describe('online backfill: two runners at once', () => {
+  let db: TestDatabase;
+  after(async () => db?.drop());
+
+  it('the second waits for the migration lock and finds the backfill done: every row once', async () => {
+    db = await createTestDatabase('online_two_runners');
+    const r = await runCliProcess(['deploy'], cliEnv(db.url, RELEASE_N));
+    assert.equal(r.code, 0, r.stderr);
+    const rows = 20_000;
+    await db.query(`INSERT INTO users (email, name) SELECT 'seed' || g || '@example.org', 'Seed ' || g FROM generate_series(1, ${rows}) AS g`);
+    await db.query(`CREATE SCHEMA testing; CREATE TABLE testing.backfill_hits (id bigint NOT NULL, backend int NOT NULL)`);
+    await db.query(`CREATE FUNCTION testing.count_hit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO testing.backfill_hits VALUES (NEW.id, pg_backend_pid()); RETURN NEW; END $$`);
+    await db.query(`CREATE TRIGGER count_hit AFTER UPDATE ON users FOR EACH ROW WHEN (current_setting('application_name') LIKE 'dbship:%') EXECUTE FUNCTION testing.count_hit()`);
+    const { dir } = await renameRelease({ batch: 200 });
+    const [a, b] = await Promise.all([runCliProcess(['deploy'], cliEnv(db.url, dir)), runCliProcess(['deploy'], cliEnv(db.url, dir))]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const applies = await db.query<{ name: string; n: string }>(`SELECT name, count(*) AS n FROM dbship.history WHERE action = 'apply' AND name LIKE '%rename%' GROUP BY name ORDER BY name`);
+    assert.deepEqual(applies.rows.map((x) => [x.name, Number(x.n)]), [['0002_rename_user_name_expand', 1], ['0003_rename_user_name_backfill', 1], ['0004_rename_user_name_contract', 1]]);
+    const twice = await db.query(`SELECT id FROM testing.backfill_hits GROUP BY id HAVING count(*) > 1 LIMIT 5`);
+    assert.deepEqual(twice.rows, [], 'no row backfilled twice');
+    const total = await db.query<{ n: string; backends: string }>(`SELECT count(DISTINCT id) AS n, count(DISTINCT backend) AS backends FROM testing.backfill_hits`);
+    assert.deepEqual([Number(total.rows[0]!.n), Number(total.rows[0]!.backends)], [rows, 1], 'one runner did the whole backfill');
+  });
+});
