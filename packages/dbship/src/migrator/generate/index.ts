@@ -16,6 +16,7 @@ import { planDiff, relink, type PlannedMigration } from './plan.js';
 import { formatAmbiguity, refuseRenameAmbiguities } from './renames.js';
 import { planOnlineRename, resolves, type RenameRequest } from './online-rename.js';
 import { planOnlineFill, type FillRequest } from './online-fill.js';
+import { planOnlineRetype, type RetypeRequest } from './online-retype.js';
 import { markAllowed, renderSql } from './render.js';
 import { writeMigrationSet, type RenderedMigration } from './write.js';
 import { migrationPaths, migrationTag } from '../folder/layout.js';
@@ -42,6 +43,11 @@ export interface GenerateOptions {
    * (expand, backfill, contract). The models must differ from the snapshot by exactly this NOT NULL.
    */
   readonly fill?: FillRequest | undefined;
+  /**
+   * A widening type change of one column (integer -> bigint, a longer varchar), generated as an
+   * online change. The models must differ from the snapshot by exactly this type.
+   */
+  readonly retype?: RetypeRequest | undefined;
   /** Clock for the journal's `when` (tests pin it). */
   readonly now?: () => number;
   /** Paths in messages are shown relative to this folder (default: absolute). */
@@ -103,8 +109,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 async function planModelChange(options: GenerateOptions, prev: Snapshot, first: number): Promise<PlannedMigration[]> {
   const { kit, cur, ambiguities, up } = await diffModels(path.resolve(options.schemaPath), prev, 'generate', options.cwd);
   const rename = options.rename;
-  if (rename && options.fill) {
-    throw new DbshipError('USAGE', 'generate takes --rename or --fill, not both', { fix: 'generate each online change on its own, one after the other.' });
+  if ([rename, options.fill, options.retype].filter(Boolean).length > 1) {
+    throw new DbshipError('USAGE', 'generate takes one of --rename, --fill and --retype', { fix: 'generate each online change on its own, one after the other.' });
+  }
+  if (options.retype) {
+    refuseRenameAmbiguities(ambiguities);
+    return planOnlineRetype(options.name, prev, cur, options.retype, first);
   }
   if (options.fill) {
     refuseRenameAmbiguities(ambiguities);
