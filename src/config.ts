@@ -14,17 +14,19 @@ export interface Config {
   readonly poolMax: number;
   /** `statement_timeout` of the app's queries (ms, 0 = none): a query stuck behind a lock answers 503. */
   readonly dbStatementTimeoutMs: number;
+  /** How often the service registers its release in dbship's `releases` table (ms, 0 = never): online contracts wait for older releases. */
+  readonly releaseHeartbeatMs: number;
   readonly http: { readonly host: string; readonly port: number };
   readonly logLevel: LogLevel;
   /** Where `/readyz` looks: the build's migrations folder (strict: an unlisted file is an error) and the tracking schema. */
   readonly migrations: { readonly dir: string; readonly trackingSchema: string; readonly strict: boolean };
-  readonly identity: { readonly host: string };
+  readonly identity: { readonly host: string; readonly image: string | null };
   /** The migration engine's settings (the same environment), for `npm start`'s upgrade. */
   readonly engine: EngineSettings;
 }
 
 /** The variables only the service reads (the engine's are `ENGINE_VARIABLES`). */
-export const APP_VARIABLES = ['DB_POOL_MAX', 'DB_STATEMENT_TIMEOUT', 'PORT', 'HOST', 'LOG_LEVEL'] as const;
+export const APP_VARIABLES = ['DB_POOL_MAX', 'DB_STATEMENT_TIMEOUT', 'RELEASE_HEARTBEAT_INTERVAL', 'PORT', 'HOST', 'LOG_LEVEL'] as const;
 
 /** Every variable this project's configuration reads (the source of `.env.sample`). */
 export const CONFIG_VARIABLES = [...ENGINE_VARIABLES, ...APP_VARIABLES] as const;
@@ -53,10 +55,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     db,
     poolMax: r.int('DB_POOL_MAX', 10, 1, 1000),
     dbStatementTimeoutMs: r.duration('DB_STATEMENT_TIMEOUT', 5_000, 0),
+    releaseHeartbeatMs: r.duration('RELEASE_HEARTBEAT_INTERVAL', 15_000, 0),
     http: { host: r.str('HOST') ?? '0.0.0.0', port: r.int('PORT', 8000, 0, 65535) },
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     migrations: { dir: engine.migrations.dir, trackingSchema: engine.migrations.trackingSchema, strict: engine.migrations.strict },
-    identity: { host: engine.identity.host },
+    identity: { host: engine.identity.host, image: engine.identity.image },
     engine,
   };
   throwProblems(r.problems);

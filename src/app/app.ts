@@ -11,7 +11,7 @@ import { ApiError } from './http-errors.js';
 import { registerJsonBody } from './json-body.js';
 import { registerOpenApi } from './openapi.js';
 import { QueryTimeouts } from './health/query-timeouts.js';
-import { newestBuildMigration } from './health/build-migration.js';
+import { buildMigrations } from './health/build-migration.js';
 import { ReadinessProbe, type ReadinessProbeOptions } from './health/readiness-probe.js';
 import { pathOf, registerRequestLog } from './request-log.js';
 import { healthRoutes } from './health/routes.js';
@@ -48,7 +48,9 @@ export function buildApp(config: Config, deps: AppDeps): App {
   const logger = deps.logger ?? createLogger(config.logLevel, { name: 'dbship-app' });
   // As drizzle-orm's migrator does, a `.sql` file the journal does not list is ignored (with a
   // warning): the service only needs the newest migration's name, and upgrade enforces strictness.
-  const newest = newestBuildMigration(config.migrations.dir, (message) => logger.warn(message));
+  // Trailing contract steps of online changes are not waited for: they run once the previous
+  // release is gone, and this build uses only the new shape (docs/online-changes.md).
+  const newest = buildMigrations(config.migrations.dir, (message) => logger.warn(message)).ready;
   const app: App = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request comes from request-log.ts instead of Fastify's two.

@@ -2,9 +2,10 @@ import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { type DbConnection, createPool, DbshipError, createLogger, type Logger } from 'dbship/service';
+import { type DbConnection, createPool, DbshipError, createLogger, startReleaseHeartbeat, type Logger, type ReleaseHeartbeat } from 'dbship/service';
 import { loadConfig, type Config } from '../config.js';
 import { buildApp, type App } from './app.js';
+import { newestBuildMigration } from './health/build-migration.js';
 import { loggableError } from './db-errors.js';
 
 export interface StartServerOptions {
@@ -51,9 +52,10 @@ export async function startServer(config: Config, options: StartServerOptions = 
     await pool.end().catch(() => {});
     throw listenError(err, config);
   }
+  const heartbeat = startHeartbeat(config, pool, app);
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   let closing: Promise<ShutdownResult> | undefined;
-  const shutdown = () => (closing ??= drain(app, pool, graceMs));
+  const shutdown = () => (closing ??= drain(app, pool, graceMs, heartbeat));
   return {
     url: baseUrl(app.server.address() as AddressInfo),
     app,
@@ -64,7 +66,26 @@ export async function startServer(config: Config, options: StartServerOptions = 
   };
 }
 
-async function drain(app: App, pool: pg.Pool, graceMs: number): Promise<ShutdownResult> {
+/**
+ * Registers this release (the build's newest migration) in dbship's `releases` table while the
+ * service runs, so that the contract step of an online change waits until no older release is
+ * left (docs/online-changes.md). Off with RELEASE_HEARTBEAT_INTERVAL=0.
+ */
+function startHeartbeat(config: Config, pool: pg.Pool, app: App): ReleaseHeartbeat | null {
+  if (config.releaseHeartbeatMs === 0) return null;
+  // buildApp has read the same record (or folder) already: a missing folder failed there.
+  const version = newestBuildMigration(config.migrations.dir, (message) => app.log.warn(message));
+  return startReleaseHeartbeat(pool, {
+    version,
+    instance: `${config.identity.host}/${process.pid}`,
+    image: config.identity.image,
+    intervalMs: config.releaseHeartbeatMs,
+    trackingSchema: config.migrations.trackingSchema,
+    onError: (reason) => app.log.warn(reason),
+  });
+}
+
+async function drain(app: App, pool: pg.Pool, graceMs: number, heartbeat: ReleaseHeartbeat | null): Promise<ShutdownResult> {
   let forced = false;
   const timer = setTimeout(() => {
     forced = true;
@@ -76,6 +97,8 @@ async function drain(app: App, pool: pg.Pool, graceMs: number): Promise<Shutdown
   } finally {
     clearTimeout(timer);
   }
+  // After the last request: this instance no longer serves, so a waiting contract may go ahead.
+  await heartbeat?.stop();
   const poolEnded = await Promise.race([
     pool.end().then(() => true, () => true),
     new Promise<boolean>((resolve) => setTimeout(resolve, POOL_END_MS, false).unref()),

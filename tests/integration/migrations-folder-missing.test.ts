@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createPool } from '../../packages/dbship/src/db/pool.js';
 import { buildApp } from '../../src/app/app.js';
-import { BUILD_MIGRATION_FILE, newestBuildMigration } from '../../src/app/health/build-migration.js';
+import { BUILD_MIGRATION_FILE, buildMigrations, newestBuildMigration } from '../../src/app/health/build-migration.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliEnv, collect, ROOT, runCliProcess, tempDir, writeMigrations } from '../helpers/migrations.js';
@@ -76,6 +76,8 @@ describe("the service's newest migration", () => {
     const recordDir = tempDir('dbship-build-record-');
     writeFileSync(path.join(recordDir, BUILD_MIGRATION_FILE), JSON.stringify({ newestMigration: '0007_from_the_build' }));
     assert.equal(newestBuildMigration('/no/such/folder', () => {}, recordDir), '0007_from_the_build');
+    writeFileSync(path.join(recordDir, BUILD_MIGRATION_FILE), JSON.stringify({ newestMigration: '0008_contract', readyMigration: '0007_expand' }));
+    assert.deepEqual(buildMigrations('/no/such/folder', () => {}, recordDir), { newest: '0008_contract', ready: '0007_expand' });
     writeFileSync(path.join(recordDir, BUILD_MIGRATION_FILE), '{}');
     assert.throws(() => newestBuildMigration('/no/such/folder', () => {}, recordDir), { code: 'CONFIG_INVALID' });
   });
@@ -87,7 +89,16 @@ describe("the service's newest migration", () => {
     const dir = writeMigrations([{ name: 'one', sql: 'SELECT 1;\n' }, { name: 'two', sql: 'SELECT 2;\n' }]);
     const ok = await run(dir);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), { newestMigration: '0001_two' });
+    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), { newestMigration: '0001_two', readyMigration: '0001_two' });
+    // A build that ends with the contract step of an online change is ready before it runs.
+    const online = writeMigrations([
+      { name: 'one', sql: 'CREATE TABLE t (id int PRIMARY KEY, a text);\n' },
+      { name: 'r_expand', sql: '-- dbship:expand rename public.t.a -> b\nALTER TABLE t ADD COLUMN b text;\n' },
+      { name: 'r_contract', sql: '-- dbship:contract expand=0001_r_expand\nALTER TABLE t DROP COLUMN a;\n' },
+    ]);
+    const contracted = await run(online);
+    assert.equal(contracted.code, 0, contracted.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), { newestMigration: '0002_r_contract', readyMigration: '0001_r_expand' });
     const missing = await run('/typo/migrations');
     assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /error\[MIGRATIONS_DIR_MISSING\]/);

@@ -9,7 +9,7 @@ import type { AppliedMigration } from '../../packages/dbship/src/migrator/runtim
 function file(index: number, name: string, extra: Partial<MigrationFile> = {}): MigrationFile {
   return {
     index, name: `${String(index).padStart(4, '0')}_${name}`, when: 1_000 + index, path: `/m/${name}.sql`, sql: `-- ${name}`,
-    checksum: `sum-${name}`, downPath: `/m/${name}.down.sql`, downSql: `-- undo ${name}`, transactional: true, irreversible: null, ...extra,
+    checksum: `sum-${name}`, downPath: `/m/${name}.down.sql`, downSql: `-- undo ${name}`, transactional: true, irreversible: null, online: null, ...extra,
   };
 }
 

@@ -7,7 +7,7 @@ import type { AppliedMigration } from '../../packages/dbship/src/migrator/runtim
 
 const file = (index: number, name: string, checksum = `sum-${name}`): MigrationFile => ({
   index, name: `${String(index).padStart(4, '0')}_${name}`, when: index, path: `/m/${name}.sql`, sql: '', checksum,
-  downPath: null, downSql: null, transactional: true, irreversible: null,
+  downPath: null, downSql: null, transactional: true, irreversible: null, online: null,
 });
 const row = (name: string, seq: number, checksum = `sum-${name.replace(/^\d+_/, '')}`): AppliedMigration => ({
   name, checksum, seq, appliedAt: new Date(0), appliedBy: 'h', image: null, durationMs: 1, lockWaitMs: 0, kind: 'applied',

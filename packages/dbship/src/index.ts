@@ -43,3 +43,5 @@ export { sqlState, SqlState, isConnectionState, connectionReason } from './db/sq
 export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
 export { createPool, clientConfig } from './db/pool.js';
 export { logEvents } from './cli/render-events.js';
+export { readinessTarget } from './migrator/folder/files.js';
+export { startReleaseHeartbeat, type ReleaseHeartbeat, type ReleaseHeartbeatOptions } from './release-heartbeat.js';

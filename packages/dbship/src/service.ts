@@ -20,3 +20,5 @@ export { sqlState, SqlState, isConnectionState, connectionReason } from './db/sq
 export { schemaReadiness, type SchemaReadiness } from './migrator/runtime/readiness.js';
 export { loadMigrations, type MigrationFile } from './migrator/folder/files.js';
 export { loadRequiredMigrations } from './migrator/folder/required.js';
+export { readinessTarget } from './migrator/folder/files.js';
+export { startReleaseHeartbeat, type ReleaseHeartbeat, type ReleaseHeartbeatOptions } from './release-heartbeat.js';

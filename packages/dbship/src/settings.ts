@@ -30,6 +30,11 @@ export interface MigrationSettings {
   readonly strict: boolean;
   /** How long `deploy` waits for the database to accept connections (ms). */
   readonly waitMs: number;
+  /**
+   * How recently a release older than an online change's expand step must have been seen (its
+   * heartbeat in `releases`) for the contract step to wait (ms).
+   */
+  readonly releaseWindowMs: number;
   /** Schema of dbship's tracking tables (`DBSHIP_SCHEMA`, default `dbship`). */
   readonly trackingSchema: string;
   /** The `search_path` every migration runs with; never contains `trackingSchema`. */
@@ -58,7 +63,7 @@ export const ENGINE_VARIABLES = [
   'MIGRATE_DATABASE_URL', 'MIGRATE_DB_USER', 'MIGRATE_DB_PASS', 'MIGRATIONS_DIR', 'DBSHIP_SCHEMA', 'MIGRATE_SEARCH_PATH',
   'MIGRATE_LOCK_TIMEOUT', 'MIGRATE_STATEMENT_TIMEOUT', 'MIGRATE_LOCK_RETRIES', 'MIGRATE_LOCK_RETRY_BUDGET',
   'MIGRATE_IDLE_IN_TRANSACTION_TIMEOUT', 'MIGRATE_LOCK_WAIT',
-  'MIGRATE_ALLOW_OUT_OF_ORDER', 'MIGRATE_STRICT', 'DB_WAIT', 'DBSHIP_IMAGE', 'HOSTNAME',
+  'MIGRATE_ALLOW_OUT_OF_ORDER', 'MIGRATE_STRICT', 'DB_WAIT', 'MIGRATE_RELEASE_WINDOW', 'DBSHIP_IMAGE', 'HOSTNAME',
 ] as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
@@ -111,6 +116,7 @@ export function readEngineSettings(r: Reader, root: string): EngineSettings {
       allowOutOfOrder: r.bool('MIGRATE_ALLOW_OUT_OF_ORDER', false),
       strict: r.bool('MIGRATE_STRICT', false),
       waitMs: r.duration('DB_WAIT', 120_000, 0),
+      releaseWindowMs: r.duration('MIGRATE_RELEASE_WINDOW', 2 * 60_000, 0),
       trackingSchema,
       searchPath: readSearchPath(r, trackingSchema),
     },

@@ -1,13 +1,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DbshipError, loadRequiredMigrations } from 'dbship/service';
+import { DbshipError, loadRequiredMigrations, readinessTarget } from 'dbship/service';
 
 /** The file `npm run build` writes next to the compiled form of this module. */
 export const BUILD_MIGRATION_FILE = 'build-migration.json';
 
 /** What the build records: the migration `/readyz` waits for. */
 export interface BuildMigrationRecord {
+  /** The build's newest migration: its schema version, registered by the release heartbeat. */
   readonly newestMigration: string;
+  /**
+   * The migration `/readyz` waits for: the newest one not counting trailing contract steps of
+   * online changes, which wait until the previous release is gone (docs/online-changes.md).
+   * Absent in a record written before online changes: the newest one.
+   */
+  readonly readyMigration?: string;
+}
+
+/** The two migrations of a build the service needs: its version and its readiness target. */
+export interface BuildMigrations {
+  readonly newest: string;
+  readonly ready: string;
 }
 
 /**
@@ -19,19 +32,37 @@ export interface BuildMigrationRecord {
  * database "ready".
  */
 export function newestBuildMigration(migrationsDir: string, warn: (message: string) => void, recordDir: string = import.meta.dirname): string {
-  const record = path.join(recordDir, BUILD_MIGRATION_FILE);
-  if (existsSync(record)) return readRecord(record);
-  return loadRequiredMigrations(migrationsDir, { strict: false, warn }).at(-1)!.name;
+  return buildMigrations(migrationsDir, warn, recordDir).newest;
 }
 
-function readRecord(file: string): string {
+/** {@link newestBuildMigration}, and the migration `/readyz` waits for (see {@link BuildMigrationRecord}). */
+export function buildMigrations(migrationsDir: string, warn: (message: string) => void, recordDir: string = import.meta.dirname): BuildMigrations {
+  const record = path.join(recordDir, BUILD_MIGRATION_FILE);
+  if (existsSync(record)) return readRecord(record);
+  return fromFolder(migrationsDir, warn);
+}
+
+/** What the build records, computed from the migrations folder. */
+export function recordOf(migrationsDir: string, warn: (message: string) => void): BuildMigrationRecord {
+  const found = fromFolder(migrationsDir, warn);
+  return { newestMigration: found.newest, readyMigration: found.ready };
+}
+
+function fromFolder(migrationsDir: string, warn: (message: string) => void): BuildMigrations {
+  const files = loadRequiredMigrations(migrationsDir, { strict: false, warn });
+  return { newest: files.at(-1)!.name, ready: readinessTarget(files)!.name };
+}
+
+function readRecord(file: string): BuildMigrations {
   let parsed: Partial<BuildMigrationRecord> | undefined;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<BuildMigrationRecord>;
   } catch {
     parsed = undefined;
   }
-  if (typeof parsed?.newestMigration === 'string' && parsed.newestMigration !== '') return parsed.newestMigration;
+  const newest = parsed?.newestMigration;
+  const ready = parsed?.readyMigration ?? newest;
+  if (typeof newest === 'string' && newest !== '' && typeof ready === 'string' && ready !== '') return { newest, ready };
   throw new DbshipError('CONFIG_INVALID', `${file} does not name this build's newest migration`, {
     why: 'the file is written by `npm run build` and was damaged or edited afterwards.',
     fix: 'rebuild the service (`npm run build`, or the image).',

@@ -53,6 +53,21 @@ export function viewEvent(e: EngineEvent): EventView {
       };
     case 'warning':
       return { human: { stream: 'err', tone: 'warn', text: `warning: ${e.message}` }, log: { level: 'warn', msg: e.message, fields: {} } };
+    case 'backfill': {
+      const of = e.estimatedRows === null ? '' : ` of ~${e.estimatedRows.toLocaleString('en-US')}`;
+      const eta = e.etaMs === null ? '' : `, ETA ${seconds(e.etaMs)}`;
+      return {
+        human: { stream: 'err', tone: 'plain', text: `${e.name}: backfilled ${e.rowsDone.toLocaleString('en-US')}${of} rows in ${e.batches} batches (${e.rowsPerSecond.toLocaleString('en-US')} rows/s${eta})` },
+        log: { level: 'info', msg: `backfill progress of ${e.name}`, fields: { migration: e.name, rowsDone: e.rowsDone, batches: e.batches, lastKey: e.lastKey, estimatedRows: e.estimatedRows, rowsPerSecond: e.rowsPerSecond, etaMs: e.etaMs } },
+      };
+    }
+    case 'contract-deferred': {
+      const text = `${e.name} not applied yet: release(s) older than ${e.expand} were seen within the last ${seconds(e.windowMs)}: ${e.releases.join('; ')}. It runs on a later deploy once they are gone (MIGRATE_RELEASE_WINDOW); migrations after it wait with it.`;
+      return {
+        human: { stream: 'err', tone: 'warn', text },
+        log: { level: 'warn', msg: text, fields: { migration: e.name, expand: e.expand, releases: e.releases, windowMs: e.windowMs } },
+      };
+    }
     default:
       return unrendered(e);
   }

@@ -37,6 +37,7 @@ const ENTRIES: readonly Entry[] = [
   { name: 'idle in transaction timeout', variables: ['MIGRATE_IDLE_IN_TRANSACTION_TIMEOUT'], value: (s) => ms(s.migrations.idleInTransactionTimeoutMs) },
   { name: 'lock wait', variables: ['MIGRATE_LOCK_WAIT'], value: (s) => ms(s.migrations.lockWaitMs) },
   { name: 'database wait', variables: ['DB_WAIT'], value: (s) => ms(s.migrations.waitMs) },
+  { name: 'release window', variables: ['MIGRATE_RELEASE_WINDOW'], value: (s) => ms(s.migrations.releaseWindowMs) },
   { name: 'allow out of order', variables: ['MIGRATE_ALLOW_OUT_OF_ORDER'], value: (s) => String(s.migrations.allowOutOfOrder) },
   { name: 'strict', variables: ['MIGRATE_STRICT'], value: (s) => String(s.migrations.strict) },
   { name: 'host', variables: ['HOSTNAME'], value: (s) => s.identity.host },

@@ -12,6 +12,7 @@ import { resetSession, withLockedSession, withReadSession, type LockedSession } 
 import { assertRunnable } from './sql/runnable.js';
 import type { MigrationTarget } from './sql/statement-error.js';
 import { appendHistory, readApplied, removeApplied, type AppliedMigration } from './runtime/tracking.js';
+import { forgetBackfills } from './runtime/backfill.js';
 import { applySettings } from './upgrade.js';
 
 /** Which applied migrations to revert: the newest `steps` (default 1), or everything after `to`. */
@@ -68,7 +69,7 @@ export async function downgrade(config: EngineSettings, options: DowngradeOption
     assertConfirmed(planned, options.confirmed);
     // Every down file is checked before the first one runs.
     await assertRunnable(planned.map((step) => step.target));
-    const reverted = await revertAll(config, session, planned, options);
+    const reverted = await revertAll(config, session, planned, options, files);
     return { reverted, planned, dryRun: false, lockWaitMs: session.lockWaitMs };
   });
 }
@@ -163,7 +164,7 @@ export function downTarget(file: MigrationFile): MigrationTarget {
   };
 }
 
-async function revertAll(config: EngineSettings, session: LockedSession, planned: readonly RevertStep[], options: DowngradeOptions): Promise<DowngradeResult['reverted']> {
+async function revertAll(config: EngineSettings, session: LockedSession, planned: readonly RevertStep[], options: DowngradeOptions, files: readonly MigrationFile[]): Promise<DowngradeResult['reverted']> {
   const { client, actor, lockWaitMs } = session;
   const reverted: { name: string; durationMs: number }[] = [];
   if (planned.length > 0) session.blockers.warm();
@@ -174,6 +175,9 @@ async function revertAll(config: EngineSettings, session: LockedSession, planned
       await checkBeforeApplying(client, target, options.onEvent);
       const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, session.blockers), async (c, ms) => {
         await removeApplied(c, file.name);
+        // Reverting an expand step drops the column its backfill filled: a half-done backfill's
+        // progress no longer describes anything, and must not make a later run skip rows.
+        if (file.online?.phase === 'expand') await forgetBackfills(c, files, file);
         await appendHistory(c, { name: file.name, action: 'revert', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);
       });
       reverted.push({ name: file.name, durationMs });

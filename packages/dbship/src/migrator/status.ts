@@ -12,6 +12,10 @@ import { describeHolder, findLockHolder } from './runtime/lock.js';
 import { analyze, type MigrationState } from './runtime/plan.js';
 import { withReadSession } from './runtime/session.js';
 import { readApplied, readHistory, type HistoryEntry } from './runtime/tracking.js';
+import { describeRelease, olderThan, recentReleases } from './runtime/releases.js';
+import { readProgress } from './runtime/backfill.js';
+import type { MigrationFile } from './folder/files.js';
+import type pg from 'pg';
 
 export interface StatusRow {
   readonly name: string;
@@ -29,6 +33,22 @@ export interface StatusResult {
   readonly lockHeldBy: string | null;
   /** Facts about the folder worth knowing and needing nothing (a hole in the journal's idx). */
   readonly notes: string[];
+  /** Online changes whose expand step is applied and whose contract is not. */
+  readonly openChanges: OpenChange[];
+  /** The running releases (heartbeat within MIGRATE_RELEASE_WINDOW), described. */
+  readonly releases: string[];
+}
+
+/** An online change between its expand and its contract. */
+export interface OpenChange {
+  /** The expand migration and what it does (`rename public.users.name -> full_name`). */
+  readonly expand: string;
+  readonly change: string;
+  /** Backfill: `done`, `pending`, or `<rows> rows done, up to key <k>` while one is under way. */
+  readonly backfill: string | null;
+  readonly contract: string | null;
+  /** Releases older than the expand seen within the window: the contract waits for them. */
+  readonly waitingFor: string[];
 }
 
 /** Applied / pending / modified / missing / unknown, one row per migration; changes nothing. */
@@ -48,7 +68,9 @@ export async function status(config: EngineSettings, options: Pick<RunOptions, '
     }));
     const counts = { applied: 0, modified: 0, pending: 0, missing: 0, unknown: 0 };
     for (const r of rows) counts[r.state]++;
-    return { rows, counts, lockHeldBy: holder ? describeHolder(holder) : null, notes };
+    const seen = await recentReleases(client, config.migrations.releaseWindowMs);
+    const openChanges = await findOpenChanges(client, files, new Set(rows.filter((r) => r.state === 'applied').map((r) => r.name)), (expand) => olderThan(seen, files, expand).map((r) => describeRelease(r)));
+    return { rows, counts, lockHeldBy: holder ? describeHolder(holder) : null, notes, openChanges, releases: seen.map((r) => describeRelease(r)) };
   });
 }
 
@@ -67,4 +89,28 @@ export async function history(config: EngineSettings, options: HistoryOptions = 
   const name = options.name;
   if (name === undefined) return entries;
   return entries.filter((e) => matchesName(e.name, name));
+}
+
+async function findOpenChanges(client: pg.Client, files: readonly MigrationFile[], applied: ReadonlySet<string>, waitingFor: (expand: MigrationFile) => string[]): Promise<OpenChange[]> {
+  const open: OpenChange[] = [];
+  for (const expand of files) {
+    if (expand.online?.phase !== 'expand' || !applied.has(expand.name)) continue;
+    const contract = files.find((f) => f.online?.phase === 'contract' && f.online.expand === expand.name) ?? null;
+    if (contract && applied.has(contract.name)) continue;
+    const backfill = files.find((f) => f.index > expand.index && f.online?.phase === 'backfill' && (!contract || f.index < contract.index)) ?? null;
+    open.push({
+      expand: expand.name,
+      change: expand.online.change,
+      backfill: backfill === null ? null : await backfillState(client, backfill, applied),
+      contract: contract?.name ?? null,
+      waitingFor: waitingFor(expand),
+    });
+  }
+  return open;
+}
+
+async function backfillState(client: pg.Client, backfill: MigrationFile, applied: ReadonlySet<string>): Promise<string> {
+  if (applied.has(backfill.name)) return `${backfill.name} done`;
+  const p = await readProgress(client, backfill.name).catch(() => ({ batches: 0, rowsDone: 0, lastKey: null }));
+  return p.batches === 0 ? `${backfill.name} pending` : `${backfill.name} under way: ${p.rowsDone} rows done, up to key ${p.lastKey}`;
 }

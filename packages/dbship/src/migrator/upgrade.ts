@@ -10,6 +10,9 @@ import { resetSession, withLockedSession, withReadSession } from './runtime/sess
 import { assertRunnable } from './sql/runnable.js';
 import type { MigrationTarget } from './sql/statement-error.js';
 import { appendHistory, readApplied, recordApplied } from './runtime/tracking.js';
+import { applyBackfill } from './runtime/backfill.js';
+import { describeRelease, olderThan, recentReleases } from './runtime/releases.js';
+import type pg from 'pg';
 
 export interface UpgradeOptions extends RunOptions {
   /** Stop after this migration (name, with or without its `NNNN_` prefix). */
@@ -29,6 +32,11 @@ export interface UpgradeResult {
   readonly planned: MigrationFile[];
   /** Recorded migrations this build does not know: the database is ahead (a rollback). */
   readonly ahead: string[];
+  /**
+   * A contract step that was not applied because a release older than its expand step is still
+   * seen (its heartbeat); migrations after it were not applied either. Null when none waited.
+   */
+  readonly deferred: { readonly name: string; readonly expand: string; readonly releases: string[] } | null;
   readonly dryRun: boolean;
   readonly lockWaitMs: number;
 }
@@ -53,7 +61,15 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
       const planned = planUpgrade(files, analysis, planOptions);
       await assertRunnable(planned.map((f) => upTarget(f, options.cwd)));
       warnAhead(analysis, options.onEvent);
-      return { applied: [], planned, ahead: analysis.unknown.map((e) => e.name), dryRun: true, lockWaitMs: 0 };
+      // What a real run would do now: stop at a contract an older release still holds back.
+      let deferred: UpgradeResult['deferred'] = null;
+      let stopAt = 0;
+      for (; stopAt < planned.length && !deferred; stopAt++) deferred = await contractBlocked(client, config, files, planned[stopAt]!);
+      if (deferred) {
+        stopAt--;
+        options.onEvent?.({ type: 'contract-deferred', ...deferred, windowMs: config.migrations.releaseWindowMs });
+      }
+      return { applied: [], planned: planned.slice(0, stopAt), ahead: analysis.unknown.map((e) => e.name), deferred, dryRun: true, lockWaitMs: 0 };
     });
   }
   return withLockedSession(config, options, async ({ client, actor, lockWaitMs, blockers }) => {
@@ -64,20 +80,42 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
     warnAhead(analysis, options.onEvent);
     if (planned.length > 0) blockers.warm();
     const applied: { name: string; durationMs: number }[] = [];
+    let deferred: UpgradeResult['deferred'] = null;
     for (const file of planned) {
+      deferred = await contractBlocked(client, config, files, file);
+      if (deferred) {
+        options.onEvent?.({ type: 'contract-deferred', ...deferred, windowMs: config.migrations.releaseWindowMs });
+        break;
+      }
       const target = upTarget(file, options.cwd);
       await resetSession(client, config);
       await checkBeforeApplying(client, target, options.onEvent);
       options.onEvent?.({ type: 'applying', name: file.name, transactional: file.transactional });
-      const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, blockers), async (c, ms) => {
+      const settings = applySettings(config, file.name, options, blockers);
+      const record = async (c: pg.ClientBase, ms: number) => {
         await recordApplied(c, { name: file.name, checksum: file.checksum, durationMs: ms, lockWaitMs, kind: 'applied' }, actor);
         await appendHistory(c, { name: file.name, action: 'apply', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);
-      });
+      };
+      const durationMs = file.online?.phase === 'backfill'
+        ? await applyBackfill(client, target, file.online, { ...settings, onEvent: options.onEvent }, record)
+        : await applyMigration(client, target, settings, record);
       applied.push({ name: file.name, durationMs });
       options.onEvent?.({ type: 'applied', name: file.name, durationMs });
     }
-    return { applied, planned, ahead: analysis.unknown.map((e) => e.name), dryRun: false, lockWaitMs };
+    return { applied, planned, ahead: analysis.unknown.map((e) => e.name), deferred, dryRun: false, lockWaitMs };
   });
+}
+
+/**
+ * For a contract step: the releases older than its expand step seen within the window (their
+ * heartbeat), which still use the old shape the contract removes. Null: it may run.
+ */
+async function contractBlocked(client: pg.ClientBase, config: EngineSettings, files: readonly MigrationFile[], file: MigrationFile): Promise<UpgradeResult['deferred']> {
+  if (file.online?.phase !== 'contract') return null;
+  const expandName = file.online.expand;
+  const expand = files.find((f) => f.name === expandName)!;
+  const older = olderThan(await recentReleases(client, config.migrations.releaseWindowMs), files, expand);
+  return older.length === 0 ? null : { name: file.name, expand: expand.name, releases: older.map((r) => describeRelease(r)) };
 }
 
 export function upTarget(file: MigrationFile, cwd?: string): MigrationTarget {

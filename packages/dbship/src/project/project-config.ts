@@ -21,6 +21,7 @@ export const DBSHIP_CONFIG_KEYS: Readonly<Record<string, string>> = {
   allowOutOfOrder: 'MIGRATE_ALLOW_OUT_OF_ORDER',
   strict: 'MIGRATE_STRICT',
   wait: 'DB_WAIT',
+  releaseWindow: 'MIGRATE_RELEASE_WINDOW',
 };
 
 /** The first `<base>.<ext>` in `root`, in the order drizzle-kit looks for its config. */

@@ -30,6 +30,8 @@ export const command: Command = {
     const applied = result.upgrade.applied;
     if (applied.length === 0) log.info({ ahead: result.upgrade.ahead }, 'No upgrade items found');
     else log.info({ applied: applied.map((a) => a.name), lockWaitMs: result.upgrade.lockWaitMs }, `deploy: applied ${applied.length} migration(s)`);
+    const deferred = result.upgrade.deferred;
+    if (deferred) log.warn({ contract: deferred.name, releases: deferred.releases }, `deploy: ${deferred.name} waits for the older release(s) to be gone; the app may start (it does not need it)`);
     log.info({ waitedMs: result.waitedMs, drift: result.drift ? result.drift.differences.length : 'skipped' }, 'deploy: done, the app may start');
     return ExitCode.Ok;
   },

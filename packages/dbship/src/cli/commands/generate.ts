@@ -4,6 +4,9 @@ import { ExitCode } from '../../exit-codes.js';
 import { UnsafeRefusal } from '../../migrator/generate/lint-generated.js';
 import { generate, type GenerateResult } from '../../migrator/generate/index.js';
 import { RenameRefusal } from '../../migrator/generate/renames.js';
+import { parseRename } from '../../migrator/generate/online-rename.js';
+import { parseFill } from '../../migrator/generate/online-fill.js';
+import { parseRetype } from '../../migrator/generate/online-retype.js';
 import type { Command, CommandContext } from '../command.js';
 import { formatFindings } from '../../migrator/lint/index.js';
 import { commandLine } from '../invocation.js';
@@ -14,11 +17,14 @@ import { displayPath } from '../../display-path.js';
 export const command: Command = {
   name: 'generate',
   summary: 'diff the models with the newest snapshot and write the next migration (+ down file, snapshot)',
-  usage: ['generate --name NAME [--schema PATH] [--allow-unsafe]', 'generate --name NAME --custom'],
+  usage: ['generate --name NAME [--schema PATH] [--allow-unsafe]', 'generate --name NAME --custom', 'generate --name NAME --rename [SCHEMA.]TABLE.OLD=NEW', 'generate --name NAME --fill [SCHEMA.]TABLE.COLUMN=SQL', 'generate --name NAME --retype [SCHEMA.]TABLE.COLUMN'],
   options: {
     name: { type: 'string', placeholder: 'NAME', description: 'what the change does, snake_case: the file becomes NNNN_NAME.sql', example: '--name add_user_bio' },
     custom: { type: 'boolean', description: 'write an empty migration pair to fill in by hand (data changes)', example: '--name backfill_user_bio --custom' },
     'allow-unsafe': { type: 'boolean', description: 'write statements the lint rejects, each marked -- dbship:allow for review', example: '--name drop_user_legacy --allow-unsafe' },
+    rename: { type: 'string', placeholder: 'TABLE.OLD=NEW', description: 'declare a column rename: written as an online change (expand, backfill, contract) that both releases survive', example: '--name rename_user_name --rename users.name=full_name' },
+    fill: { type: 'string', placeholder: 'TABLE.COLUMN=SQL', description: 'the models make a column that has NULLs NOT NULL: written as an online change that gives the NULLs this value', example: `--name require_user_name --fill "users.name='unknown'"` },
+    retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models widen a column\'s type (integer to bigint, a longer varchar): written as an online change without a table rewrite', example: '--name widen_score --retype users.score' },
     schema: { type: 'string', placeholder: 'PATH', description: 'the models module (default src/db/schema.ts)', example: '--name add_user_bio --schema src/db/schema.ts' },
   },
   async run(ctx) {
@@ -36,6 +42,9 @@ export const command: Command = {
         schemaPath: schemaPath(ctx),
         custom: ctx.values.custom === true,
         allowUnsafe: ctx.values['allow-unsafe'] === true,
+        rename: typeof ctx.values.rename === 'string' ? parseRename(ctx.values.rename) : undefined,
+        fill: typeof ctx.values.fill === 'string' ? await parseFill(ctx.values.fill) : undefined,
+        retype: typeof ctx.values.retype === 'string' ? parseRetype(ctx.values.retype) : undefined,
         cwd: ctx.cwd,
       });
     } catch (e) {

@@ -27,6 +27,13 @@ export const command: Command = {
       ctx.err(`${c.applied} applied, ${c.pending} pending, ${c.modified} modified, ${c.missing} missing, ${c.unknown} unknown to this build`);
       if (result.lockHeldBy) ctx.err(`migration lock held by ${result.lockHeldBy}`);
       for (const n of result.notes) ctx.err(`note: ${n}`);
+      for (const c of result.openChanges) {
+        ctx.out(`open     ${c.expand}: ${c.change}`);
+        if (c.backfill) ctx.out(`           backfill: ${c.backfill}`);
+        const waits = c.waitingFor.length > 0 ? `waits for ${c.waitingFor.join('; ')}` : 'may run: no older release seen within MIGRATE_RELEASE_WINDOW';
+        ctx.out(`           contract: ${c.contract ?? '(not in this build)'}: ${waits}`);
+      }
+      if (result.releases.length > 0) ctx.err(`releases seen: ${result.releases.join('; ')}`);
     }
     if (!ctx.values['exit-code']) return ExitCode.Ok;
     if (result.counts.modified > 0 || result.counts.missing > 0) return ExitCode.Integrity;

@@ -18,7 +18,12 @@ import { driftScope, type DriftDifference, type SchemaModel } from './model.js';
 import { withStoredNames } from './stored-names.js';
 import { bookkeepingSchemas, DRIZZLE_TRACKING, withoutTrackingTables, type DrizzleTracking } from './tracking.js';
 import { readJournal } from '../folder/journal.js';
-import { newestSnapshot } from '../folder/snapshot.js';
+import { entrySnapshot, newestSnapshot, requireCurrent, type SnapshotFile } from '../folder/snapshot.js';
+import { headerDirectives } from '../folder/files.js';
+import { upPath } from '../folder/layout.js';
+import { CONTRACT } from '../folder/online.js';
+import { readFileSync } from 'node:fs';
+import type { Journal } from '../folder/journal.js';
 import { connectionReason } from '../../db/sqlstate.js';
 import { migrationDb, withReadSession } from '../runtime/session.js';
 import { trackingOf } from '../runtime/tracking-names.js';
@@ -78,26 +83,49 @@ const STATEMENT_TIMEOUT = '60s';
 export async function detectDrift(config: EngineSettings, options: DriftOptions = {}): Promise<DriftReport> {
   const dir = config.migrations.dir;
   const journal = readJournal(dir);
-  const reference = newestSnapshot(dir, journal);
   const tags = journal.entries.map((e) => e.tag);
   const acceptedList = readAccepted(dir);
-  const expected = withStoredNames(expectedModel(reference?.snapshot ?? null));
   const drizzle = options.drizzle ?? DRIZZLE_TRACKING;
-  const ignored = bookkeepingSchemas(options.trackingSchema ?? config.migrations.trackingSchema, expected, drizzle);
   const db = migrationDb(config);
   await prepareExpressions();
-  const live = await withReadSession(config, (client) => readLive(client, db, driftScope(expected, ignored)));
+  let reference: SnapshotFile | null = null;
+  let expected: SchemaModel | undefined;
+  const live = await withReadSession(config, async (client) => {
+    const names = await readAppliedNames(client).catch((err: unknown) => {
+      throw catalogError(db, err);
+    });
+    reference = referenceSnapshot(dir, journal, names);
+    expected = withStoredNames(expectedModel(reference?.snapshot ?? null));
+    const ignored = bookkeepingSchemas(options.trackingSchema ?? config.migrations.trackingSchema, expected, drizzle);
+    return readLive(client, db, driftScope(expected, ignored));
+  });
   const applied = live.applied ?? tags;
-  const split = splitAccepted(compareModels(expected, withoutTrackingTables(live.actual, expected, drizzle)), acceptedList);
+  const split = splitAccepted(compareModels(expected!, withoutTrackingTables(live.actual, expected!, drizzle)), acceptedList);
   return {
     differences: split.open,
     accepted: split.accepted,
     stale: split.stale,
     acceptedFile: acceptedPath(dir),
-    snapshot: reference?.path ?? null,
+    snapshot: (reference as SnapshotFile | null)?.path ?? null,
     pending: tags.filter((name) => !applied.includes(name)),
     unknown: applied.filter((name) => !tags.includes(name)),
   };
+}
+
+/**
+ * The snapshot the live schema should match: the newest one, unless the first migration not yet
+ * applied is the contract step of an online change that waits for the previous release. Until it
+ * runs, the old and the new shape both exist by design, as the snapshot before it records.
+ */
+function referenceSnapshot(dir: string, journal: Journal, applied: readonly string[] | null): SnapshotFile | null {
+  const newest = newestSnapshot(dir, journal);
+  if (applied === null) return newest;
+  const at = journal.entries.findIndex((e) => !applied.includes(e.tag));
+  if (at <= 0) return newest;
+  const header = headerDirectives(readFileSync(upPath(dir, journal.entries[at]!.tag), 'utf8'));
+  if (!header.has(CONTRACT)) return newest;
+  const before = entrySnapshot(dir, journal.entries[at - 1]!);
+  return before ? { ...before, snapshot: requireCurrent(before.snapshot, before.path) } : newest;
 }
 
 interface Live {

@@ -5,6 +5,7 @@ import { readJournal } from './journal.js';
 import { downPath, JOURNAL_PATH, parseMigrationFileName, upPath } from './layout.js';
 import { decodeSqlFile } from '../sql/encoding.js';
 import { displayPath } from '../../display-path.js';
+import { onlinePhaseOf, type OnlinePhase } from './online.js';
 
 /** One migration of the build, as committed under `migrations/`. */
 export interface MigrationFile {
@@ -27,6 +28,8 @@ export interface MigrationFile {
   readonly transactional: boolean;
   /** The reason given by `-- dbship:irreversible <reason>` in the up or down file header, else null. */
   readonly irreversible: string | null;
+  /** The phase of an online change (`-- dbship:expand` / `backfill` / `contract`), else null. */
+  readonly online: OnlinePhase | null;
 }
 
 export const NO_TRANSACTION = 'dbship:no-transaction';
@@ -85,8 +88,9 @@ export function loadMigrations(dir: string, options: LoadOptions = { strict: tru
       problems.push(`journal lists "${entry.tag}" but ${entry.tag}.sql does not exist`);
       return;
     }
-    migrations.push(readMigration(dir, entry.tag, position, entry.when, options.cwd));
+    migrations.push(readMigration(dir, entry.tag, position, entry.when, options.cwd, problems));
   });
+  problems.push(...onlineProblems(migrations));
   const unlisted = unlistedFiles(dir, seen);
   if (options.strict) problems.push(...unlisted.map((f) => `${f} is not listed in ${JOURNAL_PATH}`));
   else for (const f of unlisted) options.warn?.(unlistedWarning(f));
@@ -100,7 +104,7 @@ export function loadMigrations(dir: string, options: LoadOptions = { strict: tru
   return migrations;
 }
 
-function readMigration(dir: string, tag: string, index: number, when: number, cwd: string | undefined): MigrationFile {
+function readMigration(dir: string, tag: string, index: number, when: number, cwd: string | undefined, problems: string[]): MigrationFile {
   const file = upPath(dir, tag);
   const raw = readFileSync(file);
   const sql = decodeSqlFile(raw, file, cwd);
@@ -120,7 +124,37 @@ function readMigration(dir: string, tag: string, index: number, when: number, cw
     downSql,
     transactional: !upHeader.has(NO_TRANSACTION),
     irreversible: irreversible === null ? null : irreversible || 'marked irreversible',
+    online: onlinePhaseOf(tag, upHeader, problems),
   };
+}
+
+/** A contract must close an expand that comes before it in the build. */
+function onlineProblems(migrations: readonly MigrationFile[]): string[] {
+  const problems: string[] = [];
+  for (const m of migrations) {
+    const phase = m.online;
+    if (phase?.phase !== 'contract') continue;
+    const expand = migrations.find((e) => e.name === phase.expand);
+    if (!expand || expand.online?.phase !== 'expand' || expand.index >= m.index) {
+      problems.push(`${m.name}: its expand=${phase.expand} is not an earlier "-- dbship:expand" migration of this build`);
+    }
+    if (!m.transactional) problems.push(`${m.name}: a contract runs in one transaction; remove -- ${NO_TRANSACTION}`);
+  }
+  for (const m of migrations) {
+    if (m.online?.phase === 'backfill' && !m.transactional) problems.push(`${m.name}: a backfill commits batch by batch by itself; remove -- ${NO_TRANSACTION}`);
+  }
+  return problems;
+}
+
+/**
+ * The migration a running build needs applied to serve (its `/readyz` target): the newest one,
+ * not counting trailing contracts. A contract waits until the previous release is gone, and the
+ * build that carries it already works without it (it uses only the new shape).
+ */
+export function readinessTarget(files: readonly MigrationFile[]): MigrationFile | null {
+  let end = files.length;
+  while (end > 0 && files[end - 1]!.online?.phase === 'contract') end--;
+  return files[end - 1] ?? null;
 }
 
 /** The `.sql` / `.down.sql` files of `dir` whose tag the journal does not list, by name. */

@@ -13,7 +13,10 @@ import { readJournal } from '../folder/journal.js';
 import { diffModels } from './kit.js';
 import { lintPending, unsafeRefusal, type LintFinding, type PendingFile } from './lint-generated.js';
 import { planDiff, relink, type PlannedMigration } from './plan.js';
-import { refuseRenameAmbiguities } from './renames.js';
+import { formatAmbiguity, refuseRenameAmbiguities } from './renames.js';
+import { planOnlineRename, resolves, type RenameRequest } from './online-rename.js';
+import { planOnlineFill, type FillRequest } from './online-fill.js';
+import { planOnlineRetype, type RetypeRequest } from './online-retype.js';
 import { markAllowed, renderSql } from './render.js';
 import { writeMigrationSet, type RenderedMigration } from './write.js';
 import { migrationPaths, migrationTag } from '../folder/layout.js';
@@ -30,6 +33,21 @@ export interface GenerateOptions {
   readonly custom?: boolean;
   /** Write statements the lint rejects, each marked with a `-- dbship:allow` directive. */
   readonly allowUnsafe?: boolean;
+  /**
+   * A declared column rename, generated as an online change (expand, backfill, contract; see
+   * docs/online-changes.md). The models must differ from the snapshot by exactly this rename.
+   */
+  readonly rename?: RenameRequest | undefined;
+  /**
+   * NOT NULL on a column that has NULLs, with the value they get, generated as an online change
+   * (expand, backfill, contract). The models must differ from the snapshot by exactly this NOT NULL.
+   */
+  readonly fill?: FillRequest | undefined;
+  /**
+   * A widening type change of one column (integer -> bigint, a longer varchar), generated as an
+   * online change. The models must differ from the snapshot by exactly this type.
+   */
+  readonly retype?: RetypeRequest | undefined;
   /** Clock for the journal's `when` (tests pin it). */
   readonly now?: () => number;
   /** Paths in messages are shown relative to this folder (default: absolute). */
@@ -79,7 +97,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   // drizzle-kit's numbering: one past the last entry's idx (after a hole, more than the count).
   const first = (readJournal(options.dir, options.cwd).entries.at(-1)?.idx ?? -1) + 1;
   const prev = newestSnapshot(options.dir)?.snapshot ?? emptySnapshot();
-  const planned = options.custom ? [planCustom(options.name, prev)] : await planModelChange(options, prev);
+  const planned = options.custom ? [planCustom(options.name, prev)] : await planModelChange(options, prev, first);
   if (planned.length === 0) return { status: 'no-changes', migrations: [], findings: [] };
   const checked = await lintPlanned(options, planned, first);
   const rendered = checked.plans.map((p, i) => render(p, first + i));
@@ -88,8 +106,32 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   return { status: 'written', migrations, findings: checked.findings };
 }
 
-async function planModelChange(options: GenerateOptions, prev: Snapshot): Promise<PlannedMigration[]> {
+async function planModelChange(options: GenerateOptions, prev: Snapshot, first: number): Promise<PlannedMigration[]> {
   const { kit, cur, ambiguities, up } = await diffModels(path.resolve(options.schemaPath), prev, 'generate', options.cwd);
+  const rename = options.rename;
+  if ([rename, options.fill, options.retype].filter(Boolean).length > 1) {
+    throw new DbshipError('USAGE', 'generate takes one of --rename, --fill and --retype', { fix: 'generate each online change on its own, one after the other.' });
+  }
+  if (options.retype) {
+    refuseRenameAmbiguities(ambiguities);
+    return planOnlineRetype(options.name, prev, cur, options.retype, first);
+  }
+  if (options.fill) {
+    refuseRenameAmbiguities(ambiguities);
+    return planOnlineFill(options.name, prev, cur, options.fill, first);
+  }
+  if (rename) {
+    const rest = ambiguities.filter((a) => !resolves(a, rename));
+    refuseRenameAmbiguities(rest);
+    if (rest.length === ambiguities.length) {
+      throw new DbshipError('GENERATE_FAILED', `--rename ${rename.table}.${rename.from}=${rename.to}: the models show no such rename`, {
+        details: ambiguities.map(formatAmbiguity),
+        why: `the newest snapshot must have the column "${rename.from}" of ${rename.table} and the models "${rename.to}" in its place (and nothing else removed and added in that table).`,
+        fix: 'rename the column in the models first (the name string of the column), then run generate with the same --rename.',
+      });
+    }
+    return planOnlineRename(options.name, prev, cur, rename, first);
+  }
   refuseRenameAmbiguities(ambiguities);
   return up.length === 0 ? [] : planDiff(kit, options.name, prev, cur, up);
 }

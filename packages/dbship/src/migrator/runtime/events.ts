@@ -8,7 +8,9 @@ export type EngineEvent =
   | { type: 'reverting'; name: string; transactional: boolean }
   | { type: 'reverted'; name: string; durationMs: number }
   | { type: 'warning'; message: string }
-  | { type: 'wait-db'; attempt: number; reason: string; waitedMs: number };
+  | { type: 'wait-db'; attempt: number; reason: string; waitedMs: number }
+  | { type: 'backfill'; name: string; rowsDone: number; batches: number; lastKey: string | null; estimatedRows: number | null; rowsPerSecond: number; etaMs: number | null }
+  | { type: 'contract-deferred'; name: string; expand: string; releases: string[]; windowMs: number };
 
 /** What every engine call accepts: an abort signal (SIGTERM), a listener for its progress, and where paths are shown from. */
 export interface RunOptions {

@@ -159,6 +159,11 @@ async function grantReadinessTo(client: pg.Client, config: EngineSettings, optio
   } catch (err) {
     options.onEvent?.({ type: 'warning', message: `could not let the app role "${app}" read ${t.schemaName}.migrations (SQLSTATE ${sqlState(err) ?? '?'}): its /readyz will say so; grant USAGE ON SCHEMA ${t.schema} and SELECT ON ${t.migrations} to it` });
   }
+  try {
+    await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${t.releases} TO ${quoteIdent(app)}`);
+  } catch (err) {
+    options.onEvent?.({ type: 'warning', message: `could not let the app role "${app}" write its release heartbeat to ${t.schemaName}.releases (SQLSTATE ${sqlState(err) ?? '?'}): contracts of online changes then cannot see the running releases; grant SELECT, INSERT, UPDATE, DELETE ON ${t.releases} to it` });
+  }
 }
 
 /** Runs `fn` on one connection without the lock (read-only verbs: status, history, dry runs). */

@@ -10,12 +10,16 @@ export interface TrackingNames {
   readonly migrations: string;
   readonly history: string;
   readonly lockHolder: string;
+  /** The release heartbeat: which builds (by their newest migration) serve right now. */
+  readonly releases: string;
+  /** Progress of online backfills, committed with each batch. */
+  readonly backfills: string;
 }
 
 /** The quoted names of the tracking tables in `schema`. */
 export function trackingNames(schema: string = DEFAULT_TRACKING_SCHEMA): TrackingNames {
   const s = escapeIdentifier(schema);
-  return { schemaName: schema, schema: s, migrations: `${s}.migrations`, history: `${s}.history`, lockHolder: `${s}.lock_holder` };
+  return { schemaName: schema, schema: s, migrations: `${s}.migrations`, history: `${s}.history`, lockHolder: `${s}.lock_holder`, releases: `${s}.releases`, backfills: `${s}.backfills` };
 }
 
 const bySession = new WeakMap<object, TrackingNames>();

@@ -41,6 +41,21 @@ CREATE TABLE IF NOT EXISTS ${t.lockHolder} (
   backend_pid  integer NOT NULL,
   started_at   timestamptz NOT NULL DEFAULT now()
 );
+CREATE TABLE IF NOT EXISTS ${t.releases} (
+  instance    text PRIMARY KEY,
+  version     text,
+  image       text,
+  started_at  timestamptz NOT NULL DEFAULT now(),
+  last_seen   timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS ${t.backfills} (
+  name        text PRIMARY KEY,
+  last_key    text,
+  rows_done   bigint NOT NULL DEFAULT 0,
+  batches     integer NOT NULL DEFAULT 0,
+  started_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
 `;
 }
 

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { escapeIdentifier as q } from 'pg';
+import { DbshipError } from '../../errors.js';
+import { BACKFILL, CONTRACT, EXPAND } from '../folder/online.js';
+import { migrationTag } from '../folder/layout.js';
+import type { Snapshot, SnapshotColumn, SnapshotTable } from '../folder/snapshot.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../sql/identifier.js';
+import { primaryKey, refuse, sameSchema } from './online-common.js';
+import { syncName } from './online-sql.js';
+import type { PlannedMigration } from './plan.js';
+
+/** `generate --retype [schema.]table.column`: the column's type widened as the models say. */
+export interface RetypeRequest {
+  readonly table: string;
+  readonly column: string;
+}
+
+const PATTERN = /^(?:([A-Za-z_][A-Za-z0-9_$]*)\.)?([A-Za-z_][A-Za-z0-9_$]*)\.([A-Za-z_][A-Za-z0-9_$]*)$/;
+
+/** Parses `users.score` or `public.users.score` (plain identifiers). */
+export function parseRetype(text: string): RetypeRequest {
+  const m = PATTERN.exec(text.trim());
+  if (!m) {
+    throw new DbshipError('USAGE', `invalid --retype "${text}"`, {
+      why: 'a type change names the table and the column; the new type comes from the models.',
+      fix: 'write it as [schema.]table.column, e.g. --retype users.score.',
+    });
+  }
+  return { table: `${m[1] ?? 'public'}.${m[2]}`, column: m[3]! };
+}
+
+const INTEGERS = ['smallint', 'integer', 'bigint'];
+
+/**
+ * True when every value of `from` is a value of `to`, unchanged by the cast: integer widening
+ * (smallint -> integer -> bigint) and a longer or unbounded varchar / text. Such a change needs no
+ * check of the existing values, and both releases can keep addressing the column by its name.
+ */
+export function widens(from: string, to: string): boolean {
+  const i = INTEGERS.indexOf(from);
+  const j = INTEGERS.indexOf(to);
+  if (i >= 0 && j >= 0) return j > i;
+  const len = (t: string) => (t === 'text' || t === 'varchar' ? Infinity : Number(/^varchar\((\d+)\)$/.exec(t)?.[1] ?? NaN));
+  const [a, b] = [len(from), len(to)];
+  return !Number.isNaN(a) && !Number.isNaN(b) && b > a && (to === 'text' || to.startsWith('varchar'));
+}
+
+/** `<column>_dbship_new`, or a hashed name when that would pass 63 bytes. */
+function shadowName(table: string, column: string): string {
+  const plain = `${column}_dbship_new`;
+  return identifierBytes(plain) <= MAX_IDENTIFIER_BYTES ? plain : `${syncName(table, column, 'retype')}_new`;
+}
+
+/**
+ * Plans a widening type change as three migrations, without the table rewrite and the ACCESS
+ * EXCLUSIVE lock of `ALTER COLUMN ... TYPE`: `<name>_expand` adds a shadow column of the new type
+ * that a trigger sets from the column on every write (both releases keep writing the column by its
+ * name: its old type still holds every value they write); `<name>_backfill` fills the shadow for
+ * the existing rows; `<name>_contract` swaps them in one short transaction (the shadow takes the
+ * name, NOT NULL proved by a validated check, the default) and drops the old column, once no
+ * release older than the expand is seen. Refuses what it does not carry over: a key, identity,
+ * generated, unique, indexed, foreign-key or check-constrained column, a narrowing change.
+ */
+export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r: RetypeRequest, first: number): PlannedMigration[] {
+  const before = prev.tables[r.table];
+  const column = before?.columns[r.column];
+  const target = cur.tables[r.table]?.columns[r.column];
+  if (!before || !column || !target || column.type === target.type) {
+    refuse(`--retype ${r.table}.${r.column}: the models do not change this column's type`, `the newest snapshot and the models must both have ${r.table}.${r.column}, with different types.`, 'change the column\'s type in the models (e.g. integer(...) to bigint(...)), then run generate with the same --retype.');
+  }
+  if (!widens(column.type, target.type) || column.typeSchema || target.typeSchema) {
+    refuse(`the online type change ${column.type} -> ${target.type} of ${r.table}.${r.column} is not supported yet`, 'this version carries over widening changes only (smallint -> integer -> bigint, a longer varchar or text), where every existing value fits unchanged.', 'change the type by hand with expand/contract (docs/workflow.md).');
+  }
+  const retyped = structuredClone(prev);
+  retyped.tables[r.table]!.columns[r.column] = structuredClone(target);
+  if (!sameSchema(retyped, cur)) {
+    refuse(`the models change more than the type of ${r.table}.${r.column}`, 'an online change is generated on its own, so that its three steps are exactly that change and nothing else waits for its contract.', 'make the other model changes in a separate `generate` run, before or after.');
+  }
+  assertSupported(before, column, r);
+  const key = primaryKey(before, r.table);
+  const schema = before.schema || 'public';
+  const rel = `${q(schema)}.${q(before.name)}`;
+  const shadow = shadowName(before.name, r.column);
+  const old = `${r.column}_dbship_old`.slice(0, MAX_IDENTIFIER_BYTES);
+  const sync = syncName(before.name, r.column, 'retype');
+  const fn = `${q(schema)}.${q(sync)}`;
+  const check = `${shadow.slice(0, 50)}_not_null`;
+  const [c, s] = [q(r.column), q(shadow)];
+  const expandTag = migrationTag(first, `${name}_expand`);
+  const what = `retype ${r.table}.${r.column} ${column.type} -> ${target.type}`;
+  const trigger = [
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $dbship$\nBEGIN\n  NEW.${s} := NEW.${c}::${target.type};\n  RETURN NEW;\nEND\n$dbship$;`,
+    `CREATE TRIGGER ${q(sync)} BEFORE INSERT OR UPDATE ON ${rel} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+  ];
+  const dropTrigger = [`DROP TRIGGER IF EXISTS ${q(sync)} ON ${rel};`, `DROP FUNCTION IF EXISTS ${fn}();`];
+  const addCheck = column.notNull ? [`ALTER TABLE ${rel} ADD CONSTRAINT ${q(check)} CHECK (${s} IS NOT NULL) NOT VALID;`] : [];
+  const both = structuredClone(prev);
+  const table = both.tables[r.table]!;
+  table.columns[shadow] = { name: shadow, type: target.type, primaryKey: false, notNull: false };
+  if (column.notNull) table.checkConstraints = { ...(table.checkConstraints ?? {}), [check]: { name: check, value: `${s} IS NOT NULL` } };
+  const expandSnap = { ...both, id: randomUUID(), prevId: prev.id };
+  const backfillSnap = { ...structuredClone(both), id: randomUUID(), prevId: expandSnap.id };
+  const allow = (rule: string) => `-- dbship:allow ${rule} contract of ${what}: the shadow column takes the name once no release older than ${expandTag} is seen\n`;
+  const swap = [
+    ...(column.notNull ? [`ALTER TABLE ${rel} VALIDATE CONSTRAINT ${q(check)};`] : []),
+    ...dropTrigger,
+    `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${c} TO ${q(old)};`,
+    `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${s} TO ${c};`,
+    ...(column.notNull ? [`ALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`, `ALTER TABLE ${rel} DROP CONSTRAINT ${q(check)};`] : []),
+    ...(target.default !== undefined ? [`ALTER TABLE ${rel} ALTER COLUMN ${c} SET DEFAULT ${String(target.default)};`] : []),
+    `${allow('drop-column')}ALTER TABLE ${rel} DROP COLUMN ${q(old)};`,
+  ];
+  const unswap = [
+    `-- dbship:allow rename-column undoing the contract of ${what}: the column goes back to being the shadow\nALTER TABLE ${rel} RENAME COLUMN ${c} TO ${s};`,
+    `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP NOT NULL;`,
+    `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP DEFAULT;`,
+    `ALTER TABLE ${rel} ADD COLUMN ${c} ${column.type}${column.default !== undefined ? ` DEFAULT ${String(column.default)}` : ''};`,
+    `-- dbship:allow mixed-ddl-and-data undoing the contract of ${what}: one UPDATE under the ADD COLUMN's lock (docs/online-changes.md)\nUPDATE ${rel} SET ${c} = ${s}::${column.type};`,
+    ...(column.notNull ? [`-- dbship:allow set-not-null undoing the contract of ${what}: the column was NOT NULL before it (a scan under the ADD COLUMN's lock)\nALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`] : []),
+    ...addCheck,
+    ...trigger,
+  ];
+  return [
+    {
+      name: `${name}_expand`,
+      header: [`-- ${EXPAND} ${what}`, `-- Online type change, step 1 of 3 (expand): a shadow column "${shadow}" of the new type, set from "${r.column}" by a`, '-- trigger on every write; both releases keep writing the column by its name (its old type holds every value).'],
+      up: [`ALTER TABLE ${rel} ADD COLUMN ${s} ${target.type};`, ...trigger, ...addCheck],
+      downHeader: ['-- Instant rollback before the contract: the column was never changed.'],
+      down: [...(column.notNull ? [`ALTER TABLE ${rel} DROP CONSTRAINT IF EXISTS ${q(check)};`] : []), ...dropTrigger, `ALTER TABLE ${rel} DROP COLUMN IF EXISTS ${s};`],
+      transactional: true,
+      snapshot: expandSnap,
+    },
+    {
+      name: `${name}_backfill`,
+      header: [`-- ${BACKFILL} table=${schema}.${before.name} key=${key} batch=1000 pause=0`, `-- Online type change, step 2 of 3 (backfill): sets "${shadow}" for the existing rows, in batches of primary keys`, '-- ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
+      up: [`UPDATE ${rel} SET ${s} = ${c}::${target.type}\n WHERE (${q(key)} > $1 OR $1 IS NULL) AND ${q(key)} <= $2 AND ${s} IS DISTINCT FROM ${c}::${target.type};`],
+      downHeader: [`-- Nothing to undo: the down file of ${expandTag} drops the shadow column this backfill filled.`, '-- (One statement that changes nothing: dbship refuses a down file without any.)'],
+      down: ["SELECT 'nothing to undo' AS backfill;"],
+      transactional: true,
+      snapshot: backfillSnap,
+    },
+    {
+      name: `${name}_contract`,
+      header: [`-- ${CONTRACT} expand=${expandTag}`, '-- Online type change, step 3 of 3 (contract): the shadow column takes the name, in one short transaction (renames,', '-- no rewrite; NOT NULL proved by the validated check). Runs only once no release older than the expand is seen.'],
+      up: swap,
+      downHeader: [`-- Back to the state after the expand. The UPDATE rewrites the whole table while holding the lock of ADD COLUMN:`, '-- a rollback after the contract is not online, and fails if a value no longer fits the old type.'],
+      down: unswap,
+      transactional: true,
+      snapshot: { ...cur, prevId: backfillSnap.id },
+    },
+  ];
+}
+
+function assertSupported(table: SnapshotTable, c: SnapshotColumn, r: RetypeRequest): void {
+  const why: string[] = [];
+  if (c.primaryKey || c.identity || c.generated) why.push('it is a primary key, identity or generated column');
+  if (c.isUnique) why.push('it is unique');
+  const used = (cols: readonly string[] | undefined) => cols?.includes(r.column) ?? false;
+  if (Object.values(table.indexes).some((i) => i.columns.some((x) => x.isExpression ? x.expression.includes(r.column) : x.expression === r.column))) why.push('an index uses it');
+  if (Object.values(table.foreignKeys).some((f) => used(f.columnsFrom))) why.push('a foreign key uses it');
+  if (Object.values(table.compositePrimaryKeys ?? {}).some((k) => used(k.columns)) || Object.values(table.uniqueConstraints ?? {}).some((u) => used(u.columns))) why.push('a key or unique constraint uses it');
+  if (Object.values(table.checkConstraints ?? {}).some((k) => k.value.includes(r.column))) why.push('a check constraint may use it');
+  if (why.length === 0) return;
+  refuse(`the online type change of ${r.table}.${r.column} is not supported yet: ${why.join('; ')}`, 'this version swaps a plain column; rebuilding its indexes and constraints on the shadow column, and the primary key with its identity and foreign keys, is not built yet (docs/online-changes.md).', 'change the type by hand with expand/contract (docs/workflow.md).');
+}
