@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- <name>...] [--update-docs]`: runs the benchmarks (all, or the named ones),
- * prints one table, and with --update-docs writes it into docs/performance.md.
+ * `npm run bench [-- <name>...] [--update-docs] [--rows N]`: runs the benchmarks (all, or the named
+ * ones), prints one table, and with --update-docs writes it into docs/performance.md. Benchmarks
+ * marked `namedOnly` (online: minutes on a table of millions of rows) run only when named;
+ * `--rows` sets the online benchmark's table size (default 5,000,000).
  *
  * PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else an embedded server started for the
  * run. BENCH_REPS overrides every benchmark's repetitions, BENCH_WARMUP the warm-up rounds (2),
@@ -21,9 +23,10 @@ import { benchmark as deploy } from './deploy-noop.js';
 import { benchmark as history } from './fresh-history.js';
 import { benchmark as http } from './http.js';
 import { benchmark as lint } from './lint.js';
+import { benchmark as online } from './online.js';
 import { benchmark as start } from './start.js';
 
-const ALL: Benchmark[] = [deploy, start, history, concurrent, http, lint];
+const ALL: Benchmark[] = [deploy, start, history, concurrent, http, lint, online];
 const DOC = path.join(ROOT, 'docs/performance.md');
 
 function positiveInt(name: string, fallback: number | undefined): number | undefined {
@@ -35,7 +38,7 @@ function positiveInt(name: string, fallback: number | undefined): number | undef
 }
 
 function select(names: string[]): Benchmark[] {
-  if (names.length === 0) return ALL;
+  if (names.length === 0) return ALL.filter((b) => !b.namedOnly);
   const unknown = names.filter((n) => !ALL.some((b) => b.name === n));
   if (unknown.length > 0) {
     throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from: ${ALL.map((b) => b.name).join(', ')}`);
@@ -44,9 +47,9 @@ function select(names: string[]): Benchmark[] {
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ options: { 'update-docs': { type: 'boolean' }, list: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options: { 'update-docs': { type: 'boolean' }, list: { type: 'boolean' }, rows: { type: 'string' } }, allowPositionals: true });
   if (values.list) {
-    for (const b of ALL) console.log(`${b.name.padEnd(12)} ${b.title}`);
+    for (const b of ALL) console.log(`${b.name.padEnd(12)} ${b.title}${b.namedOnly ? ' (only when named)' : ''}`);
     return 0;
   }
   const chosen = select(positionals);
@@ -62,6 +65,7 @@ async function main(): Promise<number> {
     warmup: positiveInt('BENCH_WARMUP', 2)!,
     httpSeconds: positiveInt('BENCH_HTTP_SECONDS', 5)!,
     log: (line) => process.stderr.write(`bench: ${line}\n`),
+    options: { rows: values.rows },
     tempDir: (prefix) => {
       const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
       temp.push(dir);

@@ -30,6 +30,8 @@ export interface BenchContext {
   log(line: string): void;
   /** A temporary folder removed when the run ends. */
   tempDir(prefix: string): string;
+  /** Options of `npm run bench` meant for one benchmark: `--rows` (the online benchmark's table size). */
+  readonly options: { readonly rows?: string | undefined };
 }
 
 /** A benchmark: `bench/<name>.ts` exports one as `benchmark`. */
@@ -38,6 +40,8 @@ export interface Benchmark {
   readonly title: string;
   /** What the peer is and why it is the right comparison (printed under the table). */
   readonly method: string;
+  /** Runs only when named (`npm run bench -- <name>`), not in a run of every benchmark (it takes long). */
+  readonly namedOnly?: boolean;
   run(ctx: BenchContext): Promise<ResultRow[]>;
 }
 

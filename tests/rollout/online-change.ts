@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { percentiles } from '../../bench/lib/stats.js';
+import { checkRows, describeStats, newStats, sample, timed, until, type Expected, type Stats } from '../../bench/lib/online-traffic.js';
 import { startService, type ServiceProcess } from '../../bench/lib/service-process.js';
 import { freePort } from '../../packages/dbship/src/dev/embedded.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -32,45 +32,20 @@ export interface OnlineScenario {
   /** The physical column that holds `name` after the contract, and the one that must be gone (if any). */
   readonly finalColumn: string;
   readonly goneColumn?: string;
-  /** The seeded rows' value at the end, by id. */
-  seeded(id: number): string | null;
+  /** The seeded rows' value at the end: an SQL expression over `t.id`. */
+  readonly seededSql: string;
 }
 
 const SEEDED = 20_000;
 const WORKERS = 3;
 
-interface Stats {
-  requests: number;
-  failed: number;
-  samples: string[];
-  /** A value written through one release and read back through the other, different. */
-  divergent: number;
-  latencies: number[];
-}
-
-const newStats = (): Stats => ({ requests: 0, failed: 0, samples: [], divergent: 0, latencies: [] });
-
-/** The value each row must hold at the end: the last write acknowledged for it. */
-type Expected = Map<number, string | null>;
-
 async function call(stats: Stats, base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: { id: number; name: string | null } } | null> {
-  stats.requests++;
-  const started = performance.now();
-  try {
+  return timed(stats, `${method} ${path}`, async () => {
     const res = await fetch(`${base}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(10_000) });
     const json = (await res.json()) as { id: number; name: string | null };
-    stats.latencies.push(performance.now() - started);
-    if (res.status >= 300) {
-      stats.failed++;
-      if (stats.samples.length < 5) stats.samples.push(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-      return null;
-    }
+    if (res.status >= 300) throw new Error(`${res.status} ${JSON.stringify(json)}`);
     return { status: res.status, json };
-  } catch (err) {
-    stats.failed++;
-    if (stats.samples.length < 5) stats.samples.push(`${method} ${path}: ${(err as Error).message}`);
-    return null;
-  }
+  });
 }
 
 /**
@@ -104,23 +79,9 @@ async function client(s: OnlineScenario, expected: Expected, label: 'N' | 'N1', 
     const seen = await call(stats, other, 'GET', `/users/${id}`);
     if (seen && seen.json.name !== want) {
       stats.divergent++;
-      if (stats.samples.length < 5) stats.samples.push(`row ${id}: wrote ${JSON.stringify(name)} through ${label}, read ${JSON.stringify(seen.json.name)} through the other release (want ${JSON.stringify(want)})`);
+      sample(stats, `row ${id}: wrote ${JSON.stringify(name)} through ${label}, read ${JSON.stringify(seen.json.name)} through the other release (want ${JSON.stringify(want)})`);
     }
   }
-}
-
-/** Waits until `ready()`, at most `ms`. */
-async function until(ready: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function describeStats(name: string, s: Stats): string {
-  const l = percentiles(s.latencies);
-  return `${name.padEnd(26)} ${s.requests} requests, ${s.failed} failed, ${s.divergent} divergent read-backs, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms`;
 }
 
 /** The rollout of `s` under traffic from both releases, as one test. */
@@ -206,16 +167,10 @@ export function runOnlineScenario(scenario: OnlineScenario): void {
       }
 
       // Row by row: every row holds the last value acknowledged for it; the others their seed.
-      const { rows } = await db.query<{ id: string; value: string | null }>(`SELECT id, ${scenario.finalColumn} AS value FROM users ORDER BY id`);
-      const lost: string[] = [];
-      for (const r of rows) {
-        const id = Number(r.id);
-        const want = expected.has(id) ? expected.get(id) : id <= SEEDED ? scenario.seeded(id) : undefined;
-        if (want === undefined || r.value !== want) lost.push(`${id}: ${JSON.stringify(r.value)} (want ${JSON.stringify(want)})`);
-      }
-      for (const id of expected.keys()) if (!rows.some((r) => Number(r.id) === id)) lost.push(`${id}: missing`);
-      t.diagnostic(`${rows.length} rows checked, ${expected.size} of them written during the change, ${lost.length} lost or divergent`);
-      assert.deepEqual(lost.slice(0, 10), [], 'no lost or divergent write');
+      const rows = await checkRows(db, { table: 'users', key: 'id', column: scenario.finalColumn, expected, seededUpTo: SEEDED, seededSql: scenario.seededSql });
+      t.diagnostic(`${rows.checked} rows checked, ${rows.written} of them written during the change, ${rows.lost} lost or divergent`);
+      assert.deepEqual(rows.examples, [], 'no lost or divergent write');
+      assert.equal(rows.lost, 0, 'no lost or divergent write');
       const cols = await db.query<{ column_name: string; is_nullable: string }>(`SELECT column_name, is_nullable FROM information_schema.columns WHERE table_name = 'users' ORDER BY column_name`);
       const names = cols.rows.map((c) => c.column_name);
       assert.ok(names.includes(scenario.finalColumn), `${scenario.finalColumn} exists`);
