@@ -28,12 +28,14 @@ const WORKERS = 3;
 const INTERVAL_MS = 15;
 /** A request that takes longer fails (the rollout harness's HTTP client gives up after 10 s too). */
 const STATEMENT_TIMEOUT_MS = 10_000;
-const BEFORE_MS = 10_000;
+/** Release N alone before measuring: connections, plans and caches warm up (not reported). */
+const WARMUP_MS = 3_000;
+const BEFORE_MS = 15_000;
 const BOTH_MS = 10_000;
-const AFTER_MS = 10_000;
+const AFTER_MS = 15_000;
 const APP = 'dbship-bench-app';
 
-type Phase = 'before' | 'during' | 'after';
+type Phase = 'warmup' | 'before' | 'during' | 'after';
 
 /** Everything one run (one operation, one approach) measured. */
 interface Run {
@@ -262,21 +264,23 @@ async function prepare(ctx: BenchContext, cli: string, folders: Folders, rows: n
 async function runOne(ctx: BenchContext, cli: string, folders: Folders, op: Operation, approach: 'dbship' | 'naive', rows: number): Promise<Run> {
   const next = folders.next.get(op.name)!;
   const db = await prepare(ctx, cli, folders, rows, `${op.name}_${approach}`);
-  const phases: Record<Phase, Stats> = { before: newStats(), during: newStats(), after: newStats() };
+  const phases: Record<Phase, Stats> = { warmup: newStats(), before: newStats(), during: newStats(), after: newStats() };
   const run: Run = {
     op,
     approach: approach === 'dbship' ? 'dbship expand/backfill/contract' : `drizzle-kit SQL (${op.naiveLabel})`,
     phases,
-    lockWait: { before: 0, during: 0, after: 0 },
+    lockWait: { warmup: 0, before: 0, during: 0, after: 0 },
     migrationMs: 0,
     changeMs: 0,
   };
-  const live: Live = { phase: 'before', state: 'before', both: false, expected: new Map() };
+  const live: Live = { phase: 'warmup', state: 'before', both: false, expected: new Map() };
   const sampler = await lockSampler(db, live, run.lockWait);
   let n: Release | null = null;
   let n1: Release | null = null;
   try {
     n = await startRelease(db, op, 'N', folders.releaseNTag, rows, live, phases);
+    await sleep(WARMUP_MS);
+    live.phase = 'before';
     await sleep(BEFORE_MS);
     live.phase = 'during';
     live.state = 'applying';
@@ -354,7 +358,7 @@ function latency(s: Stats): { text: string; p99: number } {
 /** The result rows of one run: one table per operation and approach. */
 function rowsOf(r: Run, peer: Run | undefined): ResultRow[] {
   const subject = `${r.op.name}: ${r.approach}`;
-  const all = Object.values(r.phases);
+  const all = [r.phases.before, r.phases.during, r.phases.after];
   const requests = all.reduce((a, s) => a + s.requests, 0);
   const failed = all.reduce((a, s) => a + s.failed, 0);
   const divergent = all.reduce((a, s) => a + s.divergent, 0);
@@ -367,7 +371,7 @@ function rowsOf(r: Run, peer: Run | undefined): ResultRow[] {
     { subject, metric: 'latency before (p50 / p99 / max)', unit: 'ms', summary: null, value: before.text, note: `${r.phases.before.requests} requests` },
     { subject, metric: 'latency during (p50 / p99 / max)', unit: 'ms', summary: null, value: during.text, ratio: { to: 'p99 before', value: during.p99 / before.p99 }, note: `${r.phases.during.requests} requests; target: p99 within 2x of before` },
     { subject, metric: 'latency after (p50 / p99 / max)', unit: 'ms', summary: null, value: latency(r.phases.after).text, note: `${r.phases.after.requests} requests` },
-    { subject, metric: 'longest lock wait of an app query', unit: 'ms', summary: null, value: `${ms(Math.max(...Object.values(r.lockWait)))} ms`, note: `before ${ms(r.lockWait.before)}, during ${ms(r.lockWait.during)}, after ${ms(r.lockWait.after)} ms` },
+    { subject, metric: 'longest lock wait of an app query', unit: 'ms', summary: null, value: `${ms(Math.max(r.lockWait.before, r.lockWait.during, r.lockWait.after))} ms`, note: `before ${ms(r.lockWait.before)}, during ${ms(r.lockWait.during)}, after ${ms(r.lockWait.after)} ms` },
     {
       subject,
       metric: 'total time',
@@ -402,7 +406,7 @@ export const benchmark: Benchmark = {
     + `not HTTP: ${WORKERS} connections per release, each sending one statement every ${INTERVAL_MS} ms (${2 * INTERVAL_MS} ms while both releases serve, `
     + 'so the total rate stays the same; a request waits for the previous one and its latency counts from when it was due), '
     + `a quarter inserts, the rest updates of rows the client owns each read back (through the other release's column while both serve), statement_timeout ${STATEMENT_TIMEOUT_MS / 1000} s. `
-    + `Release N alone ${BEFORE_MS / 1000} s (before); the change (during): dbship = \`dbship deploy\` of N+1 (expand + backfill as generated, `
+    + `Release N alone ${WARMUP_MS / 1000} s (not reported), then ${BEFORE_MS / 1000} s (before); the change (during): dbship = \`dbship deploy\` of N+1 (expand + backfill as generated, `
     + `batch 1000, contract deferred by N's heartbeat), N+1 starts, both serve ${BOTH_MS / 1000} s, N stops, the next deploy runs the contract; `
     + `drizzle-kit = the SQL drizzle-kit writes for the change (an UPDATE first for the fill) in one transaction as drizzle-orm's migrator runs it, `
     + `then the same N+1 start, ${BOTH_MS / 1000} s of both, N stops; release N+1 alone ${AFTER_MS / 1000} s (after). Lost or divergent: every row `
