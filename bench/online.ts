@@ -114,17 +114,20 @@ async function worker(c: pg.Client, op: Operation, label: 'N' | 'N1', w: number,
   const owned: number[] = [];
   let due = performance.now();
   const request = async <T>(what: string, run: () => Promise<T>): Promise<T | null> => {
-    const stats = phases[live.phase];
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     const start = due;
     due += live.both ? 2 * INTERVAL_MS : INTERVAL_MS;
-    stats.requests++;
+    // Counted in the phase it ends in: a request sent just before the change and held up by it counts as during.
     try {
       const result = await run();
+      const stats = phases[live.phase];
+      stats.requests++;
       stats.latencies.push(performance.now() - start);
       return result;
     } catch (err) {
+      const stats = phases[live.phase];
+      stats.requests++;
       stats.failed++;
       sample(stats, `${label} ${what}: ${(err as Error).message}`);
       return null;
