@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -69,6 +69,17 @@ interface Folders {
   readonly next: Map<string, { dir: string; newest: string }>;
 }
 
+/** The backfill's throttle as generate writes it, and as the run uses it (BENCH_ONLINE_BACKFILL, e.g. `batch=500 pause=5`). */
+const GENERATED_BACKFILL = 'batch=1000 pause=0';
+const backfill = backfillSetting(process.env.BENCH_ONLINE_BACKFILL);
+
+function backfillSetting(raw: string | undefined): string {
+  if (raw === undefined || raw.trim() === '') return GENERATED_BACKFILL;
+  const m = /^batch=(\d+) pause=(\d+)$/.exec(raw.trim());
+  if (!m || Number(m[1]) < 1) throw new Error(`BENCH_ONLINE_BACKFILL must read "batch=<rows> pause=<ms>" (got "${raw}")`);
+  return `batch=${Number(m[1])} pause=${Number(m[2])}`;
+}
+
 async function generateFolders(ctx: BenchContext): Promise<Folders> {
   const root = ctx.tempDir('dbship-bench-online-');
   // The models import drizzle-orm: resolve it from the repository's installed packages.
@@ -87,6 +98,11 @@ async function generateFolders(ctx: BenchContext): Promise<Folders> {
     const dir = path.join(root, `release-n1-${op.name}`);
     cpSync(releaseN, dir, { recursive: true });
     const result = await generate({ dir, name: op.migrationName, schemaPath: modelsFile(op.nextModels), ...(await op.request()) });
+    if (backfill !== GENERATED_BACKFILL) {
+      // As a reviewer may before the migration is applied: the backfill's batch size and pause.
+      const file = result.migrations.find((m) => m.tag.endsWith('_backfill'))!.upPath;
+      writeFileSync(file, readFileSync(file, 'utf8').replace(GENERATED_BACKFILL, backfill));
+    }
     next.set(op.name, { dir, newest: result.migrations[result.migrations.length - 1]!.tag });
   }
   return { releaseN, releaseNTag: first.migrations[first.migrations.length - 1]!.tag, next };
@@ -360,7 +376,7 @@ function latency(s: Stats): { text: string; p99: number } {
 
 /** The result rows of one run: one table per operation and approach. */
 function rowsOf(r: Run, peer: Run | undefined): ResultRow[] {
-  const subject = `${r.op.name}: ${r.approach}`;
+  const subject = `${r.op.name}: ${r.approach}${r.approach.startsWith('dbship') && backfill !== GENERATED_BACKFILL ? ` (${backfill})` : ''}`;
   const all = [r.phases.before, r.phases.during, r.phases.after];
   const requests = all.reduce((a, s) => a + s.requests, 0);
   const failed = all.reduce((a, s) => a + s.failed, 0);
@@ -410,7 +426,7 @@ export const benchmark: Benchmark = {
     + 'so the total rate stays the same; a request waits for the previous one and its latency counts from when it was due), '
     + `a quarter inserts, the rest updates of rows the client owns each read back (through the other release's column while both serve), statement_timeout ${STATEMENT_TIMEOUT_MS / 1000} s. `
     + `Release N alone ${WARMUP_MS / 1000} s (not reported), then ${BEFORE_MS / 1000} s (before); the change (during): dbship = \`dbship deploy\` of N+1 (expand + backfill as generated, `
-    + `batch 1000, contract deferred by N's heartbeat), N+1 starts, both serve ${BOTH_MS / 1000} s, N stops, the next deploy runs the contract; `
+    + `${GENERATED_BACKFILL.replace('=', ' ').replace('=', ' ')} unless BENCH_ONLINE_BACKFILL says otherwise, contract deferred by N's heartbeat), N+1 starts, both serve ${BOTH_MS / 1000} s, N stops, the next deploy runs the contract; `
     + `drizzle-kit = the SQL drizzle-kit writes for the change (an UPDATE first for the fill) in one transaction as drizzle-orm's migrator runs it, `
     + `then the same N+1 start, ${BOTH_MS / 1000} s of both, N stops; release N+1 alone ${AFTER_MS / 1000} s (after). Lost or divergent: every row `
     + 'of the table compared in SQL with the last value acknowledged for it, or its seed. Lock wait: pg_stat_activity sampled every 20 ms. '

@@ -2,7 +2,8 @@
  * `npm run bench [-- <name>...] [--update-docs] [--rows N]`: runs the benchmarks (all, or the named
  * ones), prints one table, and with --update-docs writes it into docs/performance.md. Benchmarks
  * marked `namedOnly` (online: minutes on a table of millions of rows) run only when named;
- * `--rows` sets the online benchmark's table size (default 5,000,000).
+ * `--rows` sets the online benchmark's table size (default 5,000,000); BENCH_ONLINE_OPS=rename,fill
+ * runs some of its operations only, BENCH_ONLINE_BACKFILL="batch=500 pause=5" throttles its backfills.
  *
  * PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else an embedded server started for the
  * run. BENCH_REPS overrides every benchmark's repetitions, BENCH_WARMUP the warm-up rounds (2),
