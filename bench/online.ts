@@ -36,6 +36,8 @@ const AFTER_MS = 15_000;
 const APP = 'dbship-bench-app';
 
 type Phase = 'warmup' | 'before' | 'during' | 'after';
+/** The parts of the change: the migration (dbship: expand + backfill), both releases serving, N gone (dbship: the contract). */
+type Part = 'migrate' | 'both' | 'finish';
 
 /** Everything one run (one operation, one approach) measured. */
 interface Run {
@@ -50,6 +52,7 @@ interface Run {
   changeMs: number;
   migrationError?: string;
   rows?: RowCheck;
+  parts?: Record<Part, number[]>;
 }
 
 /** The shared state of a run the clients read. */
@@ -58,6 +61,10 @@ interface Live {
   state: ChangeState;
   /** Both releases serve: each reads its writes back through the other. */
   both: boolean;
+  /** Which part of the change is under way while the phase is `during`. */
+  part: Part;
+  /** Latencies during the change, by part, to tell which step costs what. */
+  readonly parts: Record<Part, number[]>;
   readonly expected: Expected;
 }
 
@@ -139,7 +146,9 @@ async function worker(c: pg.Client, op: Operation, label: 'N' | 'N1', w: number,
       const result = await run();
       const stats = phases[live.phase];
       stats.requests++;
-      stats.latencies.push(performance.now() - start);
+      const ms = performance.now() - start;
+      stats.latencies.push(ms);
+      if (live.phase === 'during') live.parts[live.part].push(ms);
       return result;
     } catch (err) {
       const stats = phases[live.phase];
@@ -292,7 +301,8 @@ async function runOne(ctx: BenchContext, cli: string, folders: Folders, op: Oper
     migrationMs: 0,
     changeMs: 0,
   };
-  const live: Live = { phase: 'warmup', state: 'before', both: false, expected: new Map() };
+  const live: Live = { phase: 'warmup', state: 'before', both: false, part: 'migrate', parts: { migrate: [], both: [], finish: [] }, expected: new Map() };
+  run.parts = live.parts;
   const sampler = await lockSampler(db, live, run.lockWait);
   let n: Release | null = null;
   let n1: Release | null = null;
@@ -332,9 +342,11 @@ async function runOne(ctx: BenchContext, cli: string, folders: Folders, op: Oper
     }
     // Release N+1 starts (its init container is done) and both serve.
     live.both = true;
+    live.part = 'both';
     n1 = await startRelease(db, op, 'N1', next.newest, rows, live, phases);
     await sleep(BOTH_MS);
     live.both = false;
+    live.part = 'finish';
     await n.stop();
     n = null;
     if (approach === 'dbship') {
@@ -374,6 +386,13 @@ function latency(s: Stats): { text: string; p99: number } {
   return { text: s.latencies.length ? `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.max)} ms` : '-', p99: l.p99 };
 }
 
+/** p99 of each part of the change: while the migration ran, while both releases served, after N was gone. */
+function partsNote(r: Run): string {
+  const p = (xs: number[] | undefined) => (xs?.length ? `${ms(percentiles(xs).p99)} ms (${xs.length})` : '-');
+  const dbship = r.approach.startsWith('dbship');
+  return `${dbship ? 'expand + backfill' : 'migration'} ${p(r.parts?.migrate)}, both releases ${p(r.parts?.both)}, ${dbship ? 'contract' : 'N gone'} ${p(r.parts?.finish)}`;
+}
+
 /** The result rows of one run: one table per operation and approach. */
 function rowsOf(r: Run, peer: Run | undefined): ResultRow[] {
   const subject = `${r.op.name}: ${r.approach}${r.approach.startsWith('dbship') && backfill !== GENERATED_BACKFILL ? ` (${backfill})` : ''}`;
@@ -388,7 +407,7 @@ function rowsOf(r: Run, peer: Run | undefined): ResultRow[] {
     { subject, metric: 'failed requests', unit: '', summary: null, value: `${failed.toLocaleString('en-US')} of ${requests.toLocaleString('en-US')}`, note: [`before ${r.phases.before.failed}, during ${r.phases.during.failed}, after ${r.phases.after.failed}`, samples].filter(Boolean).join('; ') },
     { subject, metric: 'lost or divergent writes', unit: '', summary: null, value: `${(r.rows?.lost ?? 0).toLocaleString('en-US')}`, note: `${r.rows?.checked.toLocaleString('en-US')} rows checked row by row, ${r.rows?.written.toLocaleString('en-US')} written during the run; ${divergent} divergent read-backs${r.rows?.examples.length ? `; e.g. ${r.rows.examples.slice(0, 3).join(', ')}` : ''}` },
     { subject, metric: 'latency before (p50 / p99 / max)', unit: 'ms', summary: null, value: before.text, note: `${r.phases.before.requests} requests` },
-    { subject, metric: 'latency during (p50 / p99 / max)', unit: 'ms', summary: null, value: during.text, ratio: { to: 'p99 before', value: during.p99 / before.p99 }, note: `${r.phases.during.requests} requests; target: p99 within 2x of before` },
+    { subject, metric: 'latency during (p50 / p99 / max)', unit: 'ms', summary: null, value: during.text, ratio: { to: 'p99 before', value: during.p99 / before.p99 }, note: `${r.phases.during.requests} requests; target: p99 within 2x of before; p99 by part: ${partsNote(r)}` },
     { subject, metric: 'latency after (p50 / p99 / max)', unit: 'ms', summary: null, value: latency(r.phases.after).text, note: `${r.phases.after.requests} requests` },
     { subject, metric: 'longest lock wait of an app query', unit: 'ms', summary: null, value: `${ms(Math.max(r.lockWait.before, r.lockWait.during, r.lockWait.after))} ms`, note: `before ${ms(r.lockWait.before)}, during ${ms(r.lockWait.during)}, after ${ms(r.lockWait.after)} ms` },
     {
