@@ -4,8 +4,9 @@ import type { ColumnGeneration, ColumnModel, DriftDifference, SchemaModel, Seque
 
 /**
  * Every difference between the expected schema (the models) and the actual one (the live
- * database), in a stable order: schemas, enums, sequences, then table by table. Call
- * `prepareExpressions()` (drift-expr.ts) first: defaults and checks are compared by the parser.
+ * database), in a stable order: schemas, enums, sequences, then table by table. Defaults and
+ * checks whose texts differ are compared by the parser: call `prepareExpressions()` (expr.ts)
+ * first, or catch `ParserNotLoaded`, load it and compare again (as `detectDrift` does).
  */
 export function compareModels(expected: SchemaModel, actual: SchemaModel): DriftDifference[] {
   const out: DriftDifference[] = [];

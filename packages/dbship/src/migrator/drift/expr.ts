@@ -1,5 +1,4 @@
-import { parseSync } from 'libpg-query';
-import { loadParser } from '../sql/split.js';
+import { loadedParser, loadParser } from '../sql/split.js';
 
 /**
  * Compares SQL expressions (column defaults, CHECK constraints, index expressions and predicates,
@@ -17,9 +16,22 @@ import { loadParser } from '../sql/split.js';
  * does not parse is compared with its whitespace collapsed.
  */
 
-/** Loads the parser; call (and await) once before {@link expressionKey} or {@link sameExpression}. */
+/**
+ * Loads the parser; call (and await) once before {@link expressionKey}, or before
+ * {@link sameExpression} on texts that may differ. Until then, comparing two different texts throws
+ * {@link ParserNotLoaded}, so that a caller can compare first and load the parser only when some
+ * texts differ (the drift check of an up-to-date database usually finds every text identical).
+ */
 export function prepareExpressions(): Promise<void> {
   return loadParser();
+}
+
+/** {@link sameExpression} needed the parser before {@link prepareExpressions} loaded it. */
+export class ParserNotLoaded extends Error {
+  constructor() {
+    super('comparing two different expression texts needs the PostgreSQL parser: await prepareExpressions() first');
+    this.name = 'ParserNotLoaded';
+  }
 }
 
 /** True when two expression texts mean the same to the server (see the module comment). */
@@ -32,9 +44,11 @@ export function sameExpression(a: string, b: string): boolean {
 
 /** The canonical form of an expression text: equal keys mean equal expressions. */
 export function expressionKey(text: string): string {
+  const parse = loadedParser();
+  if (!parse) throw new ParserNotLoaded();
   let tree: ParseTree;
   try {
-    tree = parseSync(`SELECT ${text}`) as ParseTree;
+    tree = parse(`SELECT ${text}`) as ParseTree;
   } catch {
     return `text:${text.replace(/\s+/g, ' ').trim()}`;
   }

@@ -13,7 +13,7 @@ import { sqlState, SqlState } from '../../db/sqlstate.js';
 import { readCatalog } from './catalog.js';
 import { acceptedPath, readAccepted, splitAccepted, type AcceptedDifference, type AcceptedEntry } from './accepted.js';
 import { compareModels } from './compare.js';
-import { prepareExpressions } from './expr.js';
+import { ParserNotLoaded, prepareExpressions } from './expr.js';
 import { driftScope, type DriftDifference, type SchemaModel } from './model.js';
 import { withStoredNames } from './stored-names.js';
 import { bookkeepingSchemas, DRIZZLE_TRACKING, withoutTrackingTables, type DrizzleTracking } from './tracking.js';
@@ -87,7 +87,6 @@ export async function detectDrift(config: EngineSettings, options: DriftOptions 
   const acceptedList = readAccepted(dir);
   const drizzle = options.drizzle ?? DRIZZLE_TRACKING;
   const db = migrationDb(config);
-  await prepareExpressions();
   let reference: SnapshotFile | null = null;
   let expected: SchemaModel | undefined;
   const live = await withReadSession(config, async (client) => {
@@ -100,7 +99,17 @@ export async function detectDrift(config: EngineSettings, options: DriftOptions 
     return readLive(client, db, driftScope(expected, ignored));
   });
   const applied = live.applied ?? tags;
-  const split = splitAccepted(compareModels(expected!, withoutTrackingTables(live.actual, expected!, drizzle)), acceptedList);
+  const actual = withoutTrackingTables(live.actual, expected!, drizzle);
+  let differences: DriftDifference[];
+  try {
+    // Identical expression texts need no parser; load it only when some differ.
+    differences = compareModels(expected!, actual);
+  } catch (err) {
+    if (!(err instanceof ParserNotLoaded)) throw err;
+    await prepareExpressions();
+    differences = compareModels(expected!, actual);
+  }
+  const split = splitAccepted(differences, acceptedList);
   return {
     differences: split.open,
     accepted: split.accepted,

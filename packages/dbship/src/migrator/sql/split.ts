@@ -1,4 +1,5 @@
-import { loadModule, parseSync, type Node } from 'libpg-query';
+import type * as LibPgQuery from 'libpg-query';
+import type { Node } from 'libpg-query';
 import { SourceText } from './source.js';
 
 /** One statement of a migration file, with where it starts in the file. */
@@ -33,11 +34,33 @@ export class SqlSyntaxError extends Error {
 }
 
 let loaded: Promise<void> | undefined;
+let parser: typeof LibPgQuery.parseSync | undefined;
 
-/** Loads the PostgreSQL parser (WebAssembly) once per process. */
+/**
+ * Loads the PostgreSQL parser (WebAssembly) once per process. Its module is imported here, not
+ * at start: `deploy` with nothing to apply and no expression to compare never pays for it.
+ */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
+  loaded ??= import('libpg-query').then(async (lib) => {
+    await lib.loadModule();
+    parser = lib.parseSync;
+  });
   return loaded;
+}
+
+/** The parser's `parseSync`, once {@link loadParser} resolved; undefined before. */
+export function loadedParser(): typeof LibPgQuery.parseSync | undefined {
+  return parser;
+}
+
+/**
+ * libpg-query's `parseSync` for the modules that parse synchronously (lint, generate): they
+ * await {@link loadParser} first and never import the parser's module themselves, so that a
+ * bundle holding them does not load it at start. Throws, as `parseSync` does, before it is loaded.
+ */
+export function parseSql(sql: string): unknown {
+  if (!parser) throw new Error('the PostgreSQL parser is not loaded: await loadParser() first');
+  return parser(sql);
 }
 
 interface RawStmt {
@@ -81,7 +104,7 @@ export async function parseStatements(sql: string): Promise<ParsedStatement[]> {
     const source = new SourceText(chunk.text);
     let tree: { stmts?: RawStmt[] };
     try {
-      tree = parseSync(chunk.text) as { stmts?: RawStmt[] };
+      tree = parseSql(chunk.text) as { stmts?: RawStmt[] };
     } catch (err) {
       // libpg-query reports a syntax error's cursor in code points (node locations are in bytes).
       const cursor = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
