@@ -17,8 +17,9 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/dbship/package.json ./packages/dbship/
-# No dependency needs an install script to compile (esbuild and embedded-postgres are dev tools
-# the compiler never runs), so none is run: faster, and no third-party code executes at build time.
+# No dependency needs an install script to build (esbuild's binary comes in its platform package,
+# which needs no install step; embedded-postgres is a dev tool the build never runs), so none is
+# run: faster, and no install script executes at build time.
 RUN --mount=type=secret,id=ca_bundle \
     --mount=type=cache,target=/root/.npm,sharing=locked \
     if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
@@ -27,7 +28,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY packages/dbship/tsconfig.build.json ./packages/dbship/
 COPY packages/dbship/src ./packages/dbship/src
 COPY src ./src
-# The build records the newest migration for /readyz (dist/app/health/build-migration.json).
+# The build records the newest migration for /readyz (dist/app/health/build-migration.json), then
+# esbuild bundles the service and the CLI (dist/app/server.js and dbship stay the entries, now
+# small launchers of dist/app/server.bundle.js and dist/cli/main.bundle.js; see the script).
 COPY scripts/build ./scripts/build
 COPY migrations ./migrations
 RUN npm run build

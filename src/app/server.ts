@@ -201,9 +201,15 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/**
+ * Runs the service as the production entry does (see {@link main}). `node dist/app/server.js` calls
+ * it: this file when run as compiled, the built bundle's launcher otherwise (scripts/build/bundle.ts).
+ */
+export async function runService(): Promise<void> {
   await main().catch((err: unknown) => {
     process.stderr.write(`${JSON.stringify({ level: 60, msg: 'the service failed', err: loggableError(err) })}\n`);
     process.exit(1);
   });
 }
+
+if (isEntryPoint()) await runService();

@@ -1,10 +1,4 @@
-import type { DbConnection } from '../config/db-connection.js';
 import type { EngineSettings } from '../settings.js';
-
-/** The shape of `dev/local-db.ts`, declared here so that the build does not pull it in. */
-interface LocalDbModule {
-  localDatabase(cwd: string): Promise<{ db: DbConnection; how: string; release(): Promise<void> }>;
-}
 
 /** The configuration to run with, and whether its database is the local development one. */
 export interface AttachedDatabase {
@@ -15,15 +9,15 @@ export interface AttachedDatabase {
 
 /**
  * In a development checkout with no database configured, use the embedded PostgreSQL (the one a
- * running `npm start` advertises, or one started for this command). The module is loaded by URL
- * so that the production build, which has no `dev/` folder, never includes it: there a missing
- * database stays the configuration error it is.
+ * running `npm start` advertises, or one started for this command). The module is loaded only
+ * then (and the built CLI's bundle initialises it only then); where it cannot be loaded, a
+ * missing database stays the configuration error it is.
  */
 export async function attachLocalDatabase(config: EngineSettings, cwd: string, err: (line: string) => void): Promise<AttachedDatabase> {
   if (config.db) return { config, local: false };
-  let mod: LocalDbModule;
+  let mod: typeof import('../dev/local-db.js');
   try {
-    mod = (await import(new URL('../dev/local-db.js', import.meta.url).href)) as LocalDbModule;
+    mod = await import('../dev/local-db.js');
   } catch {
     return { config, local: false };
   }
