@@ -11,7 +11,11 @@
  * NODE_COMPILE_CACHE, else the OS temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off), then
  * imports the bundle. `node dist/app/server.js` stays PID 1 in the image, and `dbship` still links
  * to dist/cli/main.js. The bundles are built from the TypeScript sources (the `dbship-source`
- * condition), minified with names kept, with a source map beside each.
+ * condition), minified with names kept, with a source map beside each. One file each, beside the
+ * entry it replaces, so that paths relative to a module (`../../package.json`) mean what they mean
+ * in the sources; what a module imports lazily (the CLI's verbs) is bundled too but initialised
+ * only when imported. No module in the bundles imports the parser statically (sql/split.ts loads
+ * it), since esbuild hoists a bundle's external imports to its start.
  *
  * Not bundled, loaded from node_modules at run time: what reads files beside its own code
  * (the PostgreSQL parser's WebAssembly, Swagger UI's static assets), the optional peers the CLI
@@ -21,10 +25,10 @@
  *
  *   tsx scripts/build/bundle.ts
  */
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -50,7 +54,29 @@ const PROGRAMS: readonly Program[] = [
   { source: 'packages/dbship/src/cli/main.ts', entry: 'packages/dbship/dist/cli/main.js' },
 ];
 
+/**
+ * node-postgres asks at load time whether it runs in a Cloudflare Worker; where the runtime has no
+ * `navigator` (Node 20) it finds out by constructing a fetch `Response`, which loads Node's whole
+ * fetch implementation (about a fifth of `node -e 0`, in every process that imports pg). These
+ * bundles run on Node only: the question is answered "no" at build time. Should pg's code change
+ * shape, the file is bundled as it is, with a warning.
+ */
+const pgOnNode: Plugin = {
+  name: 'pg-on-node',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const asked = 'if (isCloudflareRuntime()) {';
+      if (!text.includes(asked)) {
+        return { contents: text, loader: 'js', warnings: [{ text: `pg's Cloudflare check changed shape; ${args.path} is bundled unchanged` }] };
+      }
+      return { contents: text.replace(asked, 'if (false) {'), loader: 'js' };
+    });
+  },
+};
+
 const COMMON: BuildOptions = {
+  plugins: [pgOnNode],
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -86,8 +112,9 @@ export async function bundlePrograms(outRoot: string = ROOT): Promise<string[]> 
   const launchers: string[] = [];
   for (const program of PROGRAMS) {
     const entry = path.join(outRoot, program.entry);
+    const dir = path.dirname(entry);
     const bundleFile = `${path.basename(entry, '.js')}.bundle.js`;
-    await build({ ...COMMON, entryPoints: [path.join(ROOT, program.source)], outfile: path.join(path.dirname(entry), bundleFile) });
+    await build({ ...COMMON, entryPoints: [path.join(ROOT, program.source)], outfile: path.join(dir, bundleFile) });
     // tsc's map of the module this launcher replaces would describe the wrong file.
     rmSync(`${entry}.map`, { force: true });
     writeFileSync(entry, launcher(program, bundleFile));

@@ -1,4 +1,3 @@
-import { parseSync } from 'libpg-query';
 import { randomUUID } from 'node:crypto';
 import { escapeIdentifier as q } from 'pg';
 import { DbshipError } from '../../errors.js';
@@ -6,7 +5,7 @@ import { BACKFILL, CONTRACT, EXPAND } from '../folder/online.js';
 import { migrationTag } from '../folder/layout.js';
 import type { Snapshot } from '../folder/snapshot.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../sql/identifier.js';
-import { loadParser } from '../sql/split.js';
+import { loadParser, parseSql } from '../sql/split.js';
 import { primaryKey, refuse, sameSchema } from './online-common.js';
 import { syncName } from './online-sql.js';
 import type { PlannedMigration } from './plan.js';
@@ -34,7 +33,7 @@ export async function parseFill(text: string): Promise<FillRequest> {
   await loadParser();
   let tree: unknown;
   try {
-    tree = parseSync(`SELECT (${fill})`);
+    tree = parseSql(`SELECT (${fill})`);
   } catch (err) {
     throw usage(`the value is not one SQL expression: ${(err as Error).message}.`);
   }

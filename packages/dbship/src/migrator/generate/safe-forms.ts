@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { parseSync } from 'libpg-query';
 import { quoteIdent } from '../../db/pool.js';
 import type { Snapshot } from '../folder/snapshot.js';
-import { loadParser } from '../sql/split.js';
+import { loadParser, parseSql } from '../sql/split.js';
 
 /** An index, constraint or column of a snapshot table: the table key and the member name. */
 export interface TableMember {
@@ -56,7 +55,7 @@ export function tableKey(schema: string | undefined, name: string): string {
 }
 
 function parseOne(sql: string): Stmt | undefined {
-  const tree = parseSync(sql) as { stmts?: Array<{ stmt: Stmt }> };
+  const tree = parseSql(sql) as { stmts?: Array<{ stmt: Stmt }> };
   return tree.stmts?.length === 1 ? tree.stmts[0]!.stmt : undefined;
 }
 

@@ -1,4 +1,5 @@
-import { parseSync, type Node, type TypeName } from 'libpg-query';
+import type { Node, TypeName } from 'libpg-query';
+import { parseSql } from '../sql/split.js';
 import { as, names } from './ast.js';
 
 /** A column type reduced to what decides whether a type change rewrites the table. */
@@ -33,7 +34,7 @@ export function typeFromTypeName(type: TypeName): NormalizedType {
  */
 export function parseTypeText(text: string): NormalizedType | undefined {
   try {
-    const tree = parseSync(`SELECT NULL::${text}`) as { stmts?: { stmt?: Node }[] };
+    const tree = parseSql(`SELECT NULL::${text}`) as { stmts?: { stmt?: Node }[] };
     const select = as(tree.stmts?.[0]?.stmt, 'SelectStmt');
     const target = as(select?.targetList?.[0], 'ResTarget');
     const cast = as(target?.val, 'TypeCast');

@@ -1,6 +1,6 @@
-import { parseSync, type Node } from 'libpg-query';
+import type { Node } from 'libpg-query';
 import { as, tagOf } from './ast.js';
-import { shiftLocations } from '../sql/split.js';
+import { shiftLocations, parseSql } from '../sql/split.js';
 import { executedSql, loadPlpgsql } from '../sql/plpgsql.js';
 import type { SourceText } from '../sql/source.js';
 import type { LintStatement } from './types.js';
@@ -99,7 +99,7 @@ function locate(source: SourceText, e: Executed, body: { start: number }, cursor
 function parseOne(query: string, byteBase: number): Node | undefined {
   let node: Node | undefined;
   try {
-    node = (parseSync(query) as { stmts?: { stmt?: Node }[] }).stmts?.[0]?.stmt;
+    node = (parseSql(query) as { stmts?: { stmt?: Node }[] }).stmts?.[0]?.stmt;
   } catch {
     return undefined;
   }

@@ -1,4 +1,5 @@
-import { parseSync, type Node } from 'libpg-query';
+import type { Node } from 'libpg-query';
+import { parseSql } from './split.js';
 
 interface PlpgsqlParser {
   parsePlPgSQLSync(sql: string): unknown;
@@ -46,7 +47,7 @@ export async function doBlockStatements(doText: string): Promise<Node[]> {
   }
   return executedSql(tree).flatMap((e) => {
     try {
-      const stmt = (parseSync(e.query) as { stmts?: { stmt?: Node }[] }).stmts?.[0]?.stmt;
+      const stmt = (parseSql(e.query) as { stmts?: { stmt?: Node }[] }).stmts?.[0]?.stmt;
       return stmt ? [stmt] : [];
     } catch {
       return [];
