@@ -17,6 +17,7 @@ import { pathOf, registerRequestLog } from './request-log.js';
 import { healthRoutes } from './health/routes.js';
 import { usersRoutes } from './users/routes.js';
 import { UsersRepository } from './users/repository.js';
+import { lazySerializers } from './serializer.js';
 import { validatorCompiler } from './validator.js';
 
 /** The service's Fastify instance, typed for TypeBox schemas. */
@@ -61,6 +62,7 @@ export function buildApp(config: Config, deps: AppDeps): App {
     bodyLimit: BODY_LIMIT,
     // A URL Fastify cannot decode (`/users/%E0%A4%A`) gets the API's error shape, not Fastify's.
     frameworkErrors: answerFrameworkError,
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 

@@ -11,11 +11,13 @@ const INTEGER_TEXT = /^-?[0-9]{1,16}$/;
  * instead of being read as user 1 or 1000.
  */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
-  const check = Compile(schema);
+  // Compiled on the route's first request, not at start (see serializer.ts for why).
+  let compiled: ReturnType<typeof Compile<TSchema>> | undefined;
   const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
   const integers = Object.keys(properties).filter((k) => properties[k]?.type === 'integer');
   return (value: unknown) => {
     const input = httpPart === 'body' || integers.length === 0 ? value : convertIntegers(value, integers);
+    const check = (compiled ??= Compile(schema));
     if (check.Check(input)) return { value: input };
     return { error: check.Errors(input) as unknown as FastifySchemaValidationError[] };
   };
