@@ -7,7 +7,7 @@ import { row, type Benchmark, type BenchContext, type ResultRow } from './lib/be
 import { ensureBuilt, ROOT } from './lib/build.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import type { BenchDatabase } from './lib/server.js';
-import { rssMiB, startService, type ServiceProcess } from './lib/service-process.js';
+import { cpuMs, rssMiB, startService, type ServiceProcess } from './lib/service-process.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 const SEEDED_USERS = 10_000;
@@ -72,8 +72,12 @@ export const benchmark: Benchmark = {
     try {
       await prepareDatabase(db);
       const base = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, DB_POOL_MAX: '10', HOSTNAME: 'bench', MIGRATIONS_DIR: path.join(ROOT, 'migrations') };
+      // Each server logs into a file, as a container runtime stores a container's output: a pipe
+      // read by this process would charge the reading to the load generator.
+      const logs = ctx.tempDir('dbship-bench-http-logs-');
       const start = async (name: string, script: string, env: NodeJS.ProcessEnv) => {
-        servers.set(name, await startService({ name, args: [script], port: await freePort(), env }));
+        const logFile = path.join(logs, `${name.replace(/[^a-z0-9]+/gi, '-')}.log`);
+        servers.set(name, await startService({ name, args: [script], port: await freePort(), env, logFile }));
       };
       await start('hello-world', 'bench/peers/hello-server.mjs', { PATH: process.env.PATH });
       await start('bare pg route', 'bench/peers/bare-pg-route.mjs', base);
@@ -94,12 +98,17 @@ export const benchmark: Benchmark = {
         await runLoad({ url: url(s), seconds: 1, connections: CONNECTIONS, requests: s.requests });
         results[s.name] = [];
       }
+      const cpu: Record<string, number[]> = Object.fromEntries(subjects.map((s) => [s.name, []]));
       for (let round = 0; round < ctx.reps(3); round++) {
         for (const s of subjects) {
-          results[s.name]!.push(await runLoad({ url: url(s), seconds: ctx.httpSeconds, connections: CONNECTIONS, requests: s.requests }));
+          const pid = servers.get(s.server)!.child.pid;
+          const before = cpuMs(pid);
+          const result = await runLoad({ url: url(s), seconds: ctx.httpSeconds, connections: CONNECTIONS, requests: s.requests });
+          results[s.name]!.push(result);
+          cpu[s.name]!.push(((cpuMs(pid) - before) * 1000) / result.completed);
         }
       }
-      return [...toRows(subjects, results), ...memoryRows(servers)];
+      return [...toRows(subjects, results, cpu), ...memoryRows(servers)];
     } finally {
       for (const s of servers.values()) await s.stop();
       await db.drop();
@@ -107,8 +116,9 @@ export const benchmark: Benchmark = {
   },
 };
 
-function toRows(subjects: readonly Subject[], results: Record<string, LoadResult[]>): ResultRow[] {
+function toRows(subjects: readonly Subject[], results: Record<string, LoadResult[]>, cpu: Record<string, number[]>): ResultRow[] {
   const rps = (name: string): Summary => summarize(results[name]!.map((r) => r.rps));
+  const cpuPerRequest = (name: string): Summary => summarize(cpu[name]!);
   const ceiling = { name: 'hello-world', summary: rps('hello-world (ceiling)') };
   const rows: ResultRow[] = [];
   for (const s of subjects) {
@@ -119,6 +129,9 @@ function toRows(subjects: readonly Subject[], results: Record<string, LoadResult
     const peer = s.peer ? { name: s.peer, summary: rps(s.peer) } : s.server === 'hello-world' ? undefined : ceiling;
     rows.push(row(s.name, 'throughput', 'req/s', rps(s.name), peer, note));
     rows.push(row(s.name, 'p99 latency', 'ms', summarize(rs.map((r) => r.p99)), undefined, `p50 median ${summarize(rs.map((r) => r.p50)).median.toFixed(1)} ms`));
+    // The server's own CPU per response: the cost ratio, less disturbed by the machine's load.
+    const cpuPeer = s.peer ? { name: s.peer, summary: cpuPerRequest(s.peer) } : undefined;
+    rows.push(row(s.name, 'server CPU per request', 'us', cpuPerRequest(s.name), cpuPeer, 'user + system time of the server process / responses'));
   }
   return rows;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from './build.js';
@@ -27,15 +27,23 @@ export interface StartOptions {
   readonly readyPath?: string;
   /** Give up waiting for readiness after this many polls of 100 ms (default 300). */
   readonly readyPolls?: number;
+  /**
+   * Write the process's stdout and stderr to this file instead of a pipe this process reads (the
+   * benchmarks: reading and keeping a logging server's output would cost the load generator CPU).
+   * `output()` then reads the file's end.
+   */
+  readonly logFile?: string;
 }
 
 /** Starts the process and waits (bounded) until `readyPath` answers 200. */
 export async function startService(options: StartOptions): Promise<ServiceProcess> {
+  const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [...options.args], {
     cwd: ROOT,
     env: { ...options.env, HOST: '127.0.0.1', PORT: String(options.port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd],
   });
+  if (logFd !== undefined) closeSync(logFd);
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-200_000);
@@ -50,7 +58,7 @@ export async function startService(options: StartOptions): Promise<ServiceProces
     baseUrl,
     child,
     exited,
-    output: () => output,
+    output: () => (options.logFile === undefined ? output : fileTail(options.logFile)),
     async stop(signal = 'SIGTERM', graceMs = 15_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -64,12 +72,12 @@ export async function startService(options: StartOptions): Promise<ServiceProces
   let gone = false;
   void exited.then(() => (gone = true));
   for (let i = 0; i < (options.readyPolls ?? 300); i++) {
-    if (gone) throw new Error(`${options.name} exited before it was ready:\n${output.trimEnd().split('\n').slice(-20).join('\n')}`);
+    if (gone) throw new Error(`${options.name} exited before it was ready:\n${service.output().trimEnd().split('\n').slice(-20).join('\n')}`);
     if (await answers200(`${baseUrl}${options.readyPath ?? '/readyz'}`)) return service;
     await sleep(100);
   }
   await service.stop('SIGKILL');
-  throw new Error(`${options.name} was not ready after ${((options.readyPolls ?? 300) / 10).toFixed(0)} s:\n${output.trimEnd().split('\n').slice(-20).join('\n')}`);
+  throw new Error(`${options.name} was not ready after ${((options.readyPolls ?? 300) / 10).toFixed(0)} s:\n${service.output().trimEnd().split('\n').slice(-20).join('\n')}`);
 }
 
 /** True when GET `url` answers 200 within a second. */
@@ -94,3 +102,33 @@ export function rssMiB(pid: number | undefined): number {
     return Number.NaN;
   }
 }
+
+/** The last 200,000 characters of a file ('' when it cannot be read). */
+function fileTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-200_000);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * CPU time (user + system, ms) a running process has used so far (Linux /proc), or NaN. Divided by
+ * the requests it served, it gives the server's own cost per request, which the load of other
+ * processes on the machine changes far less than throughput.
+ */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ, 100 on every Linux configuration Node.js runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;

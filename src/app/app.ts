@@ -81,8 +81,9 @@ export function buildApp(config: Config, deps: AppDeps): App {
   });
   // A request that began before the drain gets `Connection: close` too, so its keep-alive
   // connection ends with the response instead of holding `close()` open.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) void reply.header('connection', 'close');
+    done(null, payload);
   });
   registerErrorHandlers(app, timeouts);
   registerJsonBody(app);

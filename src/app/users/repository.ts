@@ -25,9 +25,17 @@ export interface UserPage {
  */
 export class UsersRepository {
   private readonly db: NodePgDatabase;
+  /**
+   * `GET /users/:id`, the hottest query, built once instead of per request. Unnamed on the server
+   * (as every other query): a named statement would also skip the server's parse and plan, but
+   * lives on one server connection, which a transaction-mode pooler in front of the app does not
+   * keep (docs/deploy.md: the app may use a pooler in any mode).
+   */
+  private readonly byId;
 
   constructor(pool: pg.Pool) {
     this.db = drizzle({ client: pool });
+    this.byId = this.db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare('');
   }
 
   async create(fields: UserFields & { email: string }): Promise<User> {
@@ -36,7 +44,7 @@ export class UsersRepository {
   }
 
   async get(id: number): Promise<User | null> {
-    const rows = await this.db.select().from(users).where(eq(users.id, id));
+    const rows = await this.byId.execute({ id });
     return rows[0] ?? null;
   }
 
