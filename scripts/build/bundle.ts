@@ -25,7 +25,7 @@
  *
  *   tsx scripts/build/bundle.ts
  */
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -46,11 +46,20 @@ interface Program {
   readonly entry: string;
   /** What the launcher does once the bundle is loaded (nothing: the bundle runs itself). */
   readonly run?: string;
+  /**
+   * A file an earlier build step wrote beside a compiled module, which that module reads from its
+   * own folder (`import.meta.dirname`); in the bundle that folder is the bundle's.
+   */
+  readonly record?: string;
 }
 
 const PROGRAMS: readonly Program[] = [
   // The service's module runs itself only when it is the entry (`isEntryPoint`), so the launcher calls it.
-  { source: 'src/app/server.ts', entry: 'dist/app/server.js', run: 'await bundle.runService();' },
+  {
+    source: 'src/app/server.ts', entry: 'dist/app/server.js', run: 'await bundle.runService();',
+    // The newest migration /readyz waits for (scripts/build/record-migration.ts, read by src/app/health/build-migration.ts).
+    record: 'dist/app/health/build-migration.json',
+  },
   { source: 'packages/dbship/src/cli/main.ts', entry: 'packages/dbship/dist/cli/main.js' },
 ];
 
@@ -103,6 +112,13 @@ ${program.run ?? 'void bundle;'}
 `;
 }
 
+/** Copies `file` into `dir` when the build wrote it; removes a stale copy when it did not. */
+function carryRecord(file: string, dir: string): void {
+  const copy = path.join(dir, path.basename(file));
+  if (existsSync(file)) copyFileSync(file, copy);
+  else rmSync(copy, { force: true });
+}
+
 /**
  * Bundles both programs and writes their launchers under `outRoot` (the repository, or a folder
  * inside it for a test: externals are resolved from node_modules above the output). Returns the
@@ -117,6 +133,7 @@ export async function bundlePrograms(outRoot: string = ROOT): Promise<string[]> 
     await build({ ...COMMON, entryPoints: [path.join(ROOT, program.source)], outfile: path.join(dir, bundleFile) });
     // tsc's map of the module this launcher replaces would describe the wrong file.
     rmSync(`${entry}.map`, { force: true });
+    if (program.record) carryRecord(path.join(outRoot, program.record), dir);
     writeFileSync(entry, launcher(program, bundleFile));
     if (program.entry.includes('/cli/')) chmodSync(entry, 0o755);
     launchers.push(entry);

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startService, type ServiceProcess } from '../../bench/lib/service-process.js';
@@ -19,6 +19,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliEnv, collect, ROOT } from '../helpers/migrations.js';
 
 const MIGRATIONS = path.join(ROOT, 'migrations');
+/** The committed journal's newest migration. */
+const newest = (JSON.parse(readFileSync(path.join(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] }).entries.at(-1)!.tag;
 
 describe('the bundled service and CLI, run by plain node', { timeout: 120_000 }, () => {
   let out = '';
@@ -30,6 +32,9 @@ describe('the bundled service and CLI, run by plain node', { timeout: 120_000 },
 
   before(async () => {
     out = mkdtempSync(path.join(ROOT, '.tmp-bundle-'));
+    // What `npm run build` records before bundling: the migration /readyz waits for.
+    mkdirSync(path.join(out, 'dist/app/health'), { recursive: true });
+    writeFileSync(path.join(out, 'dist/app/health/build-migration.json'), JSON.stringify({ newestMigration: newest }));
     const [serverEntry, cliEntry] = await bundlePrograms(out);
     server = serverEntry!;
     cli = cliEntry!;
@@ -68,6 +73,21 @@ describe('the bundled service and CLI, run by plain node', { timeout: 120_000 },
     const down = await runCli(['deploy'], cliEnv(unreachable, MIGRATIONS, { DB_WAIT: '0', LOG_LEVEL: 'error' }));
     assert.equal(down.code, 3, `exit 3 (database unreachable) expected:\n${down.stderr}`);
     assert.match(down.stderr, /DB_UNREACHABLE/);
+  });
+
+  it('the service waits for the migration the build recorded, not for the folder it is given', async () => {
+    // A folder whose newest migration the database lacks: were it read, /readyz would never be 200.
+    const ahead = path.join(out, 'migrations-ahead');
+    mkdirSync(path.join(ahead, 'meta'), { recursive: true });
+    const journal = JSON.parse(readFileSync(path.join(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as { entries: { idx: number; tag: string; when: number }[] };
+    const last = journal.entries.at(-1)!;
+    journal.entries.push({ ...last, idx: last.idx + 1, tag: `${String(last.idx + 1).padStart(4, '0')}_not_in_the_build`, when: last.when + 1 });
+    writeFileSync(path.join(ahead, 'meta/_journal.json'), JSON.stringify(journal));
+    for (const e of journal.entries.slice(0, -1)) copyFileSync(path.join(MIGRATIONS, `${e.tag}.sql`), path.join(ahead, `${e.tag}.sql`));
+    writeFileSync(path.join(ahead, `${journal.entries.at(-1)!.tag}.sql`), 'SELECT 1;\n');
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, MIGRATIONS_DIR: ahead, HOSTNAME: 'test-runner', LOG_LEVEL: 'warn' };
+    service = await startService({ name: 'bundled service, folder ahead', args: [server], port: await freePort(), env });
+    assert.equal((await service.stop('SIGTERM')).code, 0, service.output());
   });
 
   it('the service turns ready, answers in its error shape, serves /docs and drains on SIGTERM', async () => {
