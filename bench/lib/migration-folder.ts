@@ -56,6 +56,77 @@ export function generatedHistory(count: number): FolderMigration[] {
 }
 
 /**
+ * A long history as a real service accumulates it, in drizzle-kit's own phrasing: `count`
+ * migrations over a growing set of tables. Each feature arrives as one migration (an enum type, a
+ * table with an identity key, a foreign key to an earlier table with its `ON DELETE` rule, a
+ * unique index and a composite index); later ones add columns (one of an enum type), indexes,
+ * check constraints, foreign keys between existing tables, new enum types, and data backfills.
+ * Every statement is separated by drizzle-kit's breakpoint, so both runners see the same
+ * statements.
+ */
+export function realisticHistory(count: number): FolderMigration[] {
+  const out: FolderMigration[] = [];
+  const tables: string[] = [];
+  let enums = 0;
+  const join = (statements: string[]) => `${statements.join(`${BREAKPOINT}\n`)}\n`;
+  for (let i = 0; i < count; i++) {
+    const kind = tables.length < 2 ? 0 : i % 6;
+    if (kind === 0 || kind === 3) {
+      const t = `entity_${tables.length}`;
+      const status = `${t}_status`;
+      const parent = tables.at(-1);
+      const statements = [
+        `CREATE TYPE "public"."${status}" AS ENUM('draft', 'active', 'archived');`,
+        `CREATE TABLE "${t}" (\n\t"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "${t}_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),\n`
+          + `\t"code" varchar(64) NOT NULL,\n\t"title" text NOT NULL,\n\t"status" "${status}" DEFAULT 'draft' NOT NULL,\n`
+          + (parent ? `\t"${parent}_id" bigint,\n` : '')
+          + `\t"payload" jsonb DEFAULT '{}'::jsonb NOT NULL,\n\t"created_at" timestamp with time zone DEFAULT now() NOT NULL,\n\t"updated_at" timestamp with time zone DEFAULT now() NOT NULL\n);`,
+        ...(parent ? [`ALTER TABLE "${t}" ADD CONSTRAINT "${t}_${parent}_id_${parent}_id_fk" FOREIGN KEY ("${parent}_id") REFERENCES "public"."${parent}"("id") ON DELETE cascade ON UPDATE no action;`] : []),
+        `CREATE UNIQUE INDEX "${t}_code_idx" ON "${t}" USING btree ("code");`,
+        `CREATE INDEX "${t}_status_created_idx" ON "${t}" USING btree ("status","created_at");`,
+      ];
+      tables.push(t);
+      out.push({ name: `create_${t}`, sql: join(statements) });
+      continue;
+    }
+    const t = tables[i % tables.length]!;
+    const other = tables[(i * 7) % tables.length]!;
+    switch (kind) {
+      case 1:
+        out.push({ name: `${t}_add_columns_${i}`, sql: join([
+          `ALTER TABLE "${t}" ADD COLUMN "note_${i}" text;`,
+          `ALTER TABLE "${t}" ADD COLUMN "rank_${i}" integer DEFAULT 0 NOT NULL;`,
+          `ALTER TABLE "${t}" ADD CONSTRAINT "${t}_rank_${i}_check" CHECK ("${t}"."rank_${i}" >= 0);`,
+        ]) });
+        break;
+      case 2: {
+        const e = `level_${enums++}`;
+        out.push({ name: `${t}_add_${e}`, sql: join([
+          `CREATE TYPE "public"."${e}" AS ENUM('low', 'medium', 'high');`,
+          `ALTER TABLE "${t}" ADD COLUMN "${e}" "${e}" DEFAULT 'low' NOT NULL;`,
+          `CREATE INDEX "${t}_${e}_idx" ON "${t}" USING btree ("${e}");`,
+        ]) });
+        break;
+      }
+      case 4:
+        out.push({ name: `${t}_ref_${other}_${i}`, sql: join([
+          `ALTER TABLE "${t}" ADD COLUMN "ref_${i}_id" bigint;`,
+          `ALTER TABLE "${t}" ADD CONSTRAINT "${t}_ref_${i}_id_${other}_id_fk" FOREIGN KEY ("ref_${i}_id") REFERENCES "public"."${other}"("id") ON DELETE set null ON UPDATE no action;`,
+          `CREATE INDEX "${t}_ref_${i}_idx" ON "${t}" USING btree ("ref_${i}_id");`,
+        ]) });
+        break;
+      default:
+        out.push({ name: `${t}_backfill_${i}`, sql: join([
+          `INSERT INTO "${t}" ("code", "title") VALUES ('seed-${i}', 'Seeded by migration ${i}') ON CONFLICT DO NOTHING;`,
+          `UPDATE "${t}" SET "status" = 'active', "updated_at" = now() WHERE "status" = 'draft';`,
+        ]) });
+        break;
+    }
+  }
+  return out;
+}
+
+/**
  * Appends one migration to an existing folder (a copy of the committed one, say): the next
  * `NNNN_` number, a journal entry after the newest, and an optional down file. Returns the tag.
  */
