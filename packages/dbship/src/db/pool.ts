@@ -70,3 +70,6 @@ export async function connectClient(db: DbConnection, applicationName?: string):
 
 /** Quotes an identifier for SQL text (node-postgres' own quoting, which doubles embedded quotes). */
 export const quoteIdent: (name: string) => string = pg.escapeIdentifier;
+
+/** A string as an SQL literal, valid whatever `standard_conforming_strings` says (`E'...'` when it holds a backslash). */
+export const quoteLiteral: (value: string) => string = pg.escapeLiteral;

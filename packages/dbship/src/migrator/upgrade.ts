@@ -9,7 +9,8 @@ import { analyze, planUpgrade, type Analysis } from './runtime/plan.js';
 import { resetSession, withLockedSession, withReadSession } from './runtime/session.js';
 import { assertRunnable } from './sql/runnable.js';
 import type { MigrationTarget } from './sql/statement-error.js';
-import { appendHistory, readApplied, recordApplied } from './runtime/tracking.js';
+import { appendHistory, readApplied, recordApplied, recordAppliedSql } from './runtime/tracking.js';
+import { trackingOf } from './runtime/tracking-names.js';
 import { applyBackfill } from './runtime/backfill.js';
 import { describeRelease, olderThan, recentReleases } from './runtime/releases.js';
 import type pg from 'pg';
@@ -98,7 +99,8 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
       };
       const durationMs = file.online?.phase === 'backfill'
         ? await applyBackfill(client, target, file.online, { ...settings, onEvent: options.onEvent }, record)
-        : await applyMigration(client, target, settings, record);
+        : await applyMigration(client, target, settings, record,
+          (durationMsSql) => recordAppliedSql(trackingOf(client), { name: file.name, checksum: file.checksum, lockWaitMs }, actor, durationMsSql));
       applied.push({ name: file.name, durationMs });
       options.onEvent?.({ type: 'applied', name: file.name, durationMs });
     }

@@ -32,6 +32,18 @@ export interface ApplySettings {
 export type Recorder = (client: pg.ClientBase, durationMs: number) => Promise<void>;
 
 /**
+ * The same record as SQL text, to travel in the migration's own message: `durationMsSql` is an SQL
+ * expression of the migration's duration in milliseconds.
+ */
+export type RecordSql = (durationMsSql: string) => string;
+
+/**
+ * Server time from the receipt of the migration's message to the recording statement, in ms:
+ * `statement_timestamp()` is when the server received the message.
+ */
+const MESSAGE_DURATION_MS_SQL = 'round(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int';
+
+/**
  * Runs one migration file on the pinned client and records it with `record`:
  * - transactional (default): every statement and the tracking rows in ONE transaction, so the
  *   migration is applied entirely or not at all; a lock timeout rolls back and retries the whole
@@ -42,10 +54,11 @@ export type Recorder = (client: pg.ClientBase, durationMs: number) => Promise<vo
  * Every statement runs under `lock_timeout` and `statement_timeout`. Retries stop after
  * `lockRetries` or when the next one would pass `lockRetryBudgetMs`. Returns the duration (ms).
  */
-export async function applyMigration(client: pg.ClientBase, target: MigrationTarget, settings: ApplySettings, record: Recorder): Promise<number> {
+export async function applyMigration(client: pg.ClientBase, target: MigrationTarget, settings: ApplySettings, record: Recorder, recordSql?: RecordSql): Promise<number> {
   const statements = await runnableStatements(target);
   const plan = transactionUnits(statements, target.transactional);
   if (plan === null) {
+    if (target.transactional && recordSql) return applyInOneMessage(client, target, statements, settings, record, recordSql);
     return target.transactional
       ? applyInTransaction(client, target, statements, settings, record)
       : applyInUnits(client, target, statements.map((stmt) => ({ inTransaction: false, begin: 'BEGIN', statements: [stmt] })), settings, record);
@@ -75,6 +88,41 @@ async function selfManagedNotice(target: MigrationTarget): Promise<string | null
   const plan = transactionUnits(await runnableStatements(target), true)!;
   const at = plan.firstCommit ? ` on line ${lineColumn(target.sql, plan.firstCommit.offset).line}` : '';
   return `${target.name} ends the migration's transaction with its own COMMIT${at}: the statements after it run outside a transaction, as drizzle-orm runs such a file; a failure part-way leaves what was committed applied (prefer a separate \`-- dbship:no-transaction\` migration)`;
+}
+
+/**
+ * A transactional migration as ONE simple-query message: BEGIN, its timeouts, its statements, its
+ * tracking and audit rows (`recordSql`) and COMMIT travel together, one round trip instead of one
+ * per statement. PostgreSQL runs such a message statement by statement (each under its own
+ * `statement_timeout`, from version 13) and stops at the first error, having run nothing after it;
+ * the transaction is then rolled back whole. In that case the migration runs again the usual way,
+ * statement by statement ({@link applyInTransaction}), which meets the same error at its
+ * statement and reports its line and caret, or retries a lock timeout with backoff, as though the
+ * message had not been tried: a failure costs one more attempt, success one round trip.
+ */
+async function applyInOneMessage(client: pg.ClientBase, target: MigrationTarget, statements: SqlStatement[], settings: ApplySettings, record: Recorder, recordSql: RecordSql): Promise<number> {
+  checkAbort(settings.signal);
+  const started = performance.now();
+  // Each statement ends on a line of its own: a statement that ends in a `--` comment keeps it.
+  const message = [
+    'BEGIN',
+    `SET LOCAL lock_timeout = ${settings.lockTimeoutMs}`,
+    `SET LOCAL statement_timeout = ${settings.statementTimeoutMs}`,
+    `SET LOCAL idle_in_transaction_session_timeout = ${settings.idleInTransactionTimeoutMs}`,
+    ...statements.map((stmt) => stmt.text),
+    recordSql(MESSAGE_DURATION_MS_SQL),
+    'COMMIT',
+  ].join('\n;\n');
+  try {
+    await client.query(message);
+    return Math.round(performance.now() - started);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    if (settings.signal?.aborted) throw interrupted(settings.signal);
+    // No server error (the connection went away): the caller maps it, as for any statement.
+    if (sqlState(err) === undefined) throw err;
+    return applyInTransaction(client, target, statements, settings, record);
+  }
 }
 
 async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget, statements: SqlStatement[], settings: ApplySettings, record: Recorder): Promise<number> {

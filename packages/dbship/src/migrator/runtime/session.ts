@@ -3,7 +3,7 @@ import { describeDb, type DbConnection } from '../../config/db-connection.js';
 import type { EngineSettings } from '../../settings.js';
 import { connectionReason, sqlState, SqlState } from '../../db/sqlstate.js';
 import { DbshipError } from '../../errors.js';
-import { clientConfig, connectClient, quoteIdent } from '../../db/pool.js';
+import { clientConfig, connectClient, quoteIdent, quoteLiteral } from '../../db/pool.js';
 import { acquireMigrationLock, applicationName, describeHolder, interrupted, recordLockHolder, releaseMigrationLock } from './lock.js';
 import { BlockerWatch } from './blockers.js';
 import { checkSessionPinned } from './pooler.js';
@@ -185,43 +185,44 @@ export async function withReadSession<T>(config: EngineSettings, fn: (client: pg
  * (The client sends no named prepared statements, so DEALLOCATE ALL takes nothing from it.)
  */
 export async function resetSession(client: pg.ClientBase, config: EngineSettings): Promise<void> {
-  await client.query('SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DEALLOCATE ALL; CLOSE ALL; UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES');
-  await applySessionSettings(client, config);
+  // One round trip: the reset and dbship's settings travel as one message.
+  await client.query(`SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DEALLOCATE ALL; CLOSE ALL; UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES; ${sessionSettingsSql(config)}`);
 }
 
 /**
  * dbship's own settings for a migration session: set after taking the lock and again after every
- * reset (RESET ALL returns each to its server default): dead-client detection, the bound on
- * idling in a transaction, and the configured `search_path`.
+ * reset (RESET ALL returns each to its server default), as one message:
+ * - dead-client detection: the server notices within a second when this runner dies
+ *   mid-statement (kill -9, node evicted), so its transaction rolls back and the lock is freed at
+ *   once instead of when the statement would have ended. PostgreSQL 14+ (older servers, which
+ *   lack the setting, skip it and notice at the next network write);
+ * - the bound on idling in a transaction: a runner frozen between two statements (SIGSTOP, a
+ *   stalled node) would otherwise sit "idle in transaction" holding its table locks, and every app
+ *   query on those tables would queue behind it without end; the server ends such a session
+ *   after the bound, which rolls it back and frees the migration lock. Each migration's
+ *   transaction sets it again (SET LOCAL), whatever a reset did;
+ * - the configured `search_path` (default `public`).
  */
 async function applySessionSettings(client: pg.ClientBase, config: EngineSettings): Promise<void> {
-  await detectDeadClient(client);
-  await boundIdleInTransaction(client, config.migrations.idleInTransactionTimeoutMs);
-  await setSearchPath(client, config);
+  await client.query(sessionSettingsSql(config));
 }
 
 /** The configured `search_path` (default `public`), as a session setting. */
 async function setSearchPath(client: pg.ClientBase, config: EngineSettings): Promise<void> {
-  await client.query("SELECT set_config('search_path', $1, false)", [config.migrations.searchPath.map(quoteIdent).join(', ')]);
+  await client.query(searchPathSql(config));
 }
 
-/**
- * Makes the server notice within a second when this runner dies mid-statement (kill -9, node
- * evicted), so its transaction rolls back and the lock is freed at once instead of when the
- * statement would have ended. PostgreSQL 14+; older servers notice at the next network write.
- */
-async function detectDeadClient(client: pg.ClientBase): Promise<void> {
-  await client.query("SET client_connection_check_interval = '1s'").catch(() => {});
+function searchPathSql(config: EngineSettings): string {
+  return `SELECT set_config('search_path', ${quoteLiteral(config.migrations.searchPath.map(quoteIdent).join(', '))}, false)`;
 }
 
-/**
- * A runner frozen between two statements (SIGSTOP, a stalled node) would otherwise sit "idle in
- * transaction" holding its table locks, and every app query on those tables would queue behind
- * it without end: the server ends such a session after `ms`, which rolls it back and frees the
- * migration lock. Each migration's transaction sets it again (SET LOCAL), whatever a reset did.
- */
-async function boundIdleInTransaction(client: pg.ClientBase, ms: number): Promise<void> {
-  await client.query(`SET idle_in_transaction_session_timeout = ${Math.max(0, Math.round(ms))}`);
+function sessionSettingsSql(config: EngineSettings): string {
+  const idleMs = Math.max(0, Math.round(config.migrations.idleInTransactionTimeoutMs));
+  return [
+    "SELECT set_config('client_connection_check_interval', '1s', false) WHERE current_setting('server_version_num')::int >= 140000",
+    `SET idle_in_transaction_session_timeout = ${idleMs}`,
+    searchPathSql(config),
+  ].join('; ');
 }
 
 /** The server went away mid-run (restart, failover, network): nothing uncommitted survived. */

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isUndefinedRelation, sqlState, SqlState } from '../../db/sqlstate.js';
+import { quoteLiteral } from '../../db/pool.js';
 import { trackingOf, type TrackingNames } from './tracking-names.js';
 
 /**
@@ -134,6 +135,27 @@ export async function recordApplied(
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [row.name, row.checksum, actor.host, actor.image, row.durationMs, row.lockWaitMs, row.kind],
   );
+}
+
+/**
+ * {@link recordApplied} and {@link appendHistory} (action `apply`) as ONE statement of SQL text,
+ * values as literals, so that a migration can carry its own record in the message that applies
+ * it: `durationMsSql` is an SQL expression of the duration (ms), written to both rows.
+ */
+export function recordAppliedSql(
+  t: TrackingNames,
+  row: { name: string; checksum: string; lockWaitMs: number },
+  actor: Actor,
+  durationMsSql: string,
+): string {
+  const image = actor.image === null ? 'NULL' : quoteLiteral(actor.image);
+  const lockWaitMs = Math.round(row.lockWaitMs);
+  return `WITH recorded AS (
+  INSERT INTO ${t.migrations} (name, checksum, applied_by, image, duration_ms, lock_wait_ms, kind)
+  VALUES (${quoteLiteral(row.name)}, ${quoteLiteral(row.checksum)}, ${quoteLiteral(actor.host)}, ${image}, ${durationMsSql}, ${lockWaitMs}, 'applied')
+  RETURNING name, checksum, applied_by, image, duration_ms, lock_wait_ms)
+INSERT INTO ${t.history} (name, action, checksum, previous_checksum, by_host, image, duration_ms, lock_wait_ms, reason)
+SELECT name, 'apply', checksum, NULL, applied_by, image, duration_ms, lock_wait_ms, NULL FROM recorded`;
 }
 
 export async function removeApplied(client: Queryable, name: string): Promise<void> {

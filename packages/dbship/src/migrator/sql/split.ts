@@ -125,10 +125,25 @@ export async function parseStatements(sql: string): Promise<ParsedStatement[]> {
   return result;
 }
 
-/** The statements of a migration file, as {@link parseStatements} reads them. */
-export async function splitStatements(sql: string): Promise<SqlStatement[]> {
-  return (await parseStatements(sql)).map(({ text, offset, node }) => ({ text, offset, node: node as Record<string, unknown> }));
+/**
+ * The statements of a migration file, as {@link parseStatements} reads them. A run asks for the
+ * statements of each file several times (checked before the first runs, then before and while it
+ * runs): the file is parsed once. Statements are read-only.
+ */
+export function splitStatements(sql: string): Promise<SqlStatement[]> {
+  let split = splitCache.get(sql);
+  if (!split) {
+    if (splitCache.size >= SPLIT_CACHE_MAX) splitCache.clear();
+    split = parseStatements(sql).then((statements) => statements.map(({ text, offset, node }) => ({ text, offset, node: node as Record<string, unknown> })));
+    splitCache.set(sql, split);
+    split.catch(() => splitCache.delete(sql));
+  }
+  return split;
 }
+
+const splitCache = new Map<string, Promise<SqlStatement[]>>();
+/** More files than any history holds; a long-lived process that reads many texts starts afresh. */
+const SPLIT_CACHE_MAX = 5_000;
 
 /** Moves every `location` in a parse tree by `base` bytes (a piece parsed apart from its file). */
 export function shiftLocations(value: unknown, base: number): void {
