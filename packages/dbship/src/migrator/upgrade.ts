@@ -1,6 +1,6 @@
 import { displayPath } from '../display-path.js';
 import type { EngineSettings } from '../settings.js';
-import { applyMigration, checkBeforeApplying, type ApplySettings } from './runtime/apply.js';
+import { applyMigration, checkBeforeApplying, flushCommits, type ApplySettings } from './runtime/apply.js';
 import type { BlockerWatch } from './runtime/blockers.js';
 import { warnWith, type EngineEvent, type RunOptions } from './runtime/events.js';
 import type { MigrationFile } from './folder/files.js';
@@ -92,7 +92,8 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
       await resetSession(client, config);
       await checkBeforeApplying(client, target, options.onEvent);
       options.onEvent?.({ type: 'applying', name: file.name, transactional: file.transactional });
-      const settings = applySettings(config, file.name, options, blockers);
+      // Commits do not wait for the disk one by one; flushCommits below waits once for all.
+      const settings = { ...applySettings(config, file.name, options, blockers), durableCommit: false };
       const record = async (c: pg.ClientBase, ms: number) => {
         await recordApplied(c, { name: file.name, checksum: file.checksum, durationMs: ms, lockWaitMs, kind: 'applied' }, actor);
         await appendHistory(c, { name: file.name, action: 'apply', checksum: file.checksum, durationMs: ms, lockWaitMs }, actor);
@@ -104,6 +105,7 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
       applied.push({ name: file.name, durationMs });
       options.onEvent?.({ type: 'applied', name: file.name, durationMs });
     }
+    if (applied.length > 0) await flushCommits(client);
     return { applied, planned, ahead: analysis.unknown.map((e) => e.name), deferred, dryRun: false, lockWaitMs };
   });
 }

@@ -22,6 +22,14 @@ export interface ApplySettings {
   /** ...and at most this long for all attempts and pauses of one migration (ms). */
   readonly lockRetryBudgetMs: number;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * False: the one-message transaction commits without waiting for its WAL to reach the disk
+   * (`synchronous_commit = off`). The caller then makes the run durable before it reports
+   * success ({@link flushCommits}); a server crash before that can lose the latest commits, each
+   * whole with its tracking row: those migrations are pending again, and the run has failed.
+   * Default true.
+   */
+  readonly durableCommit?: boolean | undefined;
   /** Names the sessions a waiting statement is blocked by (none: not named). */
   readonly blockers?: BlockerWatch | undefined;
   /** Told before each retry after a lock timeout; `blocker` names who held the lock. */
@@ -109,6 +117,7 @@ async function applyInOneMessage(client: pg.ClientBase, target: MigrationTarget,
     `SET LOCAL lock_timeout = ${settings.lockTimeoutMs}`,
     `SET LOCAL statement_timeout = ${settings.statementTimeoutMs}`,
     `SET LOCAL idle_in_transaction_session_timeout = ${settings.idleInTransactionTimeoutMs}`,
+    ...(settings.durableCommit === false ? ['SET LOCAL synchronous_commit = off'] : []),
     ...statements.map((stmt) => stmt.text),
     recordSql(MESSAGE_DURATION_MS_SQL),
     'COMMIT',
@@ -314,4 +323,13 @@ async function retried(err: unknown, attempt: number, firstAttempt: number, stmt
 
 function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw interrupted(signal);
+}
+
+/**
+ * Makes every earlier commit of this session durable: a transaction that takes a transaction id
+ * and commits with `synchronous_commit = on` waits until the WAL is on disk up to its commit
+ * record, which comes after all of theirs (the WAL is written in order).
+ */
+export async function flushCommits(client: pg.ClientBase): Promise<void> {
+  await client.query('BEGIN; SET LOCAL synchronous_commit = on; SELECT txid_current(); COMMIT');
 }
