@@ -78,13 +78,18 @@ async function upgradeWhenReachable(config: EngineSettings, options: DeployOptio
   const started = Date.now();
   let waitedMs = 0;
   for (let attempt = 0; ; attempt++) {
-    const deadlineMs = Math.max(0, budgetMs - (Date.now() - started));
-    waitedMs += await waitForDatabase(db, { deadlineMs, signal: options.signal, onEvent: options.onEvent });
+    // The first attempt goes straight to work, on the connection the upgrade opens anyway (a pod
+    // start usually finds the database up); only when that one cannot connect is it waited for.
+    if (attempt > 0) {
+      const deadlineMs = Math.max(0, budgetMs - (Date.now() - started));
+      waitedMs += await waitForDatabase(db, { deadlineMs, signal: options.signal, onEvent: options.onEvent });
+    }
     try {
       return { waitedMs, result: await upgrade(config, { signal: options.signal, onEvent: options.onEvent, cwd: options.cwd }) };
     } catch (err) {
       const leftMs = budgetMs - (Date.now() - started);
       if (!(err instanceof DbshipError)) throw err;
+      if (attempt === 0 && err.code === 'DB_UNREACHABLE') continue;
       if (leftMs <= 0) throw err.code === 'DATABASE_READ_ONLY' ? stillReadOnly(err, budgetMs) : err;
       if (err.code === 'DATABASE_READ_ONLY') {
         options.onEvent?.({ type: 'warning', message: `${err.message}; waiting for it to accept writes (a promotion), up to ${Math.round(leftMs / 1000)} s more` });
