@@ -23,7 +23,7 @@
  * Cloudflare back ends. The rest of dist/ (the package's library entries, the service's modules
  * that tests and tools import) stays as tsc wrote it.
  *
- *   tsx scripts/build/bundle.ts
+ *   tsx scripts/build/bundle.ts          (BUNDLE_MINIFY=0: not minified, for readable profiles)
  */
 import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -92,7 +92,8 @@ const COMMON: BuildOptions = {
   target: 'node20.12',
   conditions: ['dbship-source'],
   external: EXTERNAL,
-  minify: true,
+  // BUNDLE_MINIFY=0 keeps the code readable, with esbuild's `// path` markers: for profiles.
+  minify: process.env.BUNDLE_MINIFY !== '0',
   // Error classes and plugins keep their names (messages, pino's `err.type`, Fastify's plugin names).
   keepNames: true,
   sourcemap: 'linked',
