@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, runCli, writeMigrations } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 describe('a transactional migration applied as one message', () => {
   let db: TestDatabase;
@@ -25,7 +25,7 @@ describe('a transactional migration applied as one message', () => {
     ]);
     const host = "pod-o'brien\\a";
     const image = "registry/app:1.0 'x' \\n";
-    const r = await runCli(['upgrade'], cliEnv(db.url, dir, { HOSTNAME: host, DBSHIP_IMAGE: image }));
+    const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir, { HOSTNAME: host, DBSHIP_IMAGE: image }));
     assert.equal(r.code, 0, r.stderr);
     const notes = await db.query<{ id: number; body: string }>('SELECT id, body FROM notes ORDER BY id');
     assert.deepEqual(notes.rows, [{ id: 1, body: 'a; b -- not a comment' }, { id: 2, body: 'two' }, { id: 3, body: "three; 'quoted'" }]);
@@ -61,7 +61,7 @@ describe('a transactional migration applied as one message', () => {
 
 /** Upgrades `db` with the failing folder `dir` and checks what it reports and leaves. */
 async function failsWholly(db: TestDatabase, dir: string): Promise<void> {
-  const r = await runCli(['upgrade'], cliEnv(db.url, dir));
+  const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /0000_fails\.sql:3:/);
   assert.match(r.stderr, /division by zero/);
