@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -29,19 +30,25 @@ describe('a frozen runner (SIGSTOP between two statements)', () => {
     return r.rows[0];
   }
 
+  /** Waits until the runner's backend runs the migration's pg_sleep, then freezes the runner (SIGSTOP). */
+  async function freezeInSleep(child: ChildProcess): Promise<{ pid: number }> {
+    let sleeping: { pid: number } | undefined;
+    for (let i = 0; i < 300 && !sleeping; i++) {
+      const b = await runnerBackend();
+      if (b?.state === 'active' && b.query.includes('pg_sleep')) sleeping = b;
+      else await sleep(50);
+    }
+    assert.ok(sleeping, 'the runner reached the pg_sleep statement');
+    child.kill('SIGSTOP');
+    return sleeping;
+  }
+
   it('is ended by the server: its table lock is freed, and the resumed deploy applies the migration once', { timeout: 120_000 }, async () => {
     const dir = writeMigrations([{ name: 'add_note', sql: 'BEGIN;\nALTER TABLE accounts ADD COLUMN note text;\nSELECT pg_sleep(1);\nSELECT 1;\nCOMMIT;\n' }]);
     const child = spawnCli(['deploy', '--drift', 'off'], cliEnv(db.url, dir, { MIGRATE_IDLE_IN_TRANSACTION_TIMEOUT: '2s' }));
     const done = collect(child);
     try {
-      let sleeping: { pid: number } | undefined;
-      for (let i = 0; i < 300 && !sleeping; i++) {
-        const b = await runnerBackend();
-        if (b?.state === 'active' && b.query.includes('pg_sleep')) sleeping = b;
-        else await sleep(50);
-      }
-      assert.ok(sleeping, 'the runner reached the pg_sleep statement');
-      child.kill('SIGSTOP');
+      const sleeping = await freezeInSleep(child);
       // pg_sleep ends, the frozen runner never sends the next statement: idle in transaction.
       let idle = false;
       for (let i = 0; i < 100 && !idle; i++) {
@@ -72,14 +79,7 @@ describe('a frozen runner (SIGSTOP between two statements)', () => {
     const child = spawnCli(['deploy', '--drift', 'off'], cliEnv(db.url, dir, { MIGRATE_IDLE_IN_TRANSACTION_TIMEOUT: '2s' }));
     const done = collect(child);
     try {
-      let sleeping: { pid: number } | undefined;
-      for (let i = 0; i < 300 && !sleeping; i++) {
-        const b = await runnerBackend();
-        if (b?.state === 'active' && b.query.includes('pg_sleep')) sleeping = b;
-        else await sleep(50);
-      }
-      assert.ok(sleeping, 'the runner reached the pg_sleep statement');
-      child.kill('SIGSTOP');
+      const sleeping = await freezeInSleep(child);
       // The rest of the message, its record and COMMIT included, runs without the client.
       let recorded = 0;
       for (let i = 0; i < 100 && recorded === 0; i++) {

@@ -21,6 +21,7 @@ import { markAllowed, renderSql } from './render.js';
 import { writeMigrationSet, type RenderedMigration } from './write.js';
 import { migrationPaths, migrationTag } from '../folder/layout.js';
 import { emptySnapshot, newestSnapshot, type Snapshot } from '../folder/snapshot.js';
+import { CUSTOM_DOWN_HEADER, CUSTOM_HEADER } from '../folder/custom-template.js';
 
 export interface GenerateOptions {
   /** The migrations folder (`config.migrations.dir`). */
@@ -171,21 +172,7 @@ function pendingFiles(dir: string, plans: readonly PlannedMigration[], first: nu
   });
 }
 
-/** The header of a hand-written migration: explains the directives dbship reads. */
-export const CUSTOM_HEADER = [
-  '-- Hand-written migration: put the SQL below. It runs in one transaction with its tracking row.',
-  '-- Header directives (comment lines before the first statement, one per line):',
-  '--   -- dbship:no-transaction          run outside a transaction, statement by statement',
-  '--                                     (required for CREATE INDEX CONCURRENTLY; make every',
-  '--                                     statement safe to re-run, e.g. IF NOT EXISTS).',
-  '--   -- dbship:irreversible <reason>   this migration cannot be undone; downgrade refuses it.',
-  '-- Keep one concern per migration, and batch large backfills.',
-];
-
-const CUSTOM_DOWN_HEADER = [
-  '-- Undo of the hand-written migration with the same name: put the SQL that reverses it below.',
-  '-- If it cannot be undone, make the first line: -- dbship:irreversible <reason>',
-];
+export { CUSTOM_HEADER } from '../folder/custom-template.js';
 
 function planCustom(name: string, prev: Snapshot): PlannedMigration {
   // A custom migration does not change the schema: its snapshot is the previous one, re-linked.

@@ -1,6 +1,7 @@
 import { DbshipError } from '../../errors.js';
 import { locate, parseError, type MigrationTarget } from './statement-error.js';
 import { splitStatements, SqlSyntaxError, type SqlStatement } from './split.js';
+import { CUSTOM_DOWN_HEADER, CUSTOM_HEADER, DRIZZLE_CUSTOM_LINE } from '../folder/custom-template.js';
 
 /** Why one top-level statement cannot run inside a dbship migration, and what to write instead. */
 interface Refusal {
@@ -148,18 +149,7 @@ function refused(target: MigrationTarget, stmt: SqlStatement, refusal: Refusal):
  * hand-written migration (and its down file), without the directives a person may add: a file
  * holding nothing else was never filled in.
  */
-const TEMPLATE_LINES: ReadonlySet<string> = new Set([
-  '-- Custom SQL migration file, put your code below! --',
-  '-- Hand-written migration: put the SQL below. It runs in one transaction with its tracking row.',
-  '-- Header directives (comment lines before the first statement, one per line):',
-  '--   -- dbship:no-transaction          run outside a transaction, statement by statement',
-  '--                                     (required for CREATE INDEX CONCURRENTLY; make every',
-  '--                                     statement safe to re-run, e.g. IF NOT EXISTS).',
-  '--   -- dbship:irreversible <reason>   this migration cannot be undone; downgrade refuses it.',
-  '-- Keep one concern per migration, and batch large backfills.',
-  '-- Undo of the hand-written migration with the same name: put the SQL that reverses it below.',
-  '-- If it cannot be undone, make the first line: -- dbship:irreversible <reason>',
-]);
+const TEMPLATE_LINES: ReadonlySet<string> = new Set([DRIZZLE_CUSTOM_LINE, ...CUSTOM_HEADER, ...CUSTOM_DOWN_HEADER]);
 
 /** True when every non-blank line of `sql` is a line of a generator's custom-migration template. */
 function isUnfilledTemplate(sql: string): boolean {
