@@ -77,19 +77,32 @@ export class UsersRepository {
   }
 }
 
-/** A `users` row as node-postgres returns it (bigint as text, timestamptz as Date). */
-interface UserRow {
-  id: string;
-  email: string;
-  name: string | null;
-  bio: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/**
+ * The database column of each `User` field, read from the model: a release whose model maps a
+ * field to another column (`name: text('full_name')`, an online rename) reads that column.
+ */
+const COLUMN = {
+  id: users.id.name,
+  email: users.email.name,
+  name: users.name.name,
+  bio: users.bio.name,
+  createdAt: users.createdAt.name,
+  updatedAt: users.updatedAt.name,
+} as const satisfies Record<keyof User, string>;
+
+/** A `users` row as node-postgres returns it, keyed by column (bigint as text, timestamptz as Date). */
+type UserRow = Record<string, unknown>;
 
 /** The row as drizzle maps it (`bigint({ mode: 'number' })`, timestamps as Date). */
 function userOf(row: UserRow): User {
-  return { id: Number(row.id), email: row.email, name: row.name, bio: row.bio, createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: Number(row[COLUMN.id]),
+    email: row[COLUMN.email] as string,
+    name: row[COLUMN.name] as string | null,
+    bio: row[COLUMN.bio] as string | null,
+    createdAt: row[COLUMN.createdAt] as Date,
+    updatedAt: row[COLUMN.updatedAt] as Date,
+  };
 }
 
 async function emailUnique<T>(query: Promise<T>): Promise<T> {
