@@ -18,6 +18,10 @@ import { newPhase, trafficUntil } from './traffic.js';
  * Retry-After), `/readyz` reports the timeouts, the server ends the frozen session after
  * idle_in_transaction_session_timeout, and the resumed runner applies the migration once.
  * The latency figures are printed, never asserted.
+ *
+ * The migration writes its own BEGIN ... COMMIT, so it runs statement by statement: a plain
+ * migration travels as one message, which a frozen runner cannot hold open (the server finishes
+ * it; tests/integration/frozen-runner.test.ts shows both).
  */
 
 const SEEDED = 1_000;
@@ -54,7 +58,7 @@ describe('frozen runner: SIGSTOP between two statements while holding ACCESS EXC
   it('the app answers 503 + Retry-After within its statement timeout, /readyz reports it, and the server frees the lock', { timeout: 240_000 }, async (t) => {
     const dir = tempDir('dbship-frozen-');
     cpSync(RELEASE_N, dir, { recursive: true });
-    appendMigration(dir, 'add_user_nickname', 'ALTER TABLE "users" ADD COLUMN "nickname" text;\nSELECT pg_sleep(1);\nSELECT 1;\n');
+    appendMigration(dir, 'add_user_nickname', 'BEGIN;\nALTER TABLE "users" ADD COLUMN "nickname" text;\nSELECT pg_sleep(1);\nSELECT 1;\nCOMMIT;\n');
     const phase = newPhase('frozen');
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
