@@ -5,9 +5,9 @@ import { sqlState, SqlState } from '../../db/sqlstate.js';
 import type { EngineEvent } from './events.js';
 import { describeBlockers, type BlockerSample, type BlockerWatch } from './blockers.js';
 import { interrupted } from './lock.js';
-import { dropOwnInvalidIndexes } from './own-invalid-index.js';
+import { assertNoInvalidIndexes, dropNewInvalidIndexes, invalidIndexes } from './invalid-indexes.js';
 import { offSearchPath } from './off-search-path.js';
-import { commentOnlyNotice, runnableStatements, transactionUnits, type TransactionUnit } from '../sql/runnable.js';
+import { commentOnlyNotice, runnableStatements, transactionUnits, type SelfManagedPlan, type TransactionUnit } from '../sql/runnable.js';
 import { locate, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { lineColumn, type SqlStatement } from '../sql/split.js';
 
@@ -80,22 +80,14 @@ export async function applyMigration(client: pg.ClientBase, target: MigrationTar
 }
 
 /**
- * True when `target` does not run as one transaction: `-- dbship:no-transaction`, or a file that
- * ends the migration's transaction with its own COMMIT (see {@link transactionUnits}). Such a
- * file may leave an INVALID index when interrupted, so the runner checks for those first.
+ * How a transactional file that writes its own BEGIN / COMMIT runs (see {@link transactionUnits}),
+ * or null when it runs as one transaction: no such statement, or only a BEGIN ... COMMIT wrapper.
  */
-async function runsOutsideOneTransaction(target: MigrationTarget): Promise<boolean> {
-  if (!target.transactional) return true;
+async function selfManagedPlan(target: MigrationTarget): Promise<SelfManagedPlan | null> {
+  if (!target.transactional) return null;
   const plan = transactionUnits(await runnableStatements(target), true);
-  return plan !== null && (plan.units.length > 1 || plan.units.some((u) => !u.inTransaction || u.begin !== 'BEGIN'));
-}
-
-/** For a file with its own COMMIT: the one line that says how it runs, or null. */
-async function selfManagedNotice(target: MigrationTarget): Promise<string | null> {
-  if (!target.transactional || !(await runsOutsideOneTransaction(target))) return null;
-  const plan = transactionUnits(await runnableStatements(target), true)!;
-  const at = plan.firstCommit ? ` on line ${lineColumn(target.sql, plan.firstCommit.offset).line}` : '';
-  return `${target.name} ends the migration's transaction with its own COMMIT${at}: the statements after it run outside a transaction, as drizzle-orm runs such a file; a failure part-way leaves what was committed applied (prefer a separate \`-- dbship:no-transaction\` migration)`;
+  const oneTransaction = plan === null || (plan.units.length === 1 && plan.units[0]!.inTransaction && plan.units[0]!.begin === 'BEGIN');
+  return oneTransaction ? null : plan;
 }
 
 /**
@@ -232,52 +224,23 @@ async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, unit
   }
 }
 
-/** Indexes PostgreSQL marks INVALID (left by a failed CREATE INDEX CONCURRENTLY), schema-qualified. */
-export async function invalidIndexes(client: pg.ClientBase): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT format('%I.%I', n.nspname, c.relname) AS name
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE NOT i.indisvalid ORDER BY 1`,
-  );
-  return rows.map((r) => r.name);
-}
-
-/** Drops the INVALID indexes that appeared since `before`: the failed statement's own leftovers. */
-async function dropNewInvalidIndexes(client: pg.ClientBase, before: string[]): Promise<void> {
-  let now: string[];
-  try {
-    now = await invalidIndexes(client);
-  } catch {
-    return;
-  }
-  for (const name of now.filter((n) => !before.includes(n))) {
-    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => {});
-  }
-}
-
 /**
  * Before running `target`: says how a file with its own COMMIT runs (or that a file of comments
  * only changes nothing), and, for anything that does
  * not run as one transaction, drops its own INVALID leftovers and refuses other INVALID indexes.
  */
 export async function checkBeforeApplying(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
-  const notice = (await selfManagedNotice(target)) ?? (await commentOnlyNotice(target));
+  const plan = await selfManagedPlan(target);
+  const notice = (plan && selfManagedNotice(target, plan)) ?? (await commentOnlyNotice(target));
   if (notice) onEvent?.({ type: 'warning', message: notice });
-  if (await runsOutsideOneTransaction(target)) await assertNoInvalidIndexes(client, target, onEvent);
+  // Anything that does not run as one transaction may have left an INVALID index when interrupted.
+  if (!target.transactional || plan) await assertNoInvalidIndexes(client, target, onEvent);
 }
 
-/**
- * Refuses to run a no-transaction migration while an INVALID index exists, after dropping the
- * ones the migration's own statements left when a run of it was interrupted (it builds them again).
- */
-async function assertNoInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
-  await dropOwnInvalidIndexes(client, target, onEvent);
-  const invalid = await invalidIndexes(client);
-  if (invalid.length === 0) return;
-  throw new DbshipError('INVALID_INDEX', `the database has INVALID index${invalid.length > 1 ? 'es' : ''} ${invalid.join(', ')}; not running ${target.name}`, {
-    why: 'a CREATE INDEX CONCURRENTLY failed or was interrupted earlier; the index exists but is not used, and IF NOT EXISTS would silently keep it broken.',
-    fix: `drop it and run again: ${invalid.map((n) => `DROP INDEX CONCURRENTLY IF EXISTS ${n};`).join(' ')}`,
-  });
+/** The one line that says how a file with its own COMMIT runs. */
+function selfManagedNotice(target: MigrationTarget, plan: SelfManagedPlan): string {
+  const at = plan.firstCommit ? ` on line ${lineColumn(target.sql, plan.firstCommit.offset).line}` : '';
+  return `${target.name} ends the migration's transaction with its own COMMIT${at}: the statements after it run outside a transaction, as drizzle-orm runs such a file; a failure part-way leaves what was committed applied (prefer a separate \`-- dbship:no-transaction\` migration)`;
 }
 
 /**

@@ -1,4 +1,9 @@
+/**
+ * INVALID indexes, which a failed or interrupted CREATE INDEX CONCURRENTLY leaves behind: listing
+ * them, dropping a failed statement's own leftovers, and refusing to run past anyone else's.
+ */
 import type pg from 'pg';
+import { DbshipError } from '../../errors.js';
 import type { MigrationTarget } from '../sql/statement-error.js';
 import type { EngineEvent } from './events.js';
 
@@ -7,6 +12,8 @@ interface InvalidIndex {
   readonly schema: string;
   readonly name: string;
   readonly table: string;
+  /** `schema.name`, each quoted only where it needs to be. */
+  readonly qualified: string;
 }
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
@@ -25,9 +32,41 @@ export function indexesBuiltBy(sql: string): { name: string; table: string; sche
   return [...sql.matchAll(CREATE_INDEX)].map((m) => ({ name: unquote(m[1]!), schema: m[2] ? unquote(m[2]) : undefined, table: unquote(m[3]!) }));
 }
 
+/** Indexes PostgreSQL marks INVALID, schema-qualified (quoted where needed, as DROP INDEX takes them). */
+export async function invalidIndexes(client: pg.ClientBase): Promise<string[]> {
+  return (await invalidIndexList(client)).map((i) => i.qualified);
+}
+
+/** Drops the INVALID indexes that appeared since `before`: the failed statement's own leftovers. */
+export async function dropNewInvalidIndexes(client: pg.ClientBase, before: string[]): Promise<void> {
+  let now: string[];
+  try {
+    now = await invalidIndexes(client);
+  } catch {
+    return;
+  }
+  for (const name of now.filter((n) => !before.includes(n))) {
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => {});
+  }
+}
+
+/**
+ * Refuses to run a no-transaction migration while an INVALID index exists, after dropping the
+ * ones the migration's own statements left when a run of it was interrupted (it builds them again).
+ */
+export async function assertNoInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
+  await dropOwnInvalidIndexes(client, target, onEvent);
+  const invalid = await invalidIndexes(client);
+  if (invalid.length === 0) return;
+  throw new DbshipError('INVALID_INDEX', `the database has INVALID index${invalid.length > 1 ? 'es' : ''} ${invalid.join(', ')}; not running ${target.name}`, {
+    why: 'a CREATE INDEX CONCURRENTLY failed or was interrupted earlier; the index exists but is not used, and IF NOT EXISTS would silently keep it broken.',
+    fix: `drop it and run again: ${invalid.map((n) => `DROP INDEX CONCURRENTLY IF EXISTS ${n};`).join(' ')}`,
+  });
+}
+
 async function invalidIndexList(client: pg.ClientBase): Promise<InvalidIndex[]> {
   const { rows } = await client.query<InvalidIndex>(
-    `SELECT n.nspname AS schema, c.relname AS name, t.relname AS table
+    `SELECT n.nspname AS schema, c.relname AS name, t.relname AS table, format('%I.%I', n.nspname, c.relname) AS qualified
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE NOT i.indisvalid ORDER BY 1, 2`,
@@ -41,7 +80,7 @@ async function invalidIndexList(client: pg.ClientBase): Promise<InvalidIndex[]> 
  * leftover is dbship's: it is dropped (and logged), and the migration builds it again. Other
  * INVALID indexes are left for the caller to report.
  */
-export async function dropOwnInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
+async function dropOwnInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
   const built = indexesBuiltBy(target.sql);
   if (built.length === 0) return;
   for (const index of await invalidIndexList(client)) {
