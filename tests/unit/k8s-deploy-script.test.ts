@@ -38,6 +38,23 @@ describe('scripts/deploy.sh', () => {
     assert.deepEqual(rendered.map((m) => strip(m.object)), original.map((m) => strip(m.object)));
   });
 
+  it('--migrate-job --print-manifest prints the Job with the image, and the dry run applies it and waits before the rollout', async () => {
+    const image = 'registry.example.com/team/dbship:1.4.2';
+    const printed = await deploy(['--image', image, '--migrate-job', '--print-manifest']);
+    assert.equal(printed.code, 0, printed.stderr);
+    const job = parseManifestFile('rendered', printed.stdout);
+    assert.deepEqual(job.map((m) => `${m.kind}/${m.name}`), ['Job/dbship-migrate']);
+    const c = podTemplate(job[0]!).containers[0]!;
+    assert.equal(c.image, image);
+    assert.equal(c.env?.find((e) => e.name === 'DBSHIP_IMAGE')?.value, image);
+    const run = await deploy(['--dry-run', '--no-build', '--image', image, '--migrate-job']);
+    assert.equal(run.code, 0, run.stderr);
+    const order = ['kubectl delete job/dbship-migrate', 'k8s/jobs/migrate.yaml with image', 'waiting for job/dbship-migrate', 'k8s/02-app.yaml with image', 'kubectl rollout status'];
+    const at = order.map((s) => run.stderr.indexOf(s));
+    assert.ok(at.every((i) => i >= 0), run.stderr);
+    assert.deepEqual([...at].sort((a, b) => a - b), at, `the Job is replaced and waited for before the rollout:\n${run.stderr}`);
+  });
+
   const table = [
     { args: ['--dry-run'], code: 0, expect: [/^\+ docker build -t dbship:latest \.$/m, /^\+ kubectl apply -f k8s\/01-postgres\.yaml$/m, /kubectl rollout restart deployment\/dbship-app/, /kubectl rollout status deployment\/dbship-app/] },
     { args: ['--dry-run', '--no-build', '--image', 'reg.example.com/dbship:2'], code: 0, expect: [/02-app\.yaml with image reg\.example\.com\/dbship:2/], absent: [/docker build/, /rollout restart/] },

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadCommands } from '../../packages/dbship/src/cli/commands/index.js';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
-import { findManifest, loadManifests, podTemplate, type ContainerSpec, type Manifest } from '../../scripts/k8s/manifests.js';
+import { ExitCode } from '../../packages/dbship/src/exit-codes.js';
+import { findManifest, loadManifests, podTemplate, type ContainerSpec, type Manifest, type PodTemplate } from '../../scripts/k8s/manifests.js';
 import { envRecord, objectData, resolveContainerEnv } from '../../scripts/k8s/pod-env.js';
 import { typecheckManifests } from '../../scripts/k8s/typecheck.js';
 import { validateWithModels } from '../../scripts/k8s/validate-models.js';
@@ -215,5 +216,42 @@ describe('k8s manifests: contracts with the code and the image', () => {
     assert.equal(spec.strategy?.rollingUpdate?.maxUnavailable, 0);
     const grace = pod.terminationGracePeriodSeconds ?? 30;
     assert.ok(grace >= 10 && grace <= 120, `terminationGracePeriodSeconds ${grace} should leave time to drain, but not stall rollouts`);
+  });
+});
+
+describe('k8s/jobs/migrate.yaml: the migration step as a Job (long backfills)', () => {
+  const jobs = loadManifests(path.join(root, 'k8s/jobs'), root);
+  const job = findManifest(jobs, 'Job', 'dbship-migrate');
+  const jobPod = podTemplate(job) as PodTemplate & { restartPolicy?: string; volumes?: unknown };
+  const spec = job.object.spec as { backoffLimit?: number; activeDeadlineSeconds?: number; podFailurePolicy?: { rules: { action: string; onExitCodes?: { containerName?: string; operator: string; values: number[] } }[] } };
+
+  it('is valid (schema and fields) and is not applied by `kubectl apply -f k8s/`', async () => {
+    assert.deepEqual(await validateWithModels(jobs), []);
+    assert.deepEqual(await typecheckManifests(jobs), []);
+    assert.ok(!manifests.some((m) => m.kind === 'Job'), 'no Job in k8s/ itself: its pod template cannot change once created, so deploy.sh replaces it per image');
+  });
+
+  it('runs exactly what the init container runs: image, command, settings, resources, security, user', () => {
+    assert.equal(jobPod.containers.length, 1);
+    const c = jobPod.containers[0]!;
+    const init = container('migrate');
+    const comparable = (x: ContainerSpec) => ({ ...x, env: undefined, name: undefined });
+    assert.deepEqual(comparable(c), comparable(init), 'the Job container and the init container differ');
+    const all = [...manifests, ...jobs];
+    const env = (x: ContainerSpec) => [...resolveContainerEnv(x, all).vars.entries()].map(([k, v]) => [k, v.value ?? v.source]);
+    assert.deepEqual(env(c), env(init), 'the Job resolves the same environment as the init container');
+    assert.deepEqual(jobPod.securityContext, pod.securityContext);
+    assert.deepEqual(jobPod.volumes, (pod as { volumes?: unknown }).volumes);
+  });
+
+  it('retries what a retry can fix, fails at once on what it cannot, and has no deadline', () => {
+    assert.equal(jobPod.restartPolicy, 'Never', 'podFailurePolicy needs restartPolicy Never');
+    assert.equal(spec.activeDeadlineSeconds, undefined, 'a backfill of many million rows may take hours');
+    assert.ok((spec.backoffLimit ?? 6) >= 3, 'a killed pod is retried (the backfill resumes)');
+    const failJob = spec.podFailurePolicy?.rules.find((r) => r.action === 'FailJob')?.onExitCodes;
+    assert.equal(failJob?.containerName, 'migrate');
+    assert.equal(failJob?.operator, 'In');
+    assert.deepEqual(failJob?.values, [ExitCode.Usage, ExitCode.Integrity, ExitCode.ProblemsFound, ExitCode.Internal]);
+    assert.ok(spec.podFailurePolicy?.rules.some((r) => r.action === 'Ignore'), 'an eviction does not count against backoffLimit');
   });
 });
