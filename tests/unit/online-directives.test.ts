@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadMigrations, readinessTarget } from '../../packages/dbship/src/migrator/folder/files.js';
 import { onlinePhaseOf } from '../../packages/dbship/src/migrator/folder/online.js';
+import { autoPause } from '../../packages/dbship/src/migrator/runtime/backfill.js';
 import { olderThan, type SeenRelease } from '../../packages/dbship/src/migrator/runtime/releases.js';
 import { writeMigrations } from '../helpers/migrations.js';
 
@@ -12,6 +13,7 @@ describe('online change directives', () => {
     ['expand', 'dbship:expand rename public.users.name -> full_name', { phase: 'expand', change: 'rename public.users.name -> full_name' }],
     ['backfill with defaults', 'dbship:backfill table=public.users key=id', { phase: 'backfill', schema: 'public', table: 'users', key: 'id', batch: 1000, pauseMs: 0 }],
     ['backfill with batch and pause', 'dbship:backfill table=app.t key=k batch=50 pause=20', { phase: 'backfill', schema: 'app', table: 't', key: 'k', batch: 50, pauseMs: 20 }],
+    ['backfill with the automatic pause', 'dbship:backfill table=app.t key=k batch=50 pause=auto', { phase: 'backfill', schema: 'app', table: 't', key: 'k', batch: 50, pauseMs: 'auto' }],
     ['contract', 'dbship:contract expand=0002_x_expand', { phase: 'contract', expand: '0002_x_expand' }],
   ];
   for (const [name, line, want] of cases) {
@@ -26,6 +28,7 @@ describe('online change directives', () => {
     ['a backfill without a schema-qualified table', 'dbship:backfill table=users key=id', /table=<schema>\.<table>/],
     ['a backfill with a quoted key', 'dbship:backfill table=public.users key="id"', /key=<primary key column>/],
     ['a backfill batch of 0', 'dbship:backfill table=public.users key=id batch=0', /batch=<rows per batch/],
+    ['a backfill pause that is neither a number nor auto', 'dbship:backfill table=public.users key=id pause=fast', /pause=<ms between batches, 0\.\.60000, or auto>/],
     ['a contract without its expand', 'dbship:contract', /needs expand=/],
   ];
   for (const [name, line, re] of bad) {
@@ -62,5 +65,9 @@ describe('online change directives', () => {
     const seen = (version: string | null): SeenRelease => ({ instance: `pod/${version}`, version, image: null, lastSeen: new Date() });
     const older = olderThan([seen('0000_init'), seen('0001_x_expand'), seen('0002_x_contract'), seen('0009_newer'), seen(null)], files, files[1]!);
     assert.deepEqual(older.map((r) => r.version), ['0000_init', null], 'releases built before the expand (or with no migrations) hold the contract; newer or unknown ones do not');
+  });
+
+  it('pause=auto rests as long as the batch took, at least 1 ms and at most 2 s', () => {
+    assert.deepEqual([0, 0.4, 12.6, 250, 1_999, 9_000].map(autoPause), [1, 1, 13, 250, 1_999, 2_000]);
   });
 });

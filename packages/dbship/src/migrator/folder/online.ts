@@ -3,7 +3,7 @@
  * the running release (a rename) becomes three reviewed migrations:
  *
  *   -- dbship:expand <what>                                  adds the new shape, keeps both in sync
- *   -- dbship:backfill table=<schema>.<table> key=<column> batch=<rows> [pause=<ms>]
+ *   -- dbship:backfill table=<schema>.<table> key=<column> batch=<rows> [pause=<ms>|auto]
  *                                                            one UPDATE, run in key-ordered batches
  *   -- dbship:contract expand=<NNNN_tag of the expand>       removes the old shape, once no release
  *                                                            that predates the expand is alive
@@ -26,8 +26,12 @@ export interface BackfillPhase {
   readonly key: string;
   /** Rows per batch (each batch is one transaction). */
   readonly batch: number;
-  /** Pause between batches (ms): the throttle that leaves room for the app's queries. */
-  readonly pauseMs: number;
+  /**
+   * Pause between batches (ms), the throttle that leaves room for the app's queries; `auto`:
+   * after each batch, as long as that batch took, so the backfill keeps the server busy at most
+   * half the time whatever the machine and the table.
+   */
+  readonly pauseMs: number | 'auto';
 }
 
 export interface ContractPhase {
@@ -79,12 +83,13 @@ function backfillPhase(tag: string, f: Map<string, string>, problems: string[]):
   const [schema, table, extra] = (f.get('table') ?? '').split('.');
   const key = f.get('key') ?? '';
   const batch = Number(f.get('batch') ?? '1000');
-  const pauseMs = Number(f.get('pause') ?? '0');
+  const pause = f.get('pause') ?? '0';
+  const pauseMs = pause === 'auto' ? 'auto' : Number(pause);
   const bad: string[] = [];
   if (!schema || !table || extra !== undefined || !IDENT.test(schema) || !IDENT.test(table)) bad.push('table=<schema>.<table> (plain identifiers)');
   if (!IDENT.test(key)) bad.push('key=<primary key column> (a plain identifier)');
   if (!Number.isInteger(batch) || batch < 1 || batch > 1_000_000) bad.push('batch=<rows per batch, 1..1000000>');
-  if (!Number.isInteger(pauseMs) || pauseMs < 0 || pauseMs > 60_000) bad.push('pause=<ms between batches, 0..60000>');
+  if (pauseMs !== 'auto' && (!Number.isInteger(pauseMs) || pauseMs < 0 || pauseMs > 60_000)) bad.push('pause=<ms between batches, 0..60000, or auto>');
   if (bad.length > 0) {
     problems.push(`${tag}: "-- ${BACKFILL}" needs ${bad.join(', ')}`);
     return null;

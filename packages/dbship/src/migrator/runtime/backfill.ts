@@ -56,6 +56,7 @@ export async function applyBackfill(client: pg.ClientBase, target: MigrationTarg
   let reported = performance.now();
   for (;;) {
     if (settings.signal?.aborted) throw interrupted(settings.signal);
+    const batchStarted = performance.now();
     const next = await batch(client, target, stmt, settings, async () => {
       const { rows } = await client.query<{ upper: string | null; n: number }>(bounds, [progress.lastKey]);
       const upper = rows[0]?.upper ?? null;
@@ -75,7 +76,8 @@ export async function applyBackfill(client: pg.ClientBase, target: MigrationTarg
       reported = performance.now();
       settings.onEvent?.(progressEvent(target.name, progress, estimate, resumedAt, performance.now() - started));
     }
-    if (phase.pauseMs > 0) await pause(phase.pauseMs, settings.signal);
+    const pauseMs = phase.pauseMs === 'auto' ? autoPause(performance.now() - batchStarted) : phase.pauseMs;
+    if (pauseMs > 0) await pause(pauseMs, settings.signal);
   }
   const durationMs = Math.round(performance.now() - started);
   settings.onEvent?.(progressEvent(target.name, progress, estimate, resumedAt, durationMs));
@@ -130,6 +132,15 @@ async function batch<T>(client: pg.ClientBase, target: MigrationTarget, stmt: Sq
       await pause(delayMs, settings.signal);
     }
   }
+}
+
+/**
+ * `pause=auto`: as long as the batch took (lock retries included), within 1 ms .. 2 s. The backfill
+ * then keeps its backend busy at most half the time: on a small machine the app's queries find a
+ * free core, and a batch that waited on the app's row locks is followed by a longer rest.
+ */
+export function autoPause(batchMs: number): number {
+  return Math.min(2_000, Math.max(1, Math.round(batchMs)));
 }
 
 async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
