@@ -82,9 +82,9 @@ const backfill = backfillSetting(process.env.BENCH_ONLINE_BACKFILL);
 
 function backfillSetting(raw: string | undefined): string {
   if (raw === undefined || raw.trim() === '') return GENERATED_BACKFILL;
-  const m = /^batch=(\d+) pause=(\d+)$/.exec(raw.trim());
-  if (!m || Number(m[1]) < 1) throw new Error(`BENCH_ONLINE_BACKFILL must read "batch=<rows> pause=<ms>" (got "${raw}")`);
-  return `batch=${Number(m[1])} pause=${Number(m[2])}`;
+  const m = /^batch=(\d+) pause=(\d+|auto)$/.exec(raw.trim());
+  if (!m || Number(m[1]) < 1) throw new Error(`BENCH_ONLINE_BACKFILL must read "batch=<rows> pause=<ms|auto>" (got "${raw}")`);
+  return `batch=${Number(m[1])} pause=${m[2] === 'auto' ? 'auto' : Number(m[2])}`;
 }
 
 async function generateFolders(ctx: BenchContext): Promise<Folders> {

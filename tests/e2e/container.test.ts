@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +19,8 @@ import pg from 'pg';
 import { clientConfig, quoteIdent } from '../../packages/dbship/src/db/pool.js';
 import { findManifest, loadManifests, podTemplate, type Manifest, type PodTemplate } from '../../scripts/k8s/manifests.js';
 import { adminConnection, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { buildBaseImage, buildImage, journalTags, previousReleaseContext } from './image.js';
+import { renameRelease, RENAMED_MODELS } from '../helpers/online-rename.js';
+import { buildBaseImage, buildImage, journalTags, nextReleaseContext, previousReleaseContext } from './image.js';
 import { renderForHost, runToCompletion, start, type RunSpec } from './pod-runner.js';
 import { firstLine, podman, podmanUnavailable, tail } from './podman.js';
 
@@ -31,6 +32,7 @@ const runId = randomBytes(4).toString('hex');
 const label = `dbship-e2e=${runId}`;
 const image = `localhost/dbship:e2e-${runId}`;
 const previousImage = `localhost/dbship:e2e-${runId}-previous`;
+const nextImage = `localhost/dbship:e2e-${runId}-next`;
 
 describe('container image and pod, end to end', { skip: unavailable ?? false, timeout: 14 * 60_000 }, () => {
   let db: TestDatabase | undefined;
@@ -80,7 +82,8 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
     await admin(`ALTER DATABASE ${quoteIdent(db.name)} OWNER TO ${quoteIdent(role)}`);
     appPort = await freePort();
     const server = adminConnection();
-    const original = loadManifests(path.join(root, 'k8s'), root);
+    // The Job of k8s/jobs/ reads the Secret and ConfigMap of k8s/, as in the cluster.
+    const original = [...loadManifests(path.join(root, 'k8s'), root), ...loadManifests(path.join(root, 'k8s/jobs'), root)];
     render = (img) => renderForHost(original, {
       image: img,
       secret: { name: 'dbship-db', data: { DB_NAME: db!.name, DB_USER: role, DB_PASS: password } },
@@ -93,7 +96,7 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
   after(async () => {
     const ids = await podman(['ps', '-aq', '--filter', `label=${label}`]);
     for (const id of ids.stdout.split('\n').filter(Boolean)) await podman(['rm', '-f', '--time', '0', id]);
-    if (built) await podman(['rmi', '-f', image, previousImage]);
+    if (built) await podman(['rmi', '-f', image, previousImage, nextImage]);
     await db?.drop();
     if (role) await admin(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
     if (workDir) rmSync(workDir, { recursive: true, force: true });
@@ -207,6 +210,56 @@ describe('container image and pod, end to end', { skip: unavailable ?? false, ti
     assert.equal(started.code, 0, started.stderr);
     await waitReady(`app-old-${runId}`);
     await podman(['stop', '--time', String(pod.terminationGracePeriodSeconds ?? 30), `app-old-${runId}`], { timeoutMs: 90_000 });
+  });
+
+  it('the migrate Job (k8s/jobs/migrate.yaml) runs a long online backfill: killed mid-way, the retried pod resumes; the init container then has nothing to do', async () => {
+    assert.ok(built, 'the image was not built (see the first test)');
+    // Release N+1: the online rename users.name -> full_name, baked into its image as generated.
+    const { dir, tags } = await renameRelease({ batch: 1000 });
+    const backfillFile = path.join(dir, `${tags[1]}.sql`);
+    // A pause between batches stands in for a table too big for the rollout's deadline.
+    writeFileSync(backfillFile, readFileSync(backfillFile, 'utf8').replace('pause=0', 'pause=25'));
+    const context = path.join(workDir, 'next-release');
+    mkdirSync(context);
+    nextReleaseContext(root, context, dir, ["name: text('name'),", "name: text('full_name'),"]);
+    assert.ok(RENAMED_MODELS.includes("text('full_name')"));
+    await buildImage({ root, context, tag: nextImage, base, label });
+    const next = render(nextImage);
+    const rows = 200_000;
+    await db!.query(`INSERT INTO users (email, name) SELECT 'job' || g || '@example.org', 'Job ' || g FROM generate_series(1, ${rows}) AS g`);
+    // Release N still serves (its heartbeat is fresh): the contract must wait, in the Job as in the init container.
+    await db!.query(`INSERT INTO dbship.releases (instance, version) VALUES ('release-n/1', $1) ON CONFLICT (instance) DO UPDATE SET last_seen = now()`, [journalTags(path.join(root, 'migrations')).at(-1)]);
+    const jobPod = podTemplate(findManifest(next, 'Job', 'dbship-migrate'));
+    const jobSpec = (name: string): RunSpec => ({ name: `${name}-${runId}`, pod: jobPod, container: jobPod.containers[0]!, manifests: next, workDir, label });
+
+    const first = await start(jobSpec('job-1'));
+    assert.equal(first.code, 0, first.stderr);
+    const progress = async () => Number((await db!.query<{ n: string }>(`SELECT coalesce(max(rows_done), 0) AS n FROM dbship.backfills`)).rows[0]!.n);
+    // Killed once a quarter is done and its first progress line is out (they come every 2 s).
+    const logged = async () => /"rowsDone"/.test((await podman(['logs', `job-1-${runId}`])).stderr);
+    for (let i = 0; (await progress()) < rows / 4 || !(await logged()); i++) {
+      if (i > 600) assert.fail(`the Job's backfill did not reach a quarter:\n${tail((await podman(['logs', `job-1-${runId}`])).stderr)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await podman(['kill', '--signal', 'KILL', `job-1-${runId}`]);
+    const killedLogs = await podman(['logs', `job-1-${runId}`]);
+    noSecretIn(killedLogs.stdout + killedLogs.stderr, 'the Job pod output');
+    const saved = (await db!.query<{ last_key: string }>(`SELECT last_key FROM dbship.backfills`)).rows[0];
+    assert.ok(saved, 'the progress survives the kill');
+
+    const retry = await runToCompletion(jobSpec('job-2'), 5 * 60_000);
+    const out = retry.stdout + retry.stderr;
+    assert.equal(retry.code, 0, `the retried Job pod exited ${retry.code}:\n${tail(out)}`);
+    assert.match(out, new RegExp(`resuming the backfill after key ${saved.last_key}`));
+    assert.match(out, new RegExp(`${tags[2]} not applied yet`));
+    noSecretIn(out, 'the Job pod output');
+    assert.equal((await db!.query(`SELECT 1 FROM users WHERE full_name IS DISTINCT FROM name`)).rowCount, 0, 'every row is backfilled');
+
+    const applied = (await db!.query('SELECT name, applied_at FROM dbship.migrations ORDER BY name')).rows;
+    const init = await runToCompletion(spec('pod-next', 'migrate', undefined, next), 3 * 60_000);
+    assert.equal(init.code, 0, tail(init.stderr + init.stdout));
+    assert.match(init.stdout + init.stderr, new RegExp(`${tags[2]} not applied yet`), 'the init container only finds the waiting contract');
+    assert.deepEqual((await db!.query('SELECT name, applied_at FROM dbship.migrations ORDER BY name')).rows, applied, 'nothing applied by the init container');
   });
 });
 

@@ -34,6 +34,28 @@ export function journalTags(migrationsDir: string): string[] {
  * A build context for "the previous release": the files the Dockerfile reads, with the newest
  * migration removed (journal entry, up, down and snapshot). Returns the removed tag.
  */
+/**
+ * A build context for "the next release" with an online change: the files the Dockerfile reads,
+ * the model change of `models` (from, to) in src/db/schema.ts, and `migrations` (a folder holding
+ * the committed history plus the change's generated migrations) as the baked-in folder.
+ */
+export function nextReleaseContext(root: string, dir: string, migrations: string, models: readonly [string, string]): void {
+  copySources(root, dir);
+  rmSync(path.join(dir, 'migrations'), { recursive: true, force: true });
+  cpSync(migrations, path.join(dir, 'migrations'), { recursive: true });
+  const schema = path.join(dir, 'src/db/schema.ts');
+  const source = readFileSync(schema, 'utf8');
+  if (!source.includes(models[0])) throw new Error(`${schema}: the line "${models[0]}" was not found`);
+  writeFileSync(schema, source.replace(models[0], models[1]));
+}
+
+/** The files the Dockerfile reads, copied into `dir`: the sources only (dist and node_modules never reach the build context anyway). */
+function copySources(root: string, dir: string): void {
+  for (const f of ['.dockerignore', ...dockerfileSources(root)]) {
+    cpSync(path.join(root, f), path.join(dir, f), { recursive: true, filter: (src) => !/[/\\](dist|node_modules)$/.test(src) });
+  }
+}
+
 /** Every path of the build context the Dockerfile COPYs (COPY --from=... copies from a stage, not the context). */
 function dockerfileSources(root: string): string[] {
   const sources = new Set<string>();
@@ -46,10 +68,7 @@ function dockerfileSources(root: string): string[] {
 }
 
 export function previousReleaseContext(root: string, dir: string): string {
-  for (const f of ['.dockerignore', ...dockerfileSources(root)]) {
-    // The tool's sources only: its dist and node_modules never reach the build context anyway.
-    cpSync(path.join(root, f), path.join(dir, f), { recursive: true, filter: (src) => !/[/\\](dist|node_modules)$/.test(src) });
-  }
+  copySources(root, dir);
   const journalPath = path.join(dir, 'migrations/meta/_journal.json');
   const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string }[] };
   const newest = journal.entries.pop();
