@@ -85,18 +85,20 @@ export interface RowCheck {
  * may exist; every acknowledged row must exist. Done in one SQL statement, so millions of rows
  * need not travel to the client.
  */
-export async function checkRows(db: Queryable, options: { table: string; key: string; column: string; expected: Expected; seededUpTo: number; seededSql: string }): Promise<RowCheck> {
+export async function checkRows(db: Queryable, options: { table: string; key: string; column: string; valueSql?: string | undefined; expected: Expected; seededUpTo: number; seededSql: string }): Promise<RowCheck> {
+  // The value as read: the column, or an expression over `t` (the parts of a split column, joined).
+  const value = options.valueSql ?? `t.${options.column}`;
   const ids = [...options.expected.keys()];
   const values = ids.map((id) => options.expected.get(id) ?? null);
   const wrong = `
     WITH e AS (SELECT * FROM unnest($1::bigint[], $2::text[]) AS e(id, value)),
     wrong AS (
-      SELECT t.${options.key}::bigint AS id, t.${options.column}::text AS value,
+      SELECT t.${options.key}::bigint AS id, (${value})::text AS value,
              CASE WHEN e.id IS NOT NULL THEN e.value WHEN t.${options.key} <= $3 THEN (${options.seededSql})::text END AS want,
              CASE WHEN e.id IS NULL AND t.${options.key} > $3 THEN 'a row nobody acknowledged' END AS why
         FROM ${options.table} t LEFT JOIN e ON e.id = t.${options.key}
-       WHERE CASE WHEN e.id IS NOT NULL THEN t.${options.column}::text IS DISTINCT FROM e.value
-                  WHEN t.${options.key} <= $3 THEN t.${options.column}::text IS DISTINCT FROM (${options.seededSql})::text
+       WHERE CASE WHEN e.id IS NOT NULL THEN (${value})::text IS DISTINCT FROM e.value
+                  WHEN t.${options.key} <= $3 THEN (${value})::text IS DISTINCT FROM (${options.seededSql})::text
                   ELSE true END
       UNION ALL
       SELECT e.id, NULL, e.value, 'missing' FROM e WHERE NOT EXISTS (SELECT 1 FROM ${options.table} t WHERE t.${options.key} = e.id)

@@ -2,12 +2,20 @@ import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, tempDir } from '../helpers/migrations.js';
 
+/** One more edit of release N+1's copy: in `file` (relative to the repository), `from` becomes `to`. */
+export interface SourceEdit {
+  readonly file: string;
+  readonly from: string;
+  readonly to: string;
+}
+
 /**
  * The source tree of release N+1 after a one-line model change in `src/db/schema.ts` (the line
  * `from` becomes `to`), exactly what a developer edits before `generate`: a copy of the example
- * service, API unchanged. Returns the path of its `server.ts`.
+ * service, API unchanged. `edits` are further changes the model change needs (a repository's
+ * mapping), each of which must apply. Returns the path of its `server.ts`.
  */
-export function nextReleaseSource(from: string, to: string): string {
+export function nextReleaseSource(from: string, to: string, edits: readonly SourceEdit[] = []): string {
   const root = tempDir('dbship-release-n1-src-');
   cpSync(path.join(ROOT, 'src'), path.join(root, 'src'), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
@@ -18,5 +26,11 @@ export function nextReleaseSource(from: string, to: string): string {
   const changed = source.replace(from, to);
   if (changed === source) throw new Error(`${schema}: the line "${from}" was not found`);
   writeFileSync(schema, changed);
+  for (const e of edits) {
+    const file = path.join(root, e.file);
+    const text = readFileSync(file, 'utf8');
+    if (!text.includes(e.from)) throw new Error(`${file}: "${e.from}" was not found`);
+    writeFileSync(file, text.replace(e.from, e.to));
+  }
   return path.join(root, 'src/app/server.ts');
 }

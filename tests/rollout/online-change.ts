@@ -32,6 +32,8 @@ export interface OnlineScenario {
   /** The physical column that holds `name` after the contract, and the one that must be gone (if any). */
   readonly finalColumn: string;
   readonly goneColumn?: string;
+  /** What every release reads as `name` after the contract, as SQL over the row `t` (default: `t.<finalColumn>`). */
+  readonly finalSql?: string;
   /** The seeded rows' value at the end: an SQL expression over `t.id`. */
   readonly seededSql: string;
 }
@@ -167,7 +169,7 @@ export function runOnlineScenario(scenario: OnlineScenario): void {
       }
 
       // Row by row: every row holds the last value acknowledged for it; the others their seed.
-      const rows = await checkRows(db, { table: 'users', key: 'id', column: scenario.finalColumn, expected, seededUpTo: SEEDED, seededSql: scenario.seededSql });
+      const rows = await checkRows(db, { table: 'users', key: 'id', column: scenario.finalColumn, valueSql: scenario.finalSql, expected, seededUpTo: SEEDED, seededSql: scenario.seededSql });
       t.diagnostic(`${rows.checked} rows checked, ${rows.written} of them written during the change, ${rows.lost} lost or divergent`);
       assert.deepEqual(rows.examples, [], 'no lost or divergent write');
       assert.equal(rows.lost, 0, 'no lost or divergent write');

@@ -7,6 +7,7 @@ import { RenameRefusal } from '../../migrator/generate/renames.js';
 import { parseRename } from '../../migrator/generate/online-rename.js';
 import { parseFill } from '../../migrator/generate/online-fill.js';
 import { parseRetype } from '../../migrator/generate/online-retype.js';
+import { parseSplit } from '../../migrator/generate/online-split.js';
 import type { Command, CommandContext } from '../command.js';
 import { formatFindings } from '../../migrator/lint/index.js';
 import { commandLine } from '../invocation.js';
@@ -17,7 +18,7 @@ import { displayPath } from '../../display-path.js';
 export const command: Command = {
   name: 'generate',
   summary: 'diff the models with the newest snapshot and write the next migration (+ down file, snapshot)',
-  usage: ['generate --name NAME [--schema PATH] [--allow-unsafe]', 'generate --name NAME --custom', 'generate --name NAME --rename [SCHEMA.]TABLE.OLD=NEW', 'generate --name NAME --fill [SCHEMA.]TABLE.COLUMN=SQL', 'generate --name NAME --retype [SCHEMA.]TABLE.COLUMN'],
+  usage: ['generate --name NAME [--schema PATH] [--allow-unsafe]', 'generate --name NAME --custom', 'generate --name NAME --rename [SCHEMA.]TABLE.OLD=NEW', 'generate --name NAME --fill [SCHEMA.]TABLE.COLUMN=SQL', 'generate --name NAME --retype [SCHEMA.]TABLE.COLUMN', 'generate --name NAME --split [SCHEMA.]TABLE.OLD=NEW1,NEW2 --split-expr NEW1=SQL --split-expr NEW2=SQL --join-expr SQL'],
   options: {
     name: { type: 'string', placeholder: 'NAME', description: 'what the change does, snake_case: the file becomes NNNN_NAME.sql', example: '--name add_user_bio' },
     custom: { type: 'boolean', description: 'write an empty migration pair to fill in by hand (data changes)', example: '--name backfill_user_bio --custom' },
@@ -25,6 +26,9 @@ export const command: Command = {
     rename: { type: 'string', placeholder: 'TABLE.OLD=NEW', description: 'declare a column rename: written as an online change (expand, backfill, contract) that both releases survive', example: '--name rename_user_name --rename users.name=full_name' },
     fill: { type: 'string', placeholder: 'TABLE.COLUMN=SQL', description: 'the models make a column that has NULLs NOT NULL: written as an online change that gives the NULLs this value', example: `--name require_user_name --fill "users.name='unknown'"` },
     retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models widen a column\'s type (integer to bigint, a longer varchar): written as an online change without a table rewrite', example: '--name widen_score --retype users.score' },
+    split: { type: 'string', placeholder: 'TABLE.OLD=NEW1,NEW2', description: 'the models replace a column by two or more: written as an online change that keeps both shapes in step (needs --split-expr and --join-expr)', example: '--name split_user_name --split users.name=first_name,last_name' },
+    'split-expr': { type: 'string', multiple: true, placeholder: 'NEW=SQL', description: 'with --split, once per new column: its value as a SQL expression over the old column', example: `--split-expr "first_name=split_part(name, ' ', 1)"` },
+    'join-expr': { type: 'string', placeholder: 'SQL', description: 'with --split: the old column\'s value as a SQL expression over the new columns (for the rows release N+1 writes)', example: `--join-expr "nullif(concat_ws(' ', first_name, last_name), '')"` },
     schema: { type: 'string', placeholder: 'PATH', description: 'the models module (default src/db/schema.ts)', example: '--name add_user_bio --schema src/db/schema.ts' },
   },
   async run(ctx) {
@@ -45,6 +49,7 @@ export const command: Command = {
         rename: typeof ctx.values.rename === 'string' ? parseRename(ctx.values.rename) : undefined,
         fill: typeof ctx.values.fill === 'string' ? await parseFill(ctx.values.fill) : undefined,
         retype: typeof ctx.values.retype === 'string' ? parseRetype(ctx.values.retype) : undefined,
+        split: await splitOption(ctx),
         cwd: ctx.cwd,
       });
     } catch (e) {
@@ -58,6 +63,17 @@ export const command: Command = {
     return ExitCode.Ok;
   },
 };
+
+/** `--split` with its `--split-expr` and `--join-expr`; those two alone are a usage error. */
+async function splitOption(ctx: CommandContext): Promise<Awaited<ReturnType<typeof parseSplit>> | undefined> {
+  const exprs = (ctx.values['split-expr'] ?? []) as string[];
+  const join = typeof ctx.values['join-expr'] === 'string' ? ctx.values['join-expr'] : undefined;
+  if (typeof ctx.values.split === 'string') return parseSplit(ctx.values.split, exprs, join);
+  if (exprs.length > 0 || join !== undefined) {
+    throw new DbshipError('USAGE', '--split-expr and --join-expr go with --split', { fix: 'name the column and the new ones with --split [SCHEMA.]TABLE.OLD=NEW1,NEW2.' });
+  }
+  return undefined;
+}
 
 /** Prints a refusal in its short, action-first form; any other error goes to the usual report. */
 function refused(ctx: CommandContext, e: unknown, name: string): ExitCode {

@@ -17,6 +17,7 @@ import { formatAmbiguity, refuseRenameAmbiguities } from './renames.js';
 import { planOnlineRename, resolves, type RenameRequest } from './online-rename.js';
 import { planOnlineFill, type FillRequest } from './online-fill.js';
 import { planOnlineRetype, type RetypeRequest } from './online-retype.js';
+import { planOnlineSplit, resolvesSplit, type SplitRequest } from './online-split.js';
 import { markAllowed, renderSql } from './render.js';
 import { writeMigrationSet, type RenderedMigration } from './write.js';
 import { migrationPaths, migrationTag } from '../folder/layout.js';
@@ -49,6 +50,11 @@ export interface GenerateOptions {
    * online change. The models must differ from the snapshot by exactly this type.
    */
   readonly retype?: RetypeRequest | undefined;
+  /**
+   * One column replaced by two or more, with the expressions between both shapes, generated as
+   * an online change. The models must differ from the snapshot by exactly this split.
+   */
+  readonly split?: SplitRequest | undefined;
   /** Clock for the journal's `when` (tests pin it). */
   readonly now?: () => number;
   /** Paths in messages are shown relative to this folder (default: absolute). */
@@ -110,8 +116,13 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 async function planModelChange(options: GenerateOptions, prev: Snapshot, first: number): Promise<PlannedMigration[]> {
   const { kit, cur, ambiguities, up } = await diffModels(path.resolve(options.schemaPath), prev, 'generate', options.cwd);
   const rename = options.rename;
-  if ([rename, options.fill, options.retype].filter(Boolean).length > 1) {
-    throw new DbshipError('USAGE', 'generate takes one of --rename, --fill and --retype', { fix: 'generate each online change on its own, one after the other.' });
+  if ([rename, options.fill, options.retype, options.split].filter(Boolean).length > 1) {
+    throw new DbshipError('USAGE', 'generate takes one of --rename, --fill, --retype and --split', { fix: 'generate each online change on its own, one after the other.' });
+  }
+  const split = options.split;
+  if (split) {
+    refuseRenameAmbiguities(ambiguities.filter((a) => !resolvesSplit(a, split)));
+    return planOnlineSplit(options.name, prev, cur, split, first);
   }
   if (options.retype) {
     refuseRenameAmbiguities(ambiguities);
