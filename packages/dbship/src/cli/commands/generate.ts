@@ -6,7 +6,8 @@ import { generate, type GenerateResult } from '../../migrator/generate/index.js'
 import { RenameRefusal } from '../../migrator/generate/renames.js';
 import { parseRename } from '../../migrator/generate/online-rename.js';
 import { parseFill } from '../../migrator/generate/online-fill.js';
-import { parseRetype } from '../../migrator/generate/online-retype.js';
+import { parseRetype, type RetypeRequest } from '../../migrator/generate/online-retype.js';
+import { parseUsing, parseZone } from '../../migrator/generate/online-cast.js';
 import type { Command, CommandContext } from '../command.js';
 import { formatFindings } from '../../migrator/lint/index.js';
 import { commandLine } from '../invocation.js';
@@ -17,14 +18,16 @@ import { displayPath } from '../../display-path.js';
 export const command: Command = {
   name: 'generate',
   summary: 'diff the models with the newest snapshot and write the next migration (+ down file, snapshot)',
-  usage: ['generate --name NAME [--schema PATH] [--allow-unsafe]', 'generate --name NAME --custom', 'generate --name NAME --rename [SCHEMA.]TABLE.OLD=NEW', 'generate --name NAME --fill [SCHEMA.]TABLE.COLUMN=SQL', 'generate --name NAME --retype [SCHEMA.]TABLE.COLUMN'],
+  usage: ['generate --name NAME [--schema PATH] [--allow-unsafe]', 'generate --name NAME --custom', 'generate --name NAME --rename [SCHEMA.]TABLE.OLD=NEW', 'generate --name NAME --fill [SCHEMA.]TABLE.COLUMN=SQL', 'generate --name NAME --retype [SCHEMA.]TABLE.COLUMN [--using SQL] [--zone ZONE]'],
   options: {
     name: { type: 'string', placeholder: 'NAME', description: 'what the change does, snake_case: the file becomes NNNN_NAME.sql', example: '--name add_user_bio' },
     custom: { type: 'boolean', description: 'write an empty migration pair to fill in by hand (data changes)', example: '--name backfill_user_bio --custom' },
     'allow-unsafe': { type: 'boolean', description: 'write statements the lint rejects, each marked -- dbship:allow for review', example: '--name drop_user_legacy --allow-unsafe' },
     rename: { type: 'string', placeholder: 'TABLE.OLD=NEW', description: 'declare a column rename: written as an online change (expand, backfill, contract) that both releases survive', example: '--name rename_user_name --rename users.name=full_name' },
     fill: { type: 'string', placeholder: 'TABLE.COLUMN=SQL', description: 'the models make a column that has NULLs NOT NULL: written as an online change that gives the NULLs this value', example: `--name require_user_name --fill "users.name='unknown'"` },
-    retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models widen a column\'s type (integer to bigint, a longer varchar): written as an online change without a table rewrite', example: '--name widen_score --retype users.score' },
+    retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models change a column\'s type (integer to bigint or back, text to varchar(n), timestamp to timestamptz): written as an online change without a table rewrite; a narrowing change refuses values that do not fit', example: '--name widen_score --retype users.score' },
+    using: { type: 'string', placeholder: 'SQL', description: 'with --retype: the conversion, one SQL expression over the column (the down file casts back plainly)', example: '--name shorten_name --retype users.name --using "left(name, 100)"' },
+    zone: { type: 'string', placeholder: 'ZONE', description: 'with --retype between timestamp and timestamptz: the IANA time zone the timestamp values are in (required for that change)', example: '--name zone_seen_at --retype users.seen_at --zone UTC' },
     schema: { type: 'string', placeholder: 'PATH', description: 'the models module (default src/db/schema.ts)', example: '--name add_user_bio --schema src/db/schema.ts' },
   },
   async run(ctx) {
@@ -44,7 +47,7 @@ export const command: Command = {
         allowUnsafe: ctx.values['allow-unsafe'] === true,
         rename: typeof ctx.values.rename === 'string' ? parseRename(ctx.values.rename) : undefined,
         fill: typeof ctx.values.fill === 'string' ? await parseFill(ctx.values.fill) : undefined,
-        retype: typeof ctx.values.retype === 'string' ? parseRetype(ctx.values.retype) : undefined,
+        retype: await retypeOf(ctx.values),
         cwd: ctx.cwd,
       });
     } catch (e) {
@@ -58,6 +61,17 @@ export const command: Command = {
     return ExitCode.Ok;
   },
 };
+
+/** `--retype` with its `--using` and `--zone`, which mean nothing without it. */
+async function retypeOf(values: Record<string, unknown>): Promise<RetypeRequest | undefined> {
+  const [using, zone] = [values.using, values.zone].map((v) => (typeof v === 'string' ? v : undefined));
+  if (typeof values.retype !== 'string') {
+    if (using === undefined && zone === undefined) return undefined;
+    throw new DbshipError('USAGE', '--using and --zone go with --retype', { fix: 'name the column whose type changes: --retype [schema.]table.column.' });
+  }
+  const r = parseRetype(values.retype);
+  return { ...r, using: using === undefined ? undefined : await parseUsing(using, r.column), zone: zone === undefined ? undefined : parseZone(zone) };
+}
 
 /** Prints a refusal in its short, action-first form; any other error goes to the usual report. */
 function refused(ctx: CommandContext, e: unknown, name: string): ExitCode {
