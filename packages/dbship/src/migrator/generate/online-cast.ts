@@ -64,13 +64,14 @@ function fits(type: string, x: string): string | undefined {
  * replaces the forward conversion with the reviewer's expression (guarded by the new type's bound
  * when it has one); the down file then casts back plainly.
  */
-export function castPlan(from: string, to: string, options: CastOptions = {}): CastPlan {
+export function castPlan(from: string, to: string, options: CastOptions = {}, subject?: string): CastPlan {
+  const change = `the online type change ${from} -> ${to}${subject ? ` of ${subject}` : ''}`;
   const [tf, tt] = [TIMESTAMP.exec(from), TIMESTAMP.exec(to)];
   const zoned = tf !== null && tt !== null && Boolean(tf[2]) !== Boolean(tt[2]);
   if (options.zone !== undefined && !zoned) {
     throw new DbshipError('USAGE', `--zone does not apply to ${from} -> ${to}`, { why: '--zone names the time zone of a timestamp without time zone, for a change between timestamp and timestamptz.', fix: 'leave --zone out.' });
   }
-  if (zoned) return zonePlan(from, to, tf, tt, options);
+  if (zoned) return zonePlan(change, tf, tt, options);
   const plain = (y: string) => `${y}::${from}`;
   if (options.using) {
     const u = options.using;
@@ -88,17 +89,18 @@ export function castPlan(from: string, to: string, options: CastOptions = {}): C
     if (widening) return { forward: cast, backward: plain, note: `every ${from} value is a ${to} value: a plain cast` };
     return { forward: cast, backward: plain, guard: (x) => fits(to, x)!, note: `narrowing: a value that does not fit ${to} is refused (check violation), never truncated` };
   }
-  return refuse(`the online type change ${from} -> ${to} is not supported yet`, 'this version carries over integer and character types (smallint, integer, bigint, varchar(n), text) wider or narrower, and timestamp <-> timestamptz with --zone; other conversions need the expression that converts a value.', `give it with --using "<SQL expression over the column>" (its result must be a ${to}), or change the type by hand with expand/contract (docs/workflow.md).`);
+  return refuse(`${change} is not supported yet`, 'this version carries over integer and character types (smallint, integer, bigint, varchar(n), text) wider or narrower, and timestamp <-> timestamptz with --zone; other conversions need the expression that converts a value.', `give it with --using "<SQL expression over the column>" (its result must be a ${to}), or change the type by hand with expand/contract (docs/workflow.md).`);
 }
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ');
 
-function zonePlan(from: string, to: string, tf: RegExpExecArray, tt: RegExpExecArray, options: CastOptions): CastPlan {
+function zonePlan(change: string, tf: RegExpExecArray, tt: RegExpExecArray, options: CastOptions): CastPlan {
+  const to = tt[0];
   if (options.zone === undefined) {
-    refuse(`the online type change ${from} -> ${to} needs --zone`, 'converting between timestamp and timestamptz reads a timestamp as the wall-clock time of some zone; a plain cast takes the writing session\'s TimeZone, which two releases (or a pooler) may set differently, and a wrong zone shifts every value without an error. Which zone the values are in is a fact about the data dbship cannot see.', 'name it: --zone UTC when the values are UTC (drizzle\'s timestamp() in mode \'date\' writes and reads them as UTC), or the IANA zone they were written in (e.g. --zone Europe/Berlin).');
+    refuse(`${change} needs --zone`, 'converting between timestamp and timestamptz reads a timestamp as the wall-clock time of some zone; a plain cast takes the writing session\'s TimeZone, which two releases (or a pooler) may set differently, and a wrong zone shifts every value without an error. Which zone the values are in is a fact about the data dbship cannot see.', 'name it: --zone UTC when the values are UTC (drizzle\'s timestamp() in mode \'date\' writes and reads them as UTC), or the IANA zone they were written in (e.g. --zone Europe/Berlin).');
   }
   if (Number(tt[1] ?? 6) < Number(tf[1] ?? 6)) {
-    refuse(`the online type change ${from} -> ${to} lowers the precision`, 'a lower precision rounds the stored values.', 'keep the precision (or change it in a separate step).');
+    refuse(`${change} lowers the precision`, 'a lower precision rounds the stored values.', 'keep the precision (or change it in a separate step).');
   }
   const zone = escapeLiteral(options.zone);
   const at = (x: string) => `(${x} AT TIME ZONE ${zone})`;

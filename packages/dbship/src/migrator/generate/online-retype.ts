@@ -73,7 +73,7 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
   if (column.typeSchema || target.typeSchema) {
     refuse(`the online type change ${column.type} -> ${target.type} of ${r.table}.${r.column} is not supported yet`, 'this version carries over built-in types only (integers, varchar / text, timestamp <-> timestamptz, or a --using expression).', 'change the type by hand with expand/contract (docs/workflow.md).');
   }
-  const cast = castPlan(column.type, target.type, r);
+  const cast = castPlan(column.type, target.type, r, `${r.table}.${r.column}`);
   const retyped = structuredClone(prev);
   retyped.tables[r.table]!.columns[r.column] = structuredClone(target);
   if (!sameSchema(retyped, cur)) {
