@@ -17,6 +17,7 @@ export function sqlState(err: unknown): string | undefined {
 export const SqlState = {
   // Class 23: integrity constraint violation
   UniqueViolation: '23505',
+  CheckViolation: '23514',
   // Class 25: invalid transaction state
   ActiveSqlTransaction: '25001',
   ReadOnlySqlTransaction: '25006',

@@ -6,7 +6,8 @@ import { generate, type GenerateResult } from '../../migrator/generate/index.js'
 import { RenameRefusal } from '../../migrator/generate/renames.js';
 import { parseRename } from '../../migrator/generate/online-rename.js';
 import { parseFill } from '../../migrator/generate/online-fill.js';
-import { parseRetype } from '../../migrator/generate/online-retype.js';
+import { parseRetype, type RetypeRequest } from '../../migrator/generate/online-retype.js';
+import { parseUsing, parseZone } from '../../migrator/generate/online-cast.js';
 import { parseSplit } from '../../migrator/generate/online-split.js';
 import type { Command, CommandContext } from '../command.js';
 import { formatFindings } from '../../migrator/lint/index.js';
@@ -18,14 +19,16 @@ import { displayPath } from '../../display-path.js';
 export const command: Command = {
   name: 'generate',
   summary: 'diff the models with the newest snapshot and write the next migration (+ down file, snapshot)',
-  usage: ['generate --name NAME [--schema PATH] [--allow-unsafe]', 'generate --name NAME --custom', 'generate --name NAME --rename [SCHEMA.]TABLE.OLD=NEW', 'generate --name NAME --fill [SCHEMA.]TABLE.COLUMN=SQL', 'generate --name NAME --retype [SCHEMA.]TABLE.COLUMN', 'generate --name NAME --split [SCHEMA.]TABLE.OLD=NEW1,NEW2 --split-expr NEW1=SQL --split-expr NEW2=SQL --join-expr SQL'],
+  usage: ['generate --name NAME [--schema PATH] [--allow-unsafe]', 'generate --name NAME --custom', 'generate --name NAME --rename [SCHEMA.]TABLE.OLD=NEW', 'generate --name NAME --fill [SCHEMA.]TABLE.COLUMN=SQL', 'generate --name NAME --retype [SCHEMA.]TABLE.COLUMN [--using SQL] [--zone ZONE]', 'generate --name NAME --split [SCHEMA.]TABLE.OLD=NEW1,NEW2 --split-expr NEW1=SQL --split-expr NEW2=SQL --join-expr SQL'],
   options: {
     name: { type: 'string', placeholder: 'NAME', description: 'what the change does, snake_case: the file becomes NNNN_NAME.sql', example: '--name add_user_bio' },
     custom: { type: 'boolean', description: 'write an empty migration pair to fill in by hand (data changes)', example: '--name backfill_user_bio --custom' },
     'allow-unsafe': { type: 'boolean', description: 'write statements the lint rejects, each marked -- dbship:allow for review', example: '--name drop_user_legacy --allow-unsafe' },
     rename: { type: 'string', placeholder: 'TABLE.OLD=NEW', description: 'declare a column rename: written as an online change (expand, backfill, contract) that both releases survive', example: '--name rename_user_name --rename users.name=full_name' },
     fill: { type: 'string', placeholder: 'TABLE.COLUMN=SQL', description: 'the models make a column that has NULLs NOT NULL: written as an online change that gives the NULLs this value', example: `--name require_user_name --fill "users.name='unknown'"` },
-    retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models widen a column\'s type (integer to bigint, a longer varchar): written as an online change without a table rewrite', example: '--name widen_score --retype users.score' },
+    retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models change a column\'s type (integer to bigint or back, text to varchar(n), timestamp to timestamptz): written as an online change without a table rewrite; a narrowing change refuses values that do not fit', example: '--name widen_score --retype users.score' },
+    using: { type: 'string', placeholder: 'SQL', description: 'with --retype: the conversion, one SQL expression over the column (the down file casts back plainly)', example: '--name shorten_name --retype users.name --using "left(name, 100)"' },
+    zone: { type: 'string', placeholder: 'ZONE', description: 'with --retype between timestamp and timestamptz: the IANA time zone the timestamp values are in (required for that change)', example: '--name zone_seen_at --retype users.seen_at --zone UTC' },
     split: { type: 'string', placeholder: 'TABLE.OLD=NEW1,NEW2', description: 'the models replace a column by two or more: written as an online change that keeps both shapes in step (needs --split-expr and --join-expr)', example: '--name split_user_name --split users.name=first_name,last_name' },
     'split-expr': { type: 'string', multiple: true, placeholder: 'NEW=SQL', description: 'with --split, once per new column: its value as a SQL expression over the old column', example: `--split-expr "first_name=split_part(name, ' ', 1)"` },
     'join-expr': { type: 'string', placeholder: 'SQL', description: 'with --split: the old column\'s value as a SQL expression over the new columns (for the rows release N+1 writes)', example: `--join-expr "nullif(concat_ws(' ', first_name, last_name), '')"` },
@@ -48,7 +51,7 @@ export const command: Command = {
         allowUnsafe: ctx.values['allow-unsafe'] === true,
         rename: typeof ctx.values.rename === 'string' ? parseRename(ctx.values.rename) : undefined,
         fill: typeof ctx.values.fill === 'string' ? await parseFill(ctx.values.fill) : undefined,
-        retype: typeof ctx.values.retype === 'string' ? parseRetype(ctx.values.retype) : undefined,
+        retype: await retypeOf(ctx.values),
         split: await splitOption(ctx),
         cwd: ctx.cwd,
       });
@@ -73,6 +76,17 @@ async function splitOption(ctx: CommandContext): Promise<Awaited<ReturnType<type
     throw new DbshipError('USAGE', '--split-expr and --join-expr go with --split', { fix: 'name the column and the new ones with --split [SCHEMA.]TABLE.OLD=NEW1,NEW2.' });
   }
   return undefined;
+}
+
+/** `--retype` with its `--using` and `--zone`, which mean nothing without it. */
+async function retypeOf(values: Record<string, unknown>): Promise<RetypeRequest | undefined> {
+  const [using, zone] = [values.using, values.zone].map((v) => (typeof v === 'string' ? v : undefined));
+  if (typeof values.retype !== 'string') {
+    if (using === undefined && zone === undefined) return undefined;
+    throw new DbshipError('USAGE', '--using and --zone go with --retype', { fix: 'name the column whose type changes: --retype [schema.]table.column.' });
+  }
+  const r = parseRetype(values.retype);
+  return { ...r, using: using === undefined ? undefined : await parseUsing(using, r.column), zone: zone === undefined ? undefined : parseZone(zone) };
 }
 
 /** Prints a refusal in its short, action-first form; any other error goes to the usual report. */

@@ -46,8 +46,9 @@ export interface GenerateOptions {
    */
   readonly fill?: FillRequest | undefined;
   /**
-   * A widening type change of one column (integer -> bigint, a longer varchar), generated as an
-   * online change. The models must differ from the snapshot by exactly this type.
+   * A type change of one column (integer -> bigint, text -> varchar(n), timestamp -> timestamptz
+   * with a zone, or any with a --using expression), generated as an online change. The models must
+   * differ from the snapshot by exactly this type.
    */
   readonly retype?: RetypeRequest | undefined;
   /**

@@ -5,12 +5,13 @@ import { BACKFILL, CONTRACT, EXPAND } from '../folder/online.js';
 import { migrationTag } from '../folder/layout.js';
 import type { Snapshot, SnapshotColumn, SnapshotTable } from '../folder/snapshot.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../sql/identifier.js';
+import { castGuard, castPlan, type CastOptions } from './online-cast.js';
 import { primaryKey, refuse, sameSchema } from './online-common.js';
 import { syncName } from './online-sql.js';
 import type { PlannedMigration } from './plan.js';
 
 /** `generate --retype [schema.]table.column`: the column's type widened as the models say. */
-export interface RetypeRequest {
+export interface RetypeRequest extends CastOptions {
   readonly table: string;
   readonly column: string;
 }
@@ -59,7 +60,8 @@ function shadowName(table: string, column: string): string {
  * the existing rows; `<name>_contract` swaps them in one short transaction (the shadow takes the
  * name, NOT NULL proved by a validated check, the default) and drops the old column, once no
  * release older than the expand is seen. Refuses what it does not carry over: a key, identity,
- * generated, unique, indexed, foreign-key or check-constrained column, a narrowing change.
+ * generated, unique, indexed, foreign-key or check-constrained column. How values convert (a plain
+ * cast, a guarded narrowing cast, AT TIME ZONE, --using) is online-cast.ts's `castPlan`.
  */
 export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r: RetypeRequest, first: number): PlannedMigration[] {
   const before = prev.tables[r.table];
@@ -68,9 +70,10 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
   if (!before || !column || !target || column.type === target.type) {
     refuse(`--retype ${r.table}.${r.column}: the models do not change this column's type`, `the newest snapshot and the models must both have ${r.table}.${r.column}, with different types.`, 'change the column\'s type in the models (e.g. integer(...) to bigint(...)), then run generate with the same --retype.');
   }
-  if (!widens(column.type, target.type) || column.typeSchema || target.typeSchema) {
-    refuse(`the online type change ${column.type} -> ${target.type} of ${r.table}.${r.column} is not supported yet`, 'this version carries over widening changes only (smallint -> integer -> bigint, a longer varchar or text), where every existing value fits unchanged.', 'change the type by hand with expand/contract (docs/workflow.md).');
+  if (column.typeSchema || target.typeSchema) {
+    refuse(`the online type change ${column.type} -> ${target.type} of ${r.table}.${r.column} is not supported yet`, 'this version carries over built-in types only (integers, varchar / text, timestamp <-> timestamptz, or a --using expression).', 'change the type by hand with expand/contract (docs/workflow.md).');
   }
+  const cast = castPlan(column.type, target.type, r, `${r.table}.${r.column}`);
   const retyped = structuredClone(prev);
   retyped.tables[r.table]!.columns[r.column] = structuredClone(target);
   if (!sameSchema(retyped, cur)) {
@@ -88,20 +91,23 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
   const [c, s] = [q(r.column), q(shadow)];
   const expandTag = migrationTag(first, `${name}_expand`);
   const what = `retype ${r.table}.${r.column} ${column.type} -> ${target.type}`;
+  const guard = castGuard(cast, { rel, table: before.name, column: r.column, shown: `${r.table}.${r.column}`, to: target.type });
   const trigger = [
-    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $dbship$\nBEGIN\n  NEW.${s} := NEW.${c}::${target.type};\n  RETURN NEW;\nEND\n$dbship$;`,
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $dbship$\nBEGIN\n  NEW.${s} := ${guard.convert(`NEW.${c}`)};\n  RETURN NEW;\nEND\n$dbship$;`,
     `CREATE TRIGGER ${q(sync)} BEFORE INSERT OR UPDATE ON ${rel} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
   ];
   const dropTrigger = [`DROP TRIGGER IF EXISTS ${q(sync)} ON ${rel};`, `DROP FUNCTION IF EXISTS ${fn}();`];
-  const addCheck = column.notNull ? [`ALTER TABLE ${rel} ADD CONSTRAINT ${q(check)} CHECK (${s} IS NOT NULL) NOT VALID;`] : [];
+  const addCheck = [...(column.notNull ? [`ALTER TABLE ${rel} ADD CONSTRAINT ${q(check)} CHECK (${s} IS NOT NULL) NOT VALID;`] : []), ...guard.add];
   const both = structuredClone(prev);
   const table = both.tables[r.table]!;
   table.columns[shadow] = { name: shadow, type: target.type, primaryKey: false, notNull: false };
   if (column.notNull) table.checkConstraints = { ...(table.checkConstraints ?? {}), [check]: { name: check, value: `${s} IS NOT NULL` } };
+  if (guard.check) table.checkConstraints = { ...(table.checkConstraints ?? {}), [guard.check.name]: guard.check };
   const expandSnap = { ...both, id: randomUUID(), prevId: prev.id };
   const backfillSnap = { ...structuredClone(both), id: randomUUID(), prevId: expandSnap.id };
   const allow = (rule: string) => `-- dbship:allow ${rule} contract of ${what}: the shadow column takes the name once no release older than ${expandTag} is seen\n`;
   const swap = [
+    ...guard.validate,
     ...(column.notNull ? [`ALTER TABLE ${rel} VALIDATE CONSTRAINT ${q(check)};`] : []),
     ...dropTrigger,
     `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${c} TO ${q(old)};`,
@@ -115,7 +121,7 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
     `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP NOT NULL;`,
     `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP DEFAULT;`,
     `ALTER TABLE ${rel} ADD COLUMN ${c} ${column.type}${column.default !== undefined ? ` DEFAULT ${String(column.default)}` : ''};`,
-    `-- dbship:allow mixed-ddl-and-data undoing the contract of ${what}: one UPDATE under the ADD COLUMN's lock (docs/online-changes.md)\nUPDATE ${rel} SET ${c} = ${s}::${column.type};`,
+    `-- dbship:allow mixed-ddl-and-data undoing the contract of ${what}: one UPDATE under the ADD COLUMN's lock (docs/online-changes.md)\nUPDATE ${rel} SET ${c} = ${cast.backward(s)};`,
     ...(column.notNull ? [`-- dbship:allow set-not-null undoing the contract of ${what}: the column was NOT NULL before it (a scan under the ADD COLUMN's lock)\nALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`] : []),
     ...addCheck,
     ...trigger,
@@ -123,17 +129,17 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
   return [
     {
       name: `${name}_expand`,
-      header: [`-- ${EXPAND} ${what}`, `-- Online type change, step 1 of 3 (expand): a shadow column "${shadow}" of the new type, set from "${r.column}" by a`, '-- trigger on every write; both releases keep writing the column by its name (its old type holds every value).'],
+      header: [`-- ${EXPAND} ${what}`, `-- Online type change, step 1 of 3 (expand): a shadow column "${shadow}" of the new type, set from "${r.column}" by a`, '-- trigger on every write; both releases keep writing the column by its name (its old type holds every value).', `-- Conversion: ${cast.note}.`],
       up: [`ALTER TABLE ${rel} ADD COLUMN ${s} ${target.type};`, ...trigger, ...addCheck],
       downHeader: ['-- Instant rollback before the contract: the column was never changed.'],
-      down: [...(column.notNull ? [`ALTER TABLE ${rel} DROP CONSTRAINT IF EXISTS ${q(check)};`] : []), ...dropTrigger, `ALTER TABLE ${rel} DROP COLUMN IF EXISTS ${s};`],
+      down: [...(column.notNull ? [`ALTER TABLE ${rel} DROP CONSTRAINT IF EXISTS ${q(check)};`] : []), ...guard.drop, ...dropTrigger, `ALTER TABLE ${rel} DROP COLUMN IF EXISTS ${s};`],
       transactional: true,
       snapshot: expandSnap,
     },
     {
       name: `${name}_backfill`,
       header: [`-- ${BACKFILL} table=${schema}.${before.name} key=${key} batch=1000 pause=0`, `-- Online type change, step 2 of 3 (backfill): sets "${shadow}" for the existing rows, in batches of primary keys`, '-- ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
-      up: [`UPDATE ${rel} SET ${s} = ${c}::${target.type}\n WHERE (${q(key)} > $1 OR $1 IS NULL) AND ${q(key)} <= $2 AND ${s} IS DISTINCT FROM ${c}::${target.type};`],
+      up: [`UPDATE ${rel} SET ${s} = ${guard.convert(c)}\n WHERE (${q(key)} > $1 OR $1 IS NULL) AND ${q(key)} <= $2 AND (${s} IS DISTINCT FROM ${guard.convert(c)}${guard.unfit(c)});`],
       downHeader: [`-- Nothing to undo: the down file of ${expandTag} drops the shadow column this backfill filled.`, '-- (One statement that changes nothing: dbship refuses a down file without any.)'],
       down: ["SELECT 'nothing to undo' AS backfill;"],
       transactional: true,

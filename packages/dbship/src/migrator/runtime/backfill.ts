@@ -11,6 +11,7 @@ import type { ApplySettings, Recorder } from './apply.js';
 import type { EngineEvent } from './events.js';
 import { interrupted } from './lock.js';
 import { trackingOf } from './tracking-names.js';
+import { unfitRows } from './backfill-unfit.js';
 
 /** Where a backfill stands, as committed with its last batch. */
 export interface BackfillProgress {
@@ -69,6 +70,8 @@ export async function applyBackfill(client: pg.ClientBase, target: MigrationTarg
       );
       const s = saved[0]!;
       return { lastKey: s.last_key, rowsDone: Number(s.rows_done), batches: s.batches };
+    }).catch(async (err: unknown) => {
+      throw (await unfitRows(client, target.name, phase, progress, err).catch(() => null)) ?? err;
     });
     if (next === null) break;
     progress = next;

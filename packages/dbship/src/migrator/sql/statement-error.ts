@@ -94,6 +94,14 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
       cause: err,
     });
   }
+  if (code === SqlState.CheckViolation) {
+    return new DbshipError('MIGRATION_FAILED', `${kind} ${target.name} failed: ${e.message}`, {
+      details,
+      why: `rows of the table do not satisfy a check this migration requires (the data, not the SQL, is what stops it). ${rolledBack}`,
+      fix: e.hint ? 'see the hint above; then run again.' : 'change the rows that break the check named above, then run again.',
+      cause: err,
+    });
+  }
   if (extra.elsewhere) {
     const { name, schemas, searchPath } = extra.elsewhere;
     details.push(`"${name}" exists in schema ${schemas.join(', ')}, which is not on the search_path migrations run with (${searchPath})`);
