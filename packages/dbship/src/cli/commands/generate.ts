@@ -82,5 +82,6 @@ function printWritten(ctx: CommandContext, result: GenerateResult): void {
     const errors = result.findings.filter((f) => f.severity === 'error').length;
     ctx.err(`lint: ${errors} error(s) accepted with --allow-unsafe (marked dbship:allow in the files), ${result.findings.length - errors} warning(s)`);
   }
+  for (const note of result.notes ?? []) ctx.err(`note: ${note}`);
   ctx.err(`next: review the files, apply them locally with \`${commandLine(ctx.invocation, 'upgrade')}\`, and commit them with the model change.`);
 }
