@@ -110,7 +110,7 @@ export function keySequenceDown(p: KeyParts): string[] {
   const { o } = p;
   const [rel, c, s] = [o.rel, q(o.r.column), q(o.shadow)];
   const allow = (rule: string, why: string) => `-- dbship:allow ${rule} undoing the contract of ${o.what}: ${why}\n`;
-  const locked = 'under the lock of ADD COLUMN (docs/online-changes.md)';
+  const locked = 'under the lock of ADD COLUMN';
   return [
     ...p.refs.map((f) => `ALTER TABLE ${f.rel} DROP CONSTRAINT IF EXISTS ${q(f.fk.name)};`),
     `ALTER TABLE ${rel} DROP CONSTRAINT ${q(p.pkey)};`,
