@@ -24,7 +24,7 @@ export const command: Command = {
     'allow-unsafe': { type: 'boolean', description: 'write statements the lint rejects, each marked -- dbship:allow for review', example: '--name drop_user_legacy --allow-unsafe' },
     rename: { type: 'string', placeholder: 'TABLE.OLD=NEW', description: 'declare a column rename: written as an online change (expand, backfill, contract) that both releases survive', example: '--name rename_user_name --rename users.name=full_name' },
     fill: { type: 'string', placeholder: 'TABLE.COLUMN=SQL', description: 'the models make a column that has NULLs NOT NULL: written as an online change that gives the NULLs this value', example: `--name require_user_name --fill "users.name='unknown'"` },
-    retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models widen a column\'s type (integer to bigint, a longer varchar): written as an online change without a table rewrite', example: '--name widen_score --retype users.score' },
+    retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models widen a column\'s type (integer to bigint, a longer varchar), a single-column primary key included: written as an online change without a table rewrite', example: '--name widen_score --retype users.score' },
     schema: { type: 'string', placeholder: 'PATH', description: 'the models module (default src/db/schema.ts)', example: '--name add_user_bio --schema src/db/schema.ts' },
   },
   async run(ctx) {
