@@ -36,6 +36,13 @@ export interface OnlineScenario {
   readonly finalSql?: string;
   /** The seeded rows' value at the end: an SQL expression over `t.id`. */
   readonly seededSql: string;
+  /**
+   * Release N, when it is not the committed example service: its migrations folder (deployed first)
+   * and its `server.ts`. Called once, before `release()`.
+   */
+  releaseN?(): Promise<{ dir: string; source: string }>;
+  /** More checks of the schema once the contract ran. */
+  finalCheck?(db: TestDatabase): Promise<void>;
 }
 
 const SEEDED = 20_000;
@@ -91,10 +98,12 @@ export function runOnlineScenario(scenario: OnlineScenario): void {
   describe(scenario.title, () => {
     let db: TestDatabase;
     const services: ServiceProcess[] = [];
+    let releaseN = { dir: RELEASE_N, source: 'src/app/server.ts' };
 
     before(async () => {
       db = await createTestDatabase(`rollout_${scenario.label}`);
-      const r = await runCliProcess(['deploy'], cliEnv(db.url, RELEASE_N));
+      if (scenario.releaseN) releaseN = await scenario.releaseN();
+      const r = await runCliProcess(['deploy'], cliEnv(db.url, releaseN.dir));
       assert.equal(r.code, 0, r.stderr);
       // Every seventh seeded row has no name: the backfill has NULLs to carry over (or to fill).
       await db.query(`INSERT INTO users (email, name) SELECT 'seed' || g || '@example.org', CASE WHEN g % 7 = 0 THEN NULL ELSE 'Seed ' || g END FROM generate_series(1, ${SEEDED}) AS g`);
@@ -115,7 +124,7 @@ export function runOnlineScenario(scenario: OnlineScenario): void {
     it('fails no request, loses no write and never shows one release a different value than the other', async (t) => {
       const release = await scenario.release();
       const expected: Expected = new Map();
-      const n = await start('release-n', 'src/app/server.ts', RELEASE_N);
+      const n = await start('release-n', releaseN.source, releaseN.dir);
       let n1: ServiceProcess | null = null;
       let nServing = true;
       const phases = { expand: newStats(), both: newStats(), contract: newStats() };
@@ -178,6 +187,7 @@ export function runOnlineScenario(scenario: OnlineScenario): void {
       assert.ok(names.includes(scenario.finalColumn), `${scenario.finalColumn} exists`);
       if (scenario.goneColumn) assert.ok(!names.includes(scenario.goneColumn), `${scenario.goneColumn} was dropped by the contract`);
       assert.equal((await db.query(`SELECT 1 FROM pg_trigger WHERE tgname LIKE 'dbship_sync%'`)).rowCount, 0, 'the contract removed the trigger');
+      await scenario.finalCheck?.(db);
     });
   });
 }

@@ -95,8 +95,10 @@ async function findOpenChanges(client: pg.Client, files: readonly MigrationFile[
   const open: OpenChange[] = [];
   for (const expand of files) {
     if (expand.online?.phase !== 'expand' || !applied.has(expand.name)) continue;
-    const contract = files.find((f) => f.online?.phase === 'contract' && f.online.expand === expand.name) ?? null;
-    if (contract && applied.has(contract.name)) continue;
+    // A key retype closes with two steps (contract, validate): the change is open until the last is applied.
+    const contracts = files.filter((f) => f.online?.phase === 'contract' && f.online.expand === expand.name);
+    if (contracts.length > 0 && contracts.every((c) => applied.has(c.name))) continue;
+    const contract = contracts.find((c) => !applied.has(c.name)) ?? null;
     const backfill = files.find((f) => f.index > expand.index && f.online?.phase === 'backfill' && (!contract || f.index < contract.index)) ?? null;
     open.push({
       expand: expand.name,

@@ -26,7 +26,7 @@ export const command: Command = {
     'allow-unsafe': { type: 'boolean', description: 'write statements the lint rejects, each marked -- dbship:allow for review', example: '--name drop_user_legacy --allow-unsafe' },
     rename: { type: 'string', placeholder: 'TABLE.OLD=NEW', description: 'declare a column rename: written as an online change (expand, backfill, contract) that both releases survive', example: '--name rename_user_name --rename users.name=full_name' },
     fill: { type: 'string', placeholder: 'TABLE.COLUMN=SQL', description: 'the models make a column that has NULLs NOT NULL: written as an online change that gives the NULLs this value', example: `--name require_user_name --fill "users.name='unknown'"` },
-    retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models change a column\'s type (integer to bigint or back, text to varchar(n), timestamp to timestamptz): written as an online change without a table rewrite; a narrowing change refuses values that do not fit', example: '--name widen_score --retype users.score' },
+    retype: { type: 'string', placeholder: 'TABLE.COLUMN', description: 'the models change a column\'s type (integer to bigint or back, text to varchar(n), timestamp to timestamptz; a single-column primary key widened with its identity and foreign keys): written as an online change without a table rewrite; a narrowing change refuses values that do not fit', example: '--name widen_score --retype users.score' },
     using: { type: 'string', placeholder: 'SQL', description: 'with --retype: the conversion, one SQL expression over the column (the down file casts back plainly)', example: '--name shorten_name --retype users.name --using "left(name, 100)"' },
     zone: { type: 'string', placeholder: 'ZONE', description: 'with --retype between timestamp and timestamptz: the IANA time zone the timestamp values are in (required for that change)', example: '--name zone_seen_at --retype users.seen_at --zone UTC' },
     split: { type: 'string', placeholder: 'TABLE.OLD=NEW1,NEW2', description: 'the models replace a column by two or more: written as an online change that keeps both shapes in step (needs --split-expr and --join-expr)', example: '--name split_user_name --split users.name=first_name,last_name' },
@@ -112,5 +112,6 @@ function printWritten(ctx: CommandContext, result: GenerateResult): void {
     const errors = result.findings.filter((f) => f.severity === 'error').length;
     ctx.err(`lint: ${errors} error(s) accepted with --allow-unsafe (marked dbship:allow in the files), ${result.findings.length - errors} warning(s)`);
   }
+  for (const note of result.notes ?? []) ctx.err(`note: ${note}`);
   ctx.err(`next: review the files, apply them locally with \`${commandLine(ctx.invocation, 'upgrade')}\`, and commit them with the model change.`);
 }

@@ -79,6 +79,8 @@ export interface GenerateResult {
   readonly migrations: GeneratedMigration[];
   /** Lint findings on the written files (warnings; errors only with `allowUnsafe`). */
   readonly findings: LintFinding[];
+  /** What the change leaves for later, told besides the files (e.g. columns an online key change keeps). */
+  readonly notes?: readonly string[];
 }
 
 const NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
@@ -111,7 +113,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const rendered = checked.plans.map((p, i) => render(p, first + i));
   writeMigrationSet(options.dir, rendered, (options.now ?? Date.now)());
   const migrations = rendered.map((r, i) => describe(options.dir, r, checked.plans[i]!));
-  return { status: 'written', migrations, findings: checked.findings };
+  return { status: 'written', migrations, findings: checked.findings, notes: planned.flatMap((p) => p.notes ?? []) };
 }
 
 async function planModelChange(options: GenerateOptions, prev: Snapshot, first: number): Promise<PlannedMigration[]> {

@@ -5,12 +5,13 @@ import { BACKFILL, CONTRACT, EXPAND } from '../folder/online.js';
 import { migrationTag } from '../folder/layout.js';
 import type { Snapshot, SnapshotColumn, SnapshotTable } from '../folder/snapshot.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../sql/identifier.js';
-import { castGuard, castPlan, type CastOptions } from './online-cast.js';
+import { castGuard, castPlan, type CastGuard, type CastOptions, type CastPlan } from './online-cast.js';
 import { primaryKey, refuse, sameSchema } from './online-common.js';
+import { planKeyRetype } from './online-retype-key.js';
 import { syncName } from './online-sql.js';
 import type { PlannedMigration } from './plan.js';
 
-/** `generate --retype [schema.]table.column`: the column's type widened as the models say. */
+/** `generate --retype [schema.]table.column`: the column's type changed as the models say (with --using / --zone). */
 export interface RetypeRequest extends CastOptions {
   readonly table: string;
   readonly column: string;
@@ -52,6 +53,41 @@ function shadowName(table: string, column: string): string {
   return identifierBytes(plain) <= MAX_IDENTIFIER_BYTES ? plain : `${syncName(table, column, 'retype')}_new`;
 }
 
+/** The objects of one online type change, named once so that every step and down file agree. */
+export interface RetypeObjects {
+  readonly r: RetypeRequest;
+  readonly schema: string;
+  readonly table: string;
+  /** `"schema"."table"`. */
+  readonly rel: string;
+  readonly column: SnapshotColumn;
+  readonly target: SnapshotColumn;
+  /** The SQL types without serial's sequence: `serial` is `integer` here. */
+  readonly fromType: string;
+  readonly toType: string;
+  readonly shadow: string;
+  readonly old: string;
+  readonly sync: string;
+  readonly check: string;
+  readonly key: string;
+  readonly expandTag: string;
+  readonly what: string;
+  /** The function and trigger that set the shadow from the column on every write. */
+  readonly trigger: readonly string[];
+  readonly dropTrigger: readonly string[];
+  readonly addCheck: readonly string[];
+  /** How values convert (online-cast.ts), and the check that keeps a narrowing change's values fitting. */
+  readonly cast: CastPlan;
+  readonly guard: CastGuard;
+}
+
+const SERIALS: Record<string, string> = { smallserial: 'smallint', serial: 'integer', bigserial: 'bigint' };
+
+/** A serial type's underlying integer type (the column's type once its default is set). */
+export function baseType(type: string): string {
+  return SERIALS[type] ?? type;
+}
+
 /**
  * Plans a widening type change as three migrations, without the table rewrite and the ACCESS
  * EXCLUSIVE lock of `ALTER COLUMN ... TYPE`: `<name>_expand` adds a shadow column of the new type
@@ -59,9 +95,10 @@ function shadowName(table: string, column: string): string {
  * name: its old type still holds every value they write); `<name>_backfill` fills the shadow for
  * the existing rows; `<name>_contract` swaps them in one short transaction (the shadow takes the
  * name, NOT NULL proved by a validated check, the default) and drops the old column, once no
- * release older than the expand is seen. Refuses what it does not carry over: a key, identity,
- * generated, unique, indexed, foreign-key or check-constrained column. How values convert (a plain
- * cast, a guarded narrowing cast, AT TIME ZONE, --using) is online-cast.ts's `castPlan`.
+ * release older than the expand is seen. A single-column primary key takes five steps
+ * (online-retype-key.ts) and is widened only. Refuses what it does not carry over: a composite
+ * key, a generated, unique, indexed, foreign-key or check-constrained column. How values convert
+ * (a plain cast, a guarded narrowing cast, AT TIME ZONE, --using) is online-cast.ts's `castPlan`.
  */
 export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r: RetypeRequest, first: number): PlannedMigration[] {
   const before = prev.tables[r.table];
@@ -73,93 +110,121 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
   if (column.typeSchema || target.typeSchema) {
     refuse(`the online type change ${column.type} -> ${target.type} of ${r.table}.${r.column} is not supported yet`, 'this version carries over built-in types only (integers, varchar / text, timestamp <-> timestamptz, or a --using expression).', 'change the type by hand with expand/contract (docs/workflow.md).');
   }
-  const cast = castPlan(column.type, target.type, r, `${r.table}.${r.column}`);
+  const serialChange = column.type in SERIALS || target.type in SERIALS;
+  if (column.primaryKey && (!widens(baseType(column.type), baseType(target.type)) || r.using || r.zone || (serialChange && !(column.type in SERIALS && target.type in SERIALS)))) {
+    refuse(`the online type change ${column.type} -> ${target.type} of the primary key ${r.table}.${r.column} is not supported yet`, 'a primary key is carried over by widening only (smallint -> integer -> bigint, serial -> bigserial), where every existing value and every referencing value fits unchanged.', 'change the key\'s type by hand with expand/contract (docs/workflow.md).');
+  }
+  const cast = castPlan(baseType(column.type), baseType(target.type), r, `${r.table}.${r.column}`);
   const retyped = structuredClone(prev);
   retyped.tables[r.table]!.columns[r.column] = structuredClone(target);
   if (!sameSchema(retyped, cur)) {
     refuse(`the models change more than the type of ${r.table}.${r.column}`, 'an online change is generated on its own, so that its three steps are exactly that change and nothing else waits for its contract.', 'make the other model changes in a separate `generate` run, before or after.');
   }
   assertSupported(before, column, r);
-  const key = primaryKey(before, r.table);
+  const o = retypeObjects(name, before, column, target, r, first, cast);
+  if (column.primaryKey) return planKeyRetype(name, prev, cur, o);
+  const [rel, c, s] = [o.rel, q(r.column), q(o.shadow)];
+  const [expand, backfill] = expandAndBackfill(name, prev, o, 3);
+  const allow = (rule: string) => `-- dbship:allow ${rule} contract of ${o.what}: the shadow column takes the name once no release older than ${o.expandTag} is seen\n`;
+  const swap = [
+    ...o.guard.validate,
+    ...(column.notNull ? [`ALTER TABLE ${rel} VALIDATE CONSTRAINT ${q(o.check)};`] : []),
+    ...o.dropTrigger,
+    `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${c} TO ${q(o.old)};`,
+    `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${s} TO ${c};`,
+    ...(column.notNull ? [`ALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`, `ALTER TABLE ${rel} DROP CONSTRAINT ${q(o.check)};`] : []),
+    ...(target.default !== undefined ? [`ALTER TABLE ${rel} ALTER COLUMN ${c} SET DEFAULT ${String(target.default)};`] : []),
+    `${allow('drop-column')}ALTER TABLE ${rel} DROP COLUMN ${q(o.old)};`,
+  ];
+  const unswap = [
+    `-- dbship:allow rename-column undoing the contract of ${o.what}: the column goes back to being the shadow\nALTER TABLE ${rel} RENAME COLUMN ${c} TO ${s};`,
+    `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP NOT NULL;`,
+    `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP DEFAULT;`,
+    `ALTER TABLE ${rel} ADD COLUMN ${c} ${column.type}${column.default !== undefined ? ` DEFAULT ${String(column.default)}` : ''};`,
+    `-- dbship:allow mixed-ddl-and-data undoing the contract of ${o.what}: one UPDATE under the ADD COLUMN's lock (docs/online-changes.md)\nUPDATE ${rel} SET ${c} = ${o.cast.backward(s)};`,
+    ...(column.notNull ? [`-- dbship:allow set-not-null undoing the contract of ${o.what}: the column was NOT NULL before it (a scan under the ADD COLUMN's lock)\nALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`] : []),
+    ...o.addCheck,
+    ...o.trigger,
+  ];
+  return [
+    expand,
+    backfill,
+    {
+      name: `${name}_contract`,
+      header: [`-- ${CONTRACT} expand=${o.expandTag}`, '-- Online type change, step 3 of 3 (contract): the shadow column takes the name, in one short transaction (renames,', '-- no rewrite; NOT NULL proved by the validated check). Runs only once no release older than the expand is seen.'],
+      up: swap,
+      downHeader: [`-- Back to the state after the expand. The UPDATE rewrites the whole table while holding the lock of ADD COLUMN:`, '-- a rollback after the contract is not online, and fails if a value no longer fits the old type.'],
+      down: unswap,
+      transactional: true,
+      snapshot: { ...cur, prevId: backfill.snapshot.id },
+    },
+  ];
+}
+
+function retypeObjects(name: string, before: SnapshotTable, column: SnapshotColumn, target: SnapshotColumn, r: RetypeRequest, first: number, cast: CastPlan): RetypeObjects {
   const schema = before.schema || 'public';
   const rel = `${q(schema)}.${q(before.name)}`;
   const shadow = shadowName(before.name, r.column);
-  const old = `${r.column}_dbship_old`.slice(0, MAX_IDENTIFIER_BYTES);
   const sync = syncName(before.name, r.column, 'retype');
   const fn = `${q(schema)}.${q(sync)}`;
   const check = `${shadow.slice(0, 50)}_not_null`;
   const [c, s] = [q(r.column), q(shadow)];
-  const expandTag = migrationTag(first, `${name}_expand`);
-  const what = `retype ${r.table}.${r.column} ${column.type} -> ${target.type}`;
-  const guard = castGuard(cast, { rel, table: before.name, column: r.column, shown: `${r.table}.${r.column}`, to: target.type });
-  const trigger = [
-    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $dbship$\nBEGIN\n  NEW.${s} := ${guard.convert(`NEW.${c}`)};\n  RETURN NEW;\nEND\n$dbship$;`,
-    `CREATE TRIGGER ${q(sync)} BEFORE INSERT OR UPDATE ON ${rel} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
-  ];
-  const dropTrigger = [`DROP TRIGGER IF EXISTS ${q(sync)} ON ${rel};`, `DROP FUNCTION IF EXISTS ${fn}();`];
-  const addCheck = [...(column.notNull ? [`ALTER TABLE ${rel} ADD CONSTRAINT ${q(check)} CHECK (${s} IS NOT NULL) NOT VALID;`] : []), ...guard.add];
+  const [fromType, toType] = [baseType(column.type), baseType(target.type)];
+  const guard = castGuard(cast, { rel, table: before.name, column: r.column, shown: `${r.table}.${r.column}`, to: toType });
+  return {
+    cast, guard,
+    r, schema, table: before.name, rel, column, target, fromType, toType, shadow, sync, check,
+    old: `${r.column}_dbship_old`.slice(0, MAX_IDENTIFIER_BYTES),
+    key: primaryKey(before, r.table),
+    expandTag: migrationTag(first, `${name}_expand`),
+    what: `retype ${r.table}.${r.column} ${column.type} -> ${target.type}`,
+    trigger: [
+      `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $dbship$\nBEGIN\n  NEW.${s} := ${guard.convert(`NEW.${c}`)};\n  RETURN NEW;\nEND\n$dbship$;`,
+      `CREATE TRIGGER ${q(sync)} BEFORE INSERT OR UPDATE ON ${rel} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+    ],
+    dropTrigger: [`DROP TRIGGER IF EXISTS ${q(sync)} ON ${rel};`, `DROP FUNCTION IF EXISTS ${fn}();`],
+    addCheck: [...(column.notNull ? [`ALTER TABLE ${rel} ADD CONSTRAINT ${q(check)} CHECK (${s} IS NOT NULL) NOT VALID;`] : []), ...guard.add],
+  };
+}
+
+/** The expand and backfill steps (1 and 2 of `steps`), shared by a plain column and a key. */
+export function expandAndBackfill(name: string, prev: Snapshot, o: RetypeObjects, steps: number): [PlannedMigration, PlannedMigration] {
+  const [rel, c, s, key] = [o.rel, q(o.r.column), q(o.shadow), q(o.key)];
   const both = structuredClone(prev);
-  const table = both.tables[r.table]!;
-  table.columns[shadow] = { name: shadow, type: target.type, primaryKey: false, notNull: false };
-  if (column.notNull) table.checkConstraints = { ...(table.checkConstraints ?? {}), [check]: { name: check, value: `${s} IS NOT NULL` } };
-  if (guard.check) table.checkConstraints = { ...(table.checkConstraints ?? {}), [guard.check.name]: guard.check };
+  const table = both.tables[o.r.table]!;
+  table.columns[o.shadow] = { name: o.shadow, type: o.toType, primaryKey: false, notNull: false };
+  if (o.column.notNull) table.checkConstraints = { ...(table.checkConstraints ?? {}), [o.check]: { name: o.check, value: `${s} IS NOT NULL` } };
+  if (o.guard.check) table.checkConstraints = { ...(table.checkConstraints ?? {}), [o.guard.check.name]: o.guard.check };
   const expandSnap = { ...both, id: randomUUID(), prevId: prev.id };
   const backfillSnap = { ...structuredClone(both), id: randomUUID(), prevId: expandSnap.id };
-  const allow = (rule: string) => `-- dbship:allow ${rule} contract of ${what}: the shadow column takes the name once no release older than ${expandTag} is seen\n`;
-  const swap = [
-    ...guard.validate,
-    ...(column.notNull ? [`ALTER TABLE ${rel} VALIDATE CONSTRAINT ${q(check)};`] : []),
-    ...dropTrigger,
-    `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${c} TO ${q(old)};`,
-    `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${s} TO ${c};`,
-    ...(column.notNull ? [`ALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`, `ALTER TABLE ${rel} DROP CONSTRAINT ${q(check)};`] : []),
-    ...(target.default !== undefined ? [`ALTER TABLE ${rel} ALTER COLUMN ${c} SET DEFAULT ${String(target.default)};`] : []),
-    `${allow('drop-column')}ALTER TABLE ${rel} DROP COLUMN ${q(old)};`,
-  ];
-  const unswap = [
-    `-- dbship:allow rename-column undoing the contract of ${what}: the column goes back to being the shadow\nALTER TABLE ${rel} RENAME COLUMN ${c} TO ${s};`,
-    `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP NOT NULL;`,
-    `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP DEFAULT;`,
-    `ALTER TABLE ${rel} ADD COLUMN ${c} ${column.type}${column.default !== undefined ? ` DEFAULT ${String(column.default)}` : ''};`,
-    `-- dbship:allow mixed-ddl-and-data undoing the contract of ${what}: one UPDATE under the ADD COLUMN's lock (docs/online-changes.md)\nUPDATE ${rel} SET ${c} = ${cast.backward(s)};`,
-    ...(column.notNull ? [`-- dbship:allow set-not-null undoing the contract of ${what}: the column was NOT NULL before it (a scan under the ADD COLUMN's lock)\nALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`] : []),
-    ...addCheck,
-    ...trigger,
-  ];
   return [
     {
       name: `${name}_expand`,
-      header: [`-- ${EXPAND} ${what}`, `-- Online type change, step 1 of 3 (expand): a shadow column "${shadow}" of the new type, set from "${r.column}" by a`, '-- trigger on every write; both releases keep writing the column by its name (its old type holds every value).', `-- Conversion: ${cast.note}.`],
-      up: [`ALTER TABLE ${rel} ADD COLUMN ${s} ${target.type};`, ...trigger, ...addCheck],
+      header: [`-- ${EXPAND} ${o.what}`, `-- Online type change, step 1 of ${steps} (expand): a shadow column "${o.shadow}" of the new type, set from "${o.r.column}" by a`, '-- trigger on every write; both releases keep writing the column by its name (its old type holds every value).', `-- Conversion: ${o.cast.note}.`],
+      up: [`ALTER TABLE ${rel} ADD COLUMN ${s} ${o.toType};`, ...o.trigger, ...o.addCheck],
       downHeader: ['-- Instant rollback before the contract: the column was never changed.'],
-      down: [...(column.notNull ? [`ALTER TABLE ${rel} DROP CONSTRAINT IF EXISTS ${q(check)};`] : []), ...guard.drop, ...dropTrigger, `ALTER TABLE ${rel} DROP COLUMN IF EXISTS ${s};`],
+      down: [...(o.column.notNull ? [`ALTER TABLE ${rel} DROP CONSTRAINT IF EXISTS ${q(o.check)};`] : []), ...o.guard.drop, ...o.dropTrigger, `ALTER TABLE ${rel} DROP COLUMN IF EXISTS ${s};`],
       transactional: true,
       snapshot: expandSnap,
     },
     {
       name: `${name}_backfill`,
-      header: [`-- ${BACKFILL} table=${schema}.${before.name} key=${key} batch=1000 pause=0`, `-- Online type change, step 2 of 3 (backfill): sets "${shadow}" for the existing rows, in batches of primary keys`, '-- ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
-      up: [`UPDATE ${rel} SET ${s} = ${guard.convert(c)}\n WHERE (${q(key)} > $1 OR $1 IS NULL) AND ${q(key)} <= $2 AND (${s} IS DISTINCT FROM ${guard.convert(c)}${guard.unfit(c)});`],
-      downHeader: [`-- Nothing to undo: the down file of ${expandTag} drops the shadow column this backfill filled.`, '-- (One statement that changes nothing: dbship refuses a down file without any.)'],
+      header: [`-- ${BACKFILL} table=${o.schema}.${o.table} key=${o.key} batch=1000 pause=0`, `-- Online type change, step 2 of ${steps} (backfill): sets "${o.shadow}" for the existing rows, in batches of primary keys`, '-- ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
+      up: [`UPDATE ${rel} SET ${s} = ${o.guard.convert(c)}\n WHERE (${key} > $1 OR $1 IS NULL) AND ${key} <= $2 AND (${s} IS DISTINCT FROM ${o.guard.convert(c)}${o.guard.unfit(c)});`],
+      downHeader: [`-- Nothing to undo: the down file of ${o.expandTag} drops the shadow column this backfill filled.`, '-- (One statement that changes nothing: dbship refuses a down file without any.)'],
       down: ["SELECT 'nothing to undo' AS backfill;"],
       transactional: true,
       snapshot: backfillSnap,
-    },
-    {
-      name: `${name}_contract`,
-      header: [`-- ${CONTRACT} expand=${expandTag}`, '-- Online type change, step 3 of 3 (contract): the shadow column takes the name, in one short transaction (renames,', '-- no rewrite; NOT NULL proved by the validated check). Runs only once no release older than the expand is seen.'],
-      up: swap,
-      downHeader: [`-- Back to the state after the expand. The UPDATE rewrites the whole table while holding the lock of ADD COLUMN:`, '-- a rollback after the contract is not online, and fails if a value no longer fits the old type.'],
-      down: unswap,
-      transactional: true,
-      snapshot: { ...cur, prevId: backfillSnap.id },
     },
   ];
 }
 
 function assertSupported(table: SnapshotTable, c: SnapshotColumn, r: RetypeRequest): void {
   const why: string[] = [];
-  if (c.primaryKey || c.identity || c.generated) why.push('it is a primary key, identity or generated column');
+  const serial = c.type in SERIALS;
+  if (c.generated) why.push('it is a generated column');
+  if (!c.primaryKey && (c.identity || serial)) why.push('it is an identity or serial column that is not the primary key');
+  if (c.primaryKey && (c.identity?.type !== undefined) && serial) why.push('it is both serial and identity');
   if (c.isUnique) why.push('it is unique');
   const used = (cols: readonly string[] | undefined) => cols?.includes(r.column) ?? false;
   if (Object.values(table.indexes).some((i) => i.columns.some((x) => x.isExpression ? x.expression.includes(r.column) : x.expression === r.column))) why.push('an index uses it');
@@ -167,5 +232,5 @@ function assertSupported(table: SnapshotTable, c: SnapshotColumn, r: RetypeReque
   if (Object.values(table.compositePrimaryKeys ?? {}).some((k) => used(k.columns)) || Object.values(table.uniqueConstraints ?? {}).some((u) => used(u.columns))) why.push('a key or unique constraint uses it');
   if (Object.values(table.checkConstraints ?? {}).some((k) => k.value.includes(r.column))) why.push('a check constraint may use it');
   if (why.length === 0) return;
-  refuse(`the online type change of ${r.table}.${r.column} is not supported yet: ${why.join('; ')}`, 'this version swaps a plain column; rebuilding its indexes and constraints on the shadow column, and the primary key with its identity and foreign keys, is not built yet (docs/online-changes.md).', 'change the type by hand with expand/contract (docs/workflow.md).');
+  refuse(`the online type change of ${r.table}.${r.column} is not supported yet: ${why.join('; ')}`, 'this version swaps a plain column or a single-column primary key (with its identity or sequence and the foreign keys that reference it); rebuilding other indexes and constraints on the shadow column is not built yet (docs/online-changes.md).', 'change the type by hand with expand/contract (docs/workflow.md).');
 }

@@ -14,6 +14,8 @@ export interface PlannedMigration {
   readonly down: readonly string[];
   readonly transactional: boolean;
   readonly snapshot: Snapshot;
+  /** What generate tells the author besides the files (e.g. what an online change leaves for later). */
+  readonly notes?: readonly string[];
 }
 
 /** A copy of `snapshot` linked after `prevId` (a migration that does not change the schema). */
