@@ -112,7 +112,7 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
   }
   const serialChange = column.type in SERIALS || target.type in SERIALS;
   if (column.primaryKey && (!widens(baseType(column.type), baseType(target.type)) || r.using || r.zone || (serialChange && !(column.type in SERIALS && target.type in SERIALS)))) {
-    refuse(`the online type change ${column.type} -> ${target.type} of the primary key ${r.table}.${r.column} is not supported yet`, 'a primary key is carried over by widening only (smallint -> integer -> bigint, serial -> bigserial), where every existing value and every referencing value fits unchanged.', 'change the key\'s type by hand with expand/contract (docs/workflow.md).');
+    refuse(`the online type change ${column.type} -> ${target.type} of ${r.table}.${r.column} is not supported yet: it is the primary key`, 'a primary key is carried over by widening only (smallint -> integer -> bigint, serial -> bigserial), where every existing value and every referencing value fits unchanged.', 'change the key\'s type by hand with expand/contract (docs/workflow.md).');
   }
   const cast = castPlan(baseType(column.type), baseType(target.type), r, `${r.table}.${r.column}`);
   const retyped = structuredClone(prev);
