@@ -72,7 +72,8 @@ export function planOnlineRename(name: string, prev: Snapshot, cur: Snapshot, r:
   const steps = carry.indexes.length > 0 ? 4 : 3;
   const expandTag = migrationTag(first, `${name}_expand`);
   const both = structuredClone(prev);
-  carry.window(both.tables[r.table]!, marker && `${q(schema)}.${q(marker.fn)}()`);
+  // As the catalog prints it (drift compares them): unqualified on the search path's public.
+  carry.window(both.tables[r.table]!, marker && `${schema === 'public' ? '' : `${q(schema)}.`}${marker.fn}()`);
   const expandSnap = { ...both, id: randomUUID(), prevId: prev.id };
   const backfillSnap = { ...structuredClone(both), id: randomUUID(), prevId: expandSnap.id };
   const what = `rename ${r.table}.${r.from} -> ${r.to}`;
