@@ -73,7 +73,8 @@ export function planOnlineRename(name: string, prev: Snapshot, cur: Snapshot, r:
   const expandTag = migrationTag(first, `${name}_expand`);
   const both = structuredClone(prev);
   // As the catalog prints it (drift compares them): unqualified on the search path's public.
-  carry.window(both.tables[r.table]!, marker && `${schema === 'public' ? '' : `${q(schema)}.`}${marker.fn}()`);
+  const plain = (id: string) => (/^[a-z_][a-z0-9_$]*$/.test(id) ? id : q(id));
+  carry.window(both.tables[r.table]!, marker && `${schema === 'public' ? '' : `${plain(schema)}.`}${plain(marker.fn)}()`);
   const expandSnap = { ...both, id: randomUUID(), prevId: prev.id };
   const backfillSnap = { ...structuredClone(both), id: randomUUID(), prevId: expandSnap.id };
   const what = `rename ${r.table}.${r.from} -> ${r.to}`;
