@@ -14,6 +14,7 @@ import { diffModels } from './kit.js';
 import { lintPending, unsafeRefusal, type LintFinding, type PendingFile } from './lint-generated.js';
 import { planDiff, relink, type PlannedMigration } from './plan.js';
 import { formatAmbiguity, refuseRenameAmbiguities } from './renames.js';
+import { loadParser } from '../sql/split.js';
 import { planOnlineRename, resolves, type RenameRequest } from './online-rename.js';
 import { planOnlineFill, type FillRequest } from './online-fill.js';
 import { planOnlineRetype, type RetypeRequest } from './online-retype.js';
@@ -145,6 +146,7 @@ async function planModelChange(options: GenerateOptions, prev: Snapshot, first: 
         fix: 'rename the column in the models first (the name string of the column), then run generate with the same --rename.',
       });
     }
+    await loadParser();
     return planOnlineRename(options.name, prev, cur, rename, first);
   }
   refuseRenameAmbiguities(ambiguities);

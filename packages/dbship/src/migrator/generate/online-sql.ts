@@ -14,6 +14,18 @@ export interface RenameObjects {
   readonly key: string;
   /** The trigger and its function (same name; the function lives in the table's schema). */
   readonly sync: string;
+  /** Set when the column has a default: see {@link defaultFunction}. */
+  readonly defaulted?: DefaultMarker | undefined;
+}
+
+/** The new column's default during the window: the column's own default, wrapped so that the trigger knows it was taken. */
+export interface DefaultMarker {
+  /** The column's default expression, as the snapshot records it. */
+  readonly sql: string;
+  /** The function (in the table's schema) that the new column's default calls. */
+  readonly fn: string;
+  /** The transaction-local setting it raises: `dbship.<name>`. */
+  readonly setting: string;
 }
 
 /** `dbship_sync_<table>_<from>`, shortened with a hash suffix when it would pass 63 bytes. */
@@ -35,6 +47,7 @@ const fn = (o: RenameObjects) => `${q(o.schema)}.${q(o.sync)}`;
  * neither touched but differs (not yet backfilled) is brought in step by any update of it.
  */
 export function syncFunction(o: RenameObjects): string {
+  if (o.defaulted) return syncWithDefault(o, o.defaulted);
   const [oldC, newC] = [q(o.from), q(o.to)];
   return `CREATE FUNCTION ${fn(o)}() RETURNS trigger LANGUAGE plpgsql AS $dbship$
 BEGIN
@@ -80,4 +93,52 @@ export function backfillUpdate(o: RenameObjects): string {
 /** The contract's down: the old column back, filled from the new one, and kept in sync again. */
 export function copyBack(o: RenameObjects): string {
   return `UPDATE ${rel(o)} SET ${q(o.from)} = ${q(o.to)};`;
+}
+
+/**
+ * With a default, "the column the writer left NULL" cannot be told on INSERT: the column release N
+ * leaves out takes its default, not NULL (and an explicit NULL is a value). So during the window
+ * the new column's default is the column's own default computed by this function, which also
+ * raises a transaction-local flag; the trigger, which runs right after the row's defaults are
+ * computed, reads and lowers it. Raised: the writer left the new column out (release N, or a
+ * release N+1 insert that left both out): it takes the old column's value. Not raised: the writer
+ * set the new column (release N+1): the old one takes its value. Exact for every default, volatile
+ * ones included (`clock_timestamp()`, `gen_random_uuid()`), since no value is compared.
+ */
+export function defaultFunction(o: RenameObjects, d: DefaultMarker): string {
+  return `CREATE FUNCTION ${q(o.schema)}.${q(d.fn)}() RETURNS ${o.type} LANGUAGE plpgsql AS $dbship$
+BEGIN
+  PERFORM set_config('${d.setting}', 'on', true);
+  RETURN ${d.sql};
+END
+$dbship$;`;
+}
+
+export function setMarkerDefault(o: RenameObjects, d: DefaultMarker): string {
+  return `ALTER TABLE ${rel(o)} ALTER COLUMN ${q(o.to)} SET DEFAULT ${q(o.schema)}.${q(d.fn)}();`;
+}
+
+export function dropDefaultFunction(o: RenameObjects, d: DefaultMarker): string {
+  return `DROP FUNCTION IF EXISTS ${q(o.schema)}.${q(d.fn)}();`;
+}
+
+function syncWithDefault(o: RenameObjects, d: DefaultMarker): string {
+  const [oldC, newC] = [q(o.from), q(o.to)];
+  return `CREATE FUNCTION ${fn(o)}() RETURNS trigger LANGUAGE plpgsql AS $dbship$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF current_setting('${d.setting}', true) = 'on' THEN
+      NEW.${newC} := NEW.${oldC};
+    ELSE
+      NEW.${oldC} := NEW.${newC};
+    END IF;
+  ELSIF NEW.${newC} IS DISTINCT FROM OLD.${newC} THEN
+    NEW.${oldC} := NEW.${newC};
+  ELSE
+    NEW.${newC} := NEW.${oldC};
+  END IF;
+  PERFORM set_config('${d.setting}', '', true);
+  RETURN NEW;
+END
+$dbship$;`;
 }
