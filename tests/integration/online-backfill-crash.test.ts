@@ -45,7 +45,7 @@ describe('online backfill: kill -9 mid-backfill, then run again', () => {
     await until(async () => Number((await db.query<{ n: string }>(`SELECT coalesce(max(rows_done), 0) AS n FROM dbship.backfills`)).rows[0]!.n) >= ROWS / 4, 'a quarter is backfilled');
     first.kill('SIGKILL');
     assert.equal((await exited).signal, 'SIGKILL');
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
 
     const saved = await db.query<{ last_key: string; rows_done: string }>(`SELECT last_key, rows_done FROM dbship.backfills WHERE name = '0003_rename_user_name_backfill'`);
     assert.equal(saved.rowCount, 1, 'the progress survives the kill');

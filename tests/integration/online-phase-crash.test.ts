@@ -90,14 +90,14 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60
 async function killMidStep(db: TestDatabase, dir: string): Promise<void> {
   const runner = spawnCli(['deploy'], cliEnv(db.url, dir));
   const exited = collect(runner);
-  const stalled = async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND wait_event = 'PgSleep'`)).rowCount === 1;
+  const stalled = async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND wait_event = 'PgSleep'`)).rowCount === 1;
   await Promise.race([
     until(stalled, 'the runner is in the middle of the step'),
     exited.then((r) => assert.fail(`deploy exited (${r.code}) before it reached the step:\n${r.stderr}`)),
   ]);
   runner.kill('SIGKILL');
   assert.equal((await exited).signal, 'SIGKILL');
-  await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'`)).rowCount === 0, 'the server ended the killed runner\'s sessions', 30_000);
+  await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the server ended the killed runner\'s sessions', 30_000);
 }
 
 for (const change of CHANGES) {

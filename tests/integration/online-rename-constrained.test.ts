@@ -89,12 +89,12 @@ describe('online rename of a NOT NULL UNIQUE column with a check and a two-colum
     await blocker.query(`BEGIN; UPDATE users SET name = name WHERE id = 1`);
     const first = spawnCli(['deploy'], env({ MIGRATE_LOCK_TIMEOUT: '60s' }));
     const exited = collect(first);
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'`)).rowCount === 1, 'the index build waits');
+    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'`)).rowCount === 1, 'the index build waits');
     first.kill('SIGKILL');
     assert.equal((await exited).signal, 'SIGKILL');
     // The server notices a dead client only when it next reads from it: end its session as it eventually would.
-    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'`);
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`);
+    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
     await blocker.query('ROLLBACK');
     blocker.release();
     assert.deepEqual((await applied(db)).slice(-2), [expand, backfill], 'the index step is not recorded');
@@ -137,11 +137,11 @@ describe('online rename of a NOT NULL UNIQUE column with a check and a two-colum
     await reader.query(`BEGIN; SELECT 1 FROM users LIMIT 1`);
     const first = spawnCli(['deploy'], env({ MIGRATE_LOCK_TIMEOUT: '60s' }));
     const exited = collect(first);
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND wait_event_type = 'Lock'`)).rowCount === 1, 'the contract waits for its lock');
+    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND wait_event_type = 'Lock'`)).rowCount === 1, 'the contract waits for its lock');
     first.kill('SIGKILL');
     assert.equal((await exited).signal, 'SIGKILL');
-    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'`);
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`);
+    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
     await reader.query('ROLLBACK');
     reader.release();
     assert.deepEqual(await fingerprint(db), window, 'as before the contract');

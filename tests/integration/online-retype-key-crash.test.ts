@@ -25,10 +25,10 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60
 async function killWhileWaiting(db: TestDatabase, dir: string, statement: string): Promise<void> {
   const runner = spawnCli(['deploy'], cliEnv(db.url, dir));
   const exited = collect(runner);
-  await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbship:%' AND wait_event_type = 'Lock' AND query LIKE $1`, [`%${statement}%`])).rowCount! > 0, `the runner waits in ${statement}`);
+  await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND wait_event_type = 'Lock' AND query LIKE $1`, [`%${statement}%`])).rowCount! > 0, `the runner waits in ${statement}`);
   runner.kill('SIGKILL');
   assert.equal((await exited).signal, 'SIGKILL');
-  await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+  await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
 }
 
 async function applied(db: TestDatabase): Promise<string[]> {
