@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { clientConfig } from '../packages/dbship/src/db/pool.js';
+import { GENERATED_THROTTLE } from '../packages/dbship/src/migrator/folder/online.js';
 import { generate } from '../packages/dbship/src/migrator/generate/index.js';
 import { startReleaseHeartbeat, type ReleaseHeartbeat } from '../packages/dbship/src/release-heartbeat.js';
 import type { Benchmark, BenchContext, ResultRow } from './lib/benchmark.js';
@@ -75,7 +76,7 @@ interface Folders {
 }
 
 /** The backfill's throttle as generate writes it, and as the run uses it (BENCH_ONLINE_BACKFILL, e.g. `batch=500 pause=5`). */
-const GENERATED_BACKFILL = 'batch=1000 pause=0';
+const GENERATED_BACKFILL = GENERATED_THROTTLE;
 const backfill = backfillSetting(process.env.BENCH_ONLINE_BACKFILL);
 
 function backfillSetting(raw: string | undefined): string {
@@ -106,7 +107,9 @@ async function generateFolders(ctx: BenchContext): Promise<Folders> {
     if (backfill !== GENERATED_BACKFILL) {
       // As a reviewer may before the migration is applied: the backfill's batch size and pause.
       const file = result.migrations.find((m) => m.tag.endsWith('_backfill'))!.upPath;
-      writeFileSync(file, readFileSync(file, 'utf8').replace(GENERATED_BACKFILL, backfill));
+      const text = readFileSync(file, 'utf8');
+      if (!text.includes(GENERATED_BACKFILL)) throw new Error(`${file}: the generated throttle "${GENERATED_BACKFILL}" was not found`);
+      writeFileSync(file, text.replace(GENERATED_BACKFILL, backfill));
     }
     next.set(op.name, { releaseN, releaseNTag: first.migrations[first.migrations.length - 1]!.tag, dir, newest: result.migrations[result.migrations.length - 1]!.tag });
   }

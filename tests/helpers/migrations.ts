@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -68,4 +68,19 @@ export function collect(child: ChildProcess): Promise<CliResult> {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/**
+ * Edits the throttle of a backfill file's `-- dbship:backfill` directive, as a reviewer may before
+ * it is applied (`batch=<rows>`, `pause=<ms|auto>`). Throws when the file has no such directive,
+ * so a test never runs with the generated throttle while believing it changed it.
+ */
+export function setBackfillThrottle(file: string, throttle: { batch?: number; pause?: number | 'auto' }): void {
+  const text = readFileSync(file, 'utf8');
+  const line = /^-- dbship:backfill .*$/m.exec(text)?.[0];
+  if (!line || !/ batch=\d+/.test(line) || !/ pause=(\d+|auto)/.test(line)) throw new Error(`${file}: no "-- dbship:backfill ... batch=... pause=..." line`);
+  let edited = line;
+  if (throttle.batch !== undefined) edited = edited.replace(/ batch=\d+/, ` batch=${throttle.batch}`);
+  if (throttle.pause !== undefined) edited = edited.replace(/ pause=(\d+|auto)/, ` pause=${throttle.pause}`);
+  writeFileSync(file, text.replace(line, edited));
 }

@@ -1,6 +1,7 @@
 import { generate } from '../../packages/dbship/src/migrator/generate/index.js';
 import { parseSplit, type SplitRequest } from '../../packages/dbship/src/migrator/generate/online-split.js';
 import { makeProject, NOW, usersModel } from './generate-fixture.js';
+import { setBackfillThrottle } from './migrations.js';
 
 /** The users model of release N+1: the column `name` replaced by `first_name` and `last_name`. */
 export const SPLIT_MODELS = usersModel().replace("name: text('name'),", "firstName: text('first_name'),\n  lastName: text('last_name'),");
@@ -22,15 +23,11 @@ export function splitRequest(): Promise<SplitRequest> {
 
 /**
  * Release N+1's migrations folder: the committed history plus the online split of users.name into
- * first_name and last_name (expand, backfill, contract). `batch` rewrites the backfill's batch size.
+ * first_name and last_name (expand, backfill, contract). `batch` and `pause` rewrite the backfill's throttle.
  */
-export async function splitRelease(options: { batch?: number } = {}): Promise<{ dir: string; tags: string[] }> {
+export async function splitRelease(options: { batch?: number; pause?: number | 'auto' } = {}): Promise<{ dir: string; tags: string[] }> {
   const p = makeProject({ history: true });
   const result = await generate({ dir: p.dir, name: 'split_user_name', schemaPath: p.models(SPLIT_MODELS), now: NOW, split: await splitRequest() });
-  if (options.batch !== undefined) {
-    const { readFileSync, writeFileSync } = await import('node:fs');
-    const file = result.migrations[1]!.upPath;
-    writeFileSync(file, readFileSync(file, 'utf8').replace('batch=1000', `batch=${options.batch}`));
-  }
+  if (options.batch !== undefined || options.pause !== undefined) setBackfillThrottle(result.migrations[1]!.upPath, options);
   return { dir: p.dir, tags: result.migrations.map((m) => m.tag) };
 }

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadMigrations } from '../../packages/dbship/src/migrator/folder/files.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliEnv, collect, runCliProcess, spawnCli } from '../helpers/migrations.js';
 import { renameRelease } from '../helpers/online-rename.js';
@@ -33,9 +31,7 @@ describe('online backfill: kill -9 mid-backfill, then run again', () => {
     await db.query(`CREATE FUNCTION testing.count_hit() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN INSERT INTO testing.backfill_hits VALUES (NEW.id, pg_backend_pid()); RETURN NEW; END $$`);
     await db.query(`CREATE TRIGGER count_hit AFTER UPDATE ON users FOR EACH ROW WHEN (current_setting('application_name') LIKE 'dbship:%') EXECUTE FUNCTION testing.count_hit()`);
-    ({ dir } = await renameRelease({ batch: 250 }));
-    const file = loadMigrations(dir)[3]!.path;
-    writeFileSync(file, readFileSync(file, 'utf8').replace('pause=0', 'pause=10'));
+    ({ dir } = await renameRelease({ batch: 250, pause: 10 }));
   });
   after(async () => db?.drop());
 

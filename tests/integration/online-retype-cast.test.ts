@@ -9,7 +9,7 @@ import { parseRetype } from '../../packages/dbship/src/migrator/generate/online-
 import { startReleaseHeartbeat, type ReleaseHeartbeat } from '../../packages/dbship/src/release-heartbeat.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { makeProject, NOW, usersModel, type Project } from '../helpers/generate-fixture.js';
-import { cliEnv, runCliProcess } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, setBackfillThrottle } from '../helpers/migrations.js';
 
 const VARCHAR = "import { varchar } from 'drizzle-orm/pg-core';";
 const TEXT_NICK = usersModel({ columns: ["nick: text('nick'),"] });
@@ -54,6 +54,8 @@ async function setUp(label: string, models: string, target: string, column: stri
   const retype = { ...parseRetype(`users.${column}`), zone: extra.zone, using: extra.using === undefined ? undefined : await parseUsing(extra.using, column) };
   const result = await generate({ dir: p.dir, name: 'retype', schemaPath: p.models(target), now: NOW, retype });
   assert.deepEqual(result.migrations.map((m) => m.tag), [EXPAND, BACKFILL, CONTRACT]);
+  // Batches of 1,000 keys: the tests name the keys a stopped backfill resumes after.
+  setBackfillThrottle(result.migrations[1]!.upPath, { batch: 1000 });
   const report = await check({ dir: p.dir, schemaPath: makeProject({ history: false }).models(target) });
   assert.deepEqual(report.problems, []);
   const n = startReleaseHeartbeat(pool, { version: '0002_add_column', instance: 'release-n/1', intervalMs: 200 });

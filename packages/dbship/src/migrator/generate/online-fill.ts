@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { escapeIdentifier as q } from 'pg';
 import { DbshipError } from '../../errors.js';
-import { BACKFILL, CONTRACT, EXPAND } from '../folder/online.js';
+import { BACKFILL, CONTRACT, EXPAND, GENERATED_THROTTLE } from '../folder/online.js';
 import { migrationTag } from '../folder/layout.js';
 import type { Snapshot } from '../folder/snapshot.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../sql/identifier.js';
@@ -105,7 +105,7 @@ export function planOnlineFill(name: string, prev: Snapshot, cur: Snapshot, f: F
     },
     {
       name: `${name}_backfill`,
-      header: [`-- ${BACKFILL} table=${schema}.${before.name} key=${key} batch=1000 pause=0`, `-- Online NOT NULL, step 2 of 3 (backfill): gives the existing NULLs of "${f.column}" the fill value, in batches of`, '-- primary keys ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
+      header: [`-- ${BACKFILL} table=${schema}.${before.name} key=${key} ${GENERATED_THROTTLE}`, `-- Online NOT NULL, step 2 of 3 (backfill): gives the existing NULLs of "${f.column}" the fill value, in batches of`, '-- primary keys ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
       up: [`UPDATE ${rel} SET ${c} = ${f.fill}\n WHERE (${q(key)} > $1 OR $1 IS NULL) AND ${q(key)} <= $2 AND ${c} IS NULL;`],
       downHeader: ['-- Nothing to undo: which rows were NULL before is not recorded; the filled values stay.', '-- (One statement that changes nothing: dbship refuses a down file without any.)'],
       down: ["SELECT 'nothing to undo' AS backfill;"],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DbshipError } from '../../errors.js';
-import { BACKFILL, CONTRACT, EXPAND } from '../folder/online.js';
+import { BACKFILL, CONTRACT, EXPAND, GENERATED_THROTTLE } from '../folder/online.js';
 import type { Snapshot, SnapshotColumn } from '../folder/snapshot.js';
 import { migrationTag } from '../folder/layout.js';
 import { escapeIdentifier as q } from 'pg';
@@ -96,7 +96,7 @@ export function planOnlineRename(name: string, prev: Snapshot, cur: Snapshot, r:
     },
     {
       name: `${name}_backfill`,
-      header: [`-- ${BACKFILL} table=${schema}.${before.name} key=${key} batch=1000 pause=0`, `-- Online rename, step 2 of ${steps} (backfill): copies "${r.from}" to "${r.to}" for the existing rows, in batches of`, '-- primary keys ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
+      header: [`-- ${BACKFILL} table=${schema}.${before.name} key=${key} ${GENERATED_THROTTLE}`, `-- Online rename, step 2 of ${steps} (backfill): copies "${r.from}" to "${r.to}" for the existing rows, in batches of`, '-- primary keys ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
       up: [backfillUpdate(o)],
       downHeader: [`-- Nothing to undo: the down file of ${expandTag} drops the column this backfill filled.`, '-- (One statement that changes nothing: dbship refuses a down file without any.)'],
       down: ["SELECT 'nothing to undo' AS backfill;"],

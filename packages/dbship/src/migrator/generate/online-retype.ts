@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { escapeIdentifier as q } from 'pg';
 import { DbshipError } from '../../errors.js';
-import { BACKFILL, CONTRACT, EXPAND } from '../folder/online.js';
+import { BACKFILL, CONTRACT, EXPAND, GENERATED_THROTTLE } from '../folder/online.js';
 import { migrationTag } from '../folder/layout.js';
 import type { Snapshot, SnapshotColumn, SnapshotTable } from '../folder/snapshot.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../sql/identifier.js';
@@ -209,7 +209,7 @@ export function expandAndBackfill(name: string, prev: Snapshot, o: RetypeObjects
     },
     {
       name: `${name}_backfill`,
-      header: [`-- ${BACKFILL} table=${o.schema}.${o.table} key=${o.key} batch=1000 pause=0`, `-- Online type change, step 2 of ${steps} (backfill): sets "${o.shadow}" for the existing rows, in batches of primary keys`, '-- ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
+      header: [`-- ${BACKFILL} table=${o.schema}.${o.table} key=${o.key} ${GENERATED_THROTTLE}`, `-- Online type change, step 2 of ${steps} (backfill): sets "${o.shadow}" for the existing rows, in batches of primary keys`, '-- ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
       up: [`UPDATE ${rel} SET ${s} = ${o.guard.convert(c)}\n WHERE (${key} > $1 OR $1 IS NULL) AND ${key} <= $2 AND (${s} IS DISTINCT FROM ${o.guard.convert(c)}${o.guard.unfit(c)});`],
       downHeader: [`-- Nothing to undo: the down file of ${o.expandTag} drops the shadow column this backfill filled.`, '-- (One statement that changes nothing: dbship refuses a down file without any.)'],
       down: ["SELECT 'nothing to undo' AS backfill;"],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { escapeIdentifier as q } from 'pg';
 import { DbshipError } from '../../errors.js';
-import { BACKFILL, CONTRACT, EXPAND } from '../folder/online.js';
+import { BACKFILL, CONTRACT, EXPAND, GENERATED_THROTTLE } from '../folder/online.js';
 import { migrationTag } from '../folder/layout.js';
 import type { Snapshot, SnapshotColumn, SnapshotTable } from '../folder/snapshot.js';
 import { primaryKey, refuse, sameSchema } from './online-common.js';
@@ -100,7 +100,7 @@ export function planOnlineSplit(name: string, prev: Snapshot, cur: Snapshot, s: 
     },
     {
       name: `${name}_backfill`,
-      header: [`-- ${BACKFILL} table=${o.schema}.${before.name} key=${o.key} batch=1000 pause=0`, `-- Online split, step 2 of 3 (backfill): computes the new columns of the existing rows from "${s.from}" (never rewriting it), in`, '-- batches of primary keys ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
+      header: [`-- ${BACKFILL} table=${o.schema}.${before.name} key=${o.key} ${GENERATED_THROTTLE}`, `-- Online split, step 2 of 3 (backfill): computes the new columns of the existing rows from "${s.from}" (never rewriting it), in`, '-- batches of primary keys ($1 exclusive, NULL at first; $2 inclusive), one short transaction each; resumable.'],
       up: [`UPDATE ${o.rel} SET ${s.to.map((c, i) => `${news[i]} = ${splits[i]}`).join(', ')}
  WHERE (${q(o.key)} > $1 OR $1 IS NULL) AND ${q(o.key)} <= $2 AND ${q(s.from)} IS NOT NULL AND ${news.map((c) => `${c} IS NULL`).join(' AND ')}
    AND ROW(${news.join(', ')}) IS DISTINCT FROM ROW(${splits.join(', ')});`],
