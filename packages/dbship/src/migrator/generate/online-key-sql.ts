@@ -84,19 +84,21 @@ $dbship$;`];
   return toColumn.default !== undefined ? [`ALTER TABLE ${o.rel} ALTER COLUMN ${q(to)} SET DEFAULT ${String(toColumn.default)};`] : [];
 }
 
-/** The contract of a key retype: one transaction, no scan but the check's validation. */
+/**
+ * The contract of a key retype: one transaction of catalog changes, no scan (the NOT NULL check was
+ * validated by the index step, so SET NOT NULL is proved by it).
+ */
 export function keySequenceUp(p: KeyParts, gate: string): string[] {
   const { o } = p;
   const [rel, c, s] = [o.rel, q(o.r.column), q(o.shadow)];
   const allow = (rule: string) => `-- dbship:allow ${rule} contract of ${o.what}: runs ${gate}\n`;
   return [
-    `ALTER TABLE ${rel} VALIDATE CONSTRAINT ${q(o.check)};`,
     ...o.dropTrigger,
     ...p.refs.map((f) => `ALTER TABLE ${f.rel} DROP CONSTRAINT ${q(f.fk.name)};`),
     `ALTER TABLE ${rel} DROP CONSTRAINT ${q(p.pkey)};`,
     `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${c} TO ${q(o.old)};`,
     `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${s} TO ${c};`,
-    `ALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`,
+    `${allow('set-not-null')}-- (proved by the check "${o.check}", validated by the index step: no scan)\nALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`,
     `ALTER TABLE ${rel} DROP CONSTRAINT ${q(o.check)};`,
     ...moveSequence(p, o.old, o.r.column, o.target, o.toType),
     `ALTER TABLE ${rel} ADD CONSTRAINT ${q(p.pkey)} PRIMARY KEY USING INDEX ${q(p.index)};`,
@@ -123,6 +125,7 @@ export function keySequenceDown(p: KeyParts): string[] {
     `${allow('add-unique-constraint', `the key's index is built ${locked}`)}ALTER TABLE ${rel} ADD CONSTRAINT ${q(p.pkey)} PRIMARY KEY (${c});`,
     `${allow('create-index-without-concurrently', `the shadow's unique index, built ${locked}`)}CREATE UNIQUE INDEX IF NOT EXISTS ${q(p.index)} ON ${rel} USING btree (${s});`,
     ...o.addCheck,
+    `${allow('validate-in-same-transaction', `valid again, as the index step left it, so that the contract proves NOT NULL by it without a scan (a scan ${locked})`)}ALTER TABLE ${rel} VALIDATE CONSTRAINT ${q(o.check)};`,
     ...o.trigger,
     ...p.refs.map((f) => `${allow('constraint-without-not-valid', `validated ${locked}`)}${addForeignKey(p, f, false)}`),
   ];

@@ -8,6 +8,7 @@ import { refuse } from './online-common.js';
 import { keySequenceDown, keySequenceUp, type KeyParts, type Referencing } from './online-key-sql.js';
 import { expandAndBackfill, type RetypeObjects } from './online-retype.js';
 import type { PlannedMigration } from './plan.js';
+import { ONE_BUILD_WORKER, ONE_BUILD_WORKER_NOTE } from './online-index.js';
 
 /**
  * Plans the widening of a single-column primary key (`integer` -> `bigint`, `serial` ->
@@ -44,8 +45,9 @@ export function planKeyRetype(name: string, prev: Snapshot, cur: Snapshot, o: Re
     backfill,
     {
       name: `${name}_index`,
-      header: [`-- ${NO_TRANSACTION}`, `-- Online type change, step 3 of 5 (index): the unique index the key will use, built on "${o.shadow}" without blocking writes.`, '-- An interrupted build leaves it INVALID; the next run drops that leftover and builds it again.'],
-      up: [`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${q(index)} ON ${o.rel} USING btree (${q(o.shadow)});`],
+      header: [`-- ${NO_TRANSACTION}`, `-- Online type change, step 3 of 5 (index): the unique index the key will use, built on "${o.shadow}" without blocking writes.`, '-- An interrupted build leaves it INVALID; the next run drops that leftover and builds it again.', ONE_BUILD_WORKER_NOTE,
+        `-- Then the NOT NULL check of "${o.shadow}" is validated (a scan that lets reads and writes go on; repeatable), so that the`, '-- contract proves NOT NULL from it and changes the catalog only.'],
+      up: [ONE_BUILD_WORKER, `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${q(index)} ON ${o.rel} USING btree (${q(o.shadow)});`, `-- dbship:allow no-transaction-multiple-statements both statements are safe to repeat: the build skips an index that exists (an INVALID leftover is dropped first), and validating a valid check does nothing\nALTER TABLE ${o.rel} VALIDATE CONSTRAINT ${q(o.check)};`],
       downHeader: [`-- ${NO_TRANSACTION}`],
       down: [`DROP INDEX CONCURRENTLY IF EXISTS ${q(o.schema)}.${q(index)};`],
       transactional: false,
