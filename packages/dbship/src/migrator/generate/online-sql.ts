@@ -47,12 +47,16 @@ const fn = (o: RenameObjects) => `${q(o.schema)}.${q(o.sync)}`;
  * neither touched but differs (not yet backfilled) is brought in step by any update of it.
  */
 export function syncFunction(o: RenameObjects): string {
-  if (o.defaulted) return syncWithDefault(o, o.defaulted);
   const [oldC, newC] = [q(o.from), q(o.to)];
+  const d = o.defaulted;
+  // With a default on the new column, "left out" is told by the flag its default function raises
+  // (an explicit NULL and a volatile default both tell apart); the trigger then clears the flag.
+  const leftOut = d ? `current_setting('${d.setting}', true) = 'on'` : `NEW.${newC} IS NULL`;
+  const clear = d ? `\n  PERFORM set_config('${d.setting}', '', true);` : '';
   return `CREATE FUNCTION ${fn(o)}() RETURNS trigger LANGUAGE plpgsql AS $dbship$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NEW.${newC} IS NULL THEN
+    IF ${leftOut} THEN
       NEW.${newC} := NEW.${oldC};
     ELSE
       NEW.${oldC} := NEW.${newC};
@@ -61,7 +65,7 @@ BEGIN
     NEW.${oldC} := NEW.${newC};
   ELSE
     NEW.${newC} := NEW.${oldC};
-  END IF;
+  END IF;${clear}
   RETURN NEW;
 END
 $dbship$;`;
@@ -120,25 +124,4 @@ export function setMarkerDefault(o: RenameObjects, d: DefaultMarker): string {
 
 export function dropDefaultFunction(o: RenameObjects, d: DefaultMarker): string {
   return `DROP FUNCTION IF EXISTS ${q(o.schema)}.${q(d.fn)}();`;
-}
-
-function syncWithDefault(o: RenameObjects, d: DefaultMarker): string {
-  const [oldC, newC] = [q(o.from), q(o.to)];
-  return `CREATE FUNCTION ${fn(o)}() RETURNS trigger LANGUAGE plpgsql AS $dbship$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    IF current_setting('${d.setting}', true) = 'on' THEN
-      NEW.${newC} := NEW.${oldC};
-    ELSE
-      NEW.${oldC} := NEW.${newC};
-    END IF;
-  ELSIF NEW.${newC} IS DISTINCT FROM OLD.${newC} THEN
-    NEW.${oldC} := NEW.${newC};
-  ELSE
-    NEW.${newC} := NEW.${oldC};
-  END IF;
-  PERFORM set_config('${d.setting}', '', true);
-  RETURN NEW;
-END
-$dbship$;`;
 }
