@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generate } from '../../packages/dbship/src/migrator/generate/index.js';
@@ -6,10 +7,12 @@ import { parseFill } from '../../packages/dbship/src/migrator/generate/online-fi
 import { parseRetype } from '../../packages/dbship/src/migrator/generate/online-retype.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { makeProject, NOW, usersModel } from '../helpers/generate-fixture.js';
-import { cliEnv, collect, runCliProcess, spawnCli } from '../helpers/migrations.js';
+import { cliEnv, collect, runCliProcess, setBackfillThrottle, spawnCli } from '../helpers/migrations.js';
+import { SPLIT_MODELS, splitRequest } from '../helpers/online-split.js';
 
 /**
- * `kill -9` of the runner in the middle of an online change's expand or contract: each is one
+ * `kill -9` of the runner in the middle of an online change's expand, backfill or contract. The backfill resumes after its
+ * last committed batch. The expand and the contract are each one
  * transaction, so the database must be exactly as before the step (no column, function, trigger,
  * constraint or tracking row of it), and the next run applies it. The runner is caught mid-step by
  * an event trigger that sleeps after one of the step's statements, for dbship's sessions only: the
@@ -53,6 +56,14 @@ const CHANGES: readonly Change[] = [
     seedSql: `INSERT INTO users (email, name, score) SELECT 'seed' || g || '@example.org', 'Seed ' || g, g * 1000 FROM generate_series(1, 3000) AS g`,
     options: async () => ({ retype: parseRetype('users.score') }),
     finalCheck: `SELECT count(*) FILTER (WHERE score = id * 1000) = 3000 AND pg_typeof(min(score))::text = 'bigint' AS ok FROM users`,
+  },
+  {
+    label: 'split',
+    before: usersModel(),
+    after: SPLIT_MODELS,
+    seedSql: `INSERT INTO users (email, name) SELECT 'seed' || g || '@example.org', 'Seed ' || g FROM generate_series(1, 3000) AS g`,
+    options: async () => ({ split: await splitRequest() }),
+    finalCheck: `SELECT count(*) FILTER (WHERE first_name = 'Seed' AND last_name = id::text) = 3000 AS ok FROM users`,
   },
 ];
 
@@ -101,7 +112,7 @@ async function killMidStep(db: TestDatabase, dir: string): Promise<void> {
 }
 
 for (const change of CHANGES) {
-  describe(`online ${change.label}: kill -9 in the middle of the expand and of the contract`, () => {
+  describe(`online ${change.label}: kill -9 in the middle of the expand, the backfill and the contract`, () => {
     const dbs: TestDatabase[] = [];
     after(async () => {
       for (const db of dbs) await db.drop();
@@ -131,6 +142,29 @@ for (const change of CHANGES) {
       assert.equal(rerun.code, 0, rerun.stderr);
       const applied = await db.query<{ name: string }>(`SELECT name FROM dbship.migrations WHERE name = ANY($1) ORDER BY name`, [tags]);
       assert.deepEqual(applied.rows.map((r) => r.name), tags);
+      assert.equal((await db.query<{ ok: boolean }>(change.finalCheck)).rows[0]!.ok, true, 'every row holds its value in the new shape');
+    });
+
+    it('backfill: killed after a few batches, the rerun resumes after the saved key; every row ends in the new shape', async () => {
+      const [db, dir, tags] = await setup('backfill');
+      // Small, slow batches, so that the kill lands in the middle.
+      setBackfillThrottle(path.join(dir, `${tags[1]}.sql`), { batch: 100, pause: 50 });
+      const runner = spawnCli(['deploy'], cliEnv(db.url, dir));
+      const exited = collect(runner);
+      const batches = async () => Number((await db.query<{ n: string }>(`SELECT coalesce(max(batches), 0) AS n FROM dbship.backfills`)).rows[0]!.n);
+      await Promise.race([
+        until(async () => (await batches()) >= 5, 'five batches are committed'),
+        exited.then((r) => assert.fail(`deploy exited (${r.code}) before five batches:\n${r.stderr}`)),
+      ]);
+      runner.kill('SIGKILL');
+      assert.equal((await exited).signal, 'SIGKILL');
+      await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+      const saved = (await db.query<{ last_key: string }>(`SELECT last_key FROM dbship.backfills WHERE name = $1`, [tags[1]])).rows[0];
+      assert.ok(saved && Number(saved.last_key) < 3000, 'the progress survives the kill, mid-table');
+      assert.equal((await db.query(`SELECT 1 FROM dbship.migrations WHERE name = $1`, [tags[1]])).rowCount, 0, 'the backfill is not recorded');
+      const rerun = await runCliProcess(['deploy'], cliEnv(db.url, dir));
+      assert.equal(rerun.code, 0, rerun.stderr);
+      assert.match(rerun.stdout + rerun.stderr, new RegExp(`resuming the backfill after key ${saved.last_key}`));
       assert.equal((await db.query<{ ok: boolean }>(change.finalCheck)).rows[0]!.ok, true, 'every row holds its value in the new shape');
     });
 
