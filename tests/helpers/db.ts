@@ -37,6 +37,16 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+async function adminRows<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+  const client = new pg.Client(clientConfig(adminConnection(), 'dbship-tests'));
+  await client.connect();
+  try {
+    return await client.query<R>(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Creates `dbship_<label>_<random>` on the test server. */
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
   const name = `dbship_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
@@ -56,6 +66,14 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
       }
     },
     async drop() {
+      // A pool that was just ended may still be closing its sockets: give its sessions a moment to
+      // go, so that FORCE does not terminate them under a client that would report it as an
+      // uncaught error. Sessions still there after 2 s (a killed runner's backend) are ended by FORCE.
+      for (let i = 0; i < 40; i++) {
+        const { rows } = await adminRows<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
+        if (rows[0]!.n === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     },
   };
