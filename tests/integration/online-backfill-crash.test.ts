@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliEnv, collect, runCliProcess, spawnCli } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess } from '../helpers/migrations.js';
 import { renameRelease } from '../helpers/online-rename.js';
 import { RELEASE_N } from '../rollout/release.js';
+import { killRunnerWhen } from '../helpers/runner-kill.js';
 
 const ROWS = 60_000;
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('online backfill: kill -9 mid-backfill, then run again', () => {
   let db: TestDatabase;
@@ -36,12 +29,7 @@ describe('online backfill: kill -9 mid-backfill, then run again', () => {
   after(async () => db?.drop());
 
   it('resumes after the last committed batch: every row is backfilled exactly once', async () => {
-    const first = spawnCli(['deploy'], cliEnv(db.url, dir));
-    const exited = collect(first);
-    await until(async () => Number((await db.query<{ n: string }>(`SELECT coalesce(max(rows_done), 0) AS n FROM dbship.backfills`)).rows[0]!.n) >= ROWS / 4, 'a quarter is backfilled');
-    first.kill('SIGKILL');
-    assert.equal((await exited).signal, 'SIGKILL');
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+    await killRunnerWhen(db, dir, async () => Number((await db.query<{ n: string }>(`SELECT coalesce(max(rows_done), 0) AS n FROM dbship.backfills`)).rows[0]!.n) >= ROWS / 4, 'a quarter is backfilled');
 
     const saved = await db.query<{ last_key: string; rows_done: string }>(`SELECT last_key, rows_done FROM dbship.backfills WHERE name = '0003_rename_user_name_backfill'`);
     assert.equal(saved.rowCount, 1, 'the progress survives the kill');

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { generate } from '../../packages/dbship/src/migrator/generate/index.js';
 import { parseFill } from '../../packages/dbship/src/migrator/generate/online-fill.js';
 import { parseRetype } from '../../packages/dbship/src/migrator/generate/online-retype.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { makeProject, NOW, usersModel } from '../helpers/generate-fixture.js';
-import { cliEnv, collect, runCliProcess, setBackfillThrottle, spawnCli } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess, setBackfillThrottle } from '../helpers/migrations.js';
+import { killRunnerWhen, runnerSessions } from '../helpers/runner-kill.js';
 import { SPLIT_MODELS, splitRequest } from '../helpers/online-split.js';
 
 /**
@@ -89,26 +89,10 @@ async function stallAfter(db: TestDatabase, tag: string): Promise<void> {
   await db.query(`CREATE EVENT TRIGGER stall_dbship ON ddl_command_end WHEN TAG IN ('${tag}') EXECUTE FUNCTION testing.stall()`);
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(50);
-  }
-}
 
-/** Starts `deploy`, waits until its migration session sleeps mid-step, kills the runner with SIGKILL. */
-async function killMidStep(db: TestDatabase, dir: string): Promise<void> {
-  const runner = spawnCli(['deploy'], cliEnv(db.url, dir));
-  const exited = collect(runner);
-  const stalled = async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND wait_event = 'PgSleep'`)).rowCount === 1;
-  await Promise.race([
-    until(stalled, 'the runner is in the middle of the step'),
-    exited.then((r) => assert.fail(`deploy exited (${r.code}) before it reached the step:\n${r.stderr}`)),
-  ]);
-  runner.kill('SIGKILL');
-  assert.equal((await exited).signal, 'SIGKILL');
-  await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the server ended the killed runner\'s sessions', 30_000);
+/** Kills `deploy` while its migration session sleeps in the middle of a step. */
+function killMidStep(db: TestDatabase, dir: string): Promise<void> {
+  return killRunnerWhen(db, dir, async () => (await runnerSessions(db, `wait_event = 'PgSleep'`)) === 1, 'the runner is in the middle of the step');
 }
 
 for (const change of CHANGES) {
@@ -149,16 +133,8 @@ for (const change of CHANGES) {
       const [db, dir, tags] = await setup('backfill');
       // Small, slow batches, so that the kill lands in the middle.
       setBackfillThrottle(path.join(dir, `${tags[1]}.sql`), { batch: 100, pause: 50 });
-      const runner = spawnCli(['deploy'], cliEnv(db.url, dir));
-      const exited = collect(runner);
       const batches = async () => Number((await db.query<{ n: string }>(`SELECT coalesce(max(batches), 0) AS n FROM dbship.backfills`)).rows[0]!.n);
-      await Promise.race([
-        until(async () => (await batches()) >= 5, 'five batches are committed'),
-        exited.then((r) => assert.fail(`deploy exited (${r.code}) before five batches:\n${r.stderr}`)),
-      ]);
-      runner.kill('SIGKILL');
-      assert.equal((await exited).signal, 'SIGKILL');
-      await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+      await killRunnerWhen(db, dir, async () => (await batches()) >= 5, 'five batches are committed');
       const saved = (await db.query<{ last_key: string }>(`SELECT last_key FROM dbship.backfills WHERE name = $1`, [tags[1]])).rows[0];
       assert.ok(saved && Number(saved.last_key) < 3000, 'the progress survives the kill, mid-table');
       assert.equal((await db.query(`SELECT 1 FROM dbship.migrations WHERE name = $1`, [tags[1]])).rowCount, 0, 'the backfill is not recorded');

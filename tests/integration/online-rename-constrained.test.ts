@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
 import { loadMigrations, readinessTarget } from '../../packages/dbship/src/migrator/folder/files.js';
@@ -9,16 +8,10 @@ import { generate } from '../../packages/dbship/src/migrator/generate/index.js';
 import { startReleaseHeartbeat } from '../../packages/dbship/src/release-heartbeat.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { makeProject, NOW } from '../helpers/generate-fixture.js';
-import { cliEnv, collect, runCliProcess, spawnCli } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess } from '../helpers/migrations.js';
 import { constrainedModels, constrainedRelease } from '../helpers/online-rename-constrained.js';
+import { killRunnerWhen, runnerSessions } from '../helpers/runner-kill.js';
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The users table's columns, constraints, indexes (with validity), triggers and dbship functions, as text lines. */
 async function fingerprint(db: TestDatabase): Promise<string[]> {
@@ -87,14 +80,7 @@ describe('online rename of a NOT NULL UNIQUE column with a check and a two-colum
     // An open write transaction makes CREATE INDEX CONCURRENTLY wait after it has created its (INVALID) index.
     const blocker = await pool.connect();
     await blocker.query(`BEGIN; UPDATE users SET name = name WHERE id = 1`);
-    const first = spawnCli(['deploy'], env({ MIGRATE_LOCK_TIMEOUT: '60s' }));
-    const exited = collect(first);
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'`)).rowCount === 1, 'the index build waits');
-    first.kill('SIGKILL');
-    assert.equal((await exited).signal, 'SIGKILL');
-    // The server notices a dead client only when it next reads from it: end its session as it eventually would.
-    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`);
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+    await killRunnerWhen(db, release.project.dir, async () => (await runnerSessions(db, `query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'`)) === 1, 'the index build waits', { MIGRATE_LOCK_TIMEOUT: '60s' });
     await blocker.query('ROLLBACK');
     blocker.release();
     assert.deepEqual((await applied(db)).slice(-2), [expand, backfill], 'the index step is not recorded');
@@ -135,13 +121,7 @@ describe('online rename of a NOT NULL UNIQUE column with a check and a two-colum
   it('kill -9 while the contract waits for a lock leaves the database as before; the rerun completes with the final names', async () => {
     const reader = await pool.connect();
     await reader.query(`BEGIN; SELECT 1 FROM users LIMIT 1`);
-    const first = spawnCli(['deploy'], env({ MIGRATE_LOCK_TIMEOUT: '60s' }));
-    const exited = collect(first);
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND wait_event_type = 'Lock'`)).rowCount === 1, 'the contract waits for its lock');
-    first.kill('SIGKILL');
-    assert.equal((await exited).signal, 'SIGKILL');
-    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`);
-    await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+    await killRunnerWhen(db, release.project.dir, async () => (await runnerSessions(db, `wait_event_type = 'Lock'`)) === 1, 'the contract waits for its lock', { MIGRATE_LOCK_TIMEOUT: '60s' });
     await reader.query('ROLLBACK');
     reader.release();
     assert.deepEqual(await fingerprint(db), window, 'as before the contract');

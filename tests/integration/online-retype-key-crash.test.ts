@@ -1,34 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import type { Project } from '../helpers/generate-fixture.js';
-import { cliEnv, collect, runCliProcess, spawnCli } from '../helpers/migrations.js';
+import { cliEnv, runCliProcess } from '../helpers/migrations.js';
 import { entriesForeignKey, extraColumns, invalidIndexNames, KEY_STEPS, keyedRows, keyRetypeProject, keyShape } from '../helpers/online-retype-key.js';
+import { killRunnerWhen, runnerSessions } from '../helpers/runner-kill.js';
 
 const [, BACKFILL, INDEX] = KEY_STEPS;
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(25);
-  }
-}
 
-/**
- * Starts `dbship deploy`, waits until its session waits for a lock while running `statement`,
- * kills the runner with SIGKILL, and waits until its sessions are gone (the server ends the
- * orphaned statement at lock_timeout and then notices the closed connection).
- */
-async function killWhileWaiting(db: TestDatabase, dir: string, statement: string): Promise<void> {
-  const runner = spawnCli(['deploy'], cliEnv(db.url, dir));
-  const exited = collect(runner);
-  await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%' AND wait_event_type = 'Lock' AND query LIKE $1`, [`%${statement}%`])).rowCount! > 0, `the runner waits in ${statement}`);
-  runner.kill('SIGKILL');
-  assert.equal((await exited).signal, 'SIGKILL');
-  await until(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'dbship:%'`)).rowCount === 0, 'the killed runner\'s sessions are gone');
+/** Kills `deploy` while its session waits for a lock in `statement`. */
+function killWhileWaiting(db: TestDatabase, dir: string, statement: string): Promise<void> {
+  return killRunnerWhen(db, dir, async () => (await runnerSessions(db, `wait_event_type = 'Lock' AND query LIKE '%${statement}%'`)) > 0, `the runner waits in ${statement}`);
 }
 
 async function applied(db: TestDatabase): Promise<string[]> {
