@@ -27,17 +27,7 @@ export function connectionUrl(db: DbConnection): string {
   return `postgres://${auth}@${db.host}:${db.port}/${encodeURIComponent(db.database)}`;
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client(clientConfig(adminConnection(), 'dbship-tests'));
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function adminRows<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
   const client = new pg.Client(clientConfig(adminConnection(), 'dbship-tests'));
   await client.connect();
   try {
@@ -70,7 +60,7 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
       // go, so that FORCE does not terminate them under a client that would report it as an
       // uncaught error. Sessions still there after 2 s (a killed runner's backend) are ended by FORCE.
       for (let i = 0; i < 40; i++) {
-        const { rows } = await adminRows<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
+        const { rows } = await adminQuery<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
         if (rows[0]!.n === 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }
