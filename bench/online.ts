@@ -76,11 +76,10 @@ interface Folders {
 }
 
 /** The backfill's throttle as generate writes it, and as the run uses it (BENCH_ONLINE_BACKFILL, e.g. `batch=500 pause=5`). */
-const GENERATED_BACKFILL = GENERATED_THROTTLE;
 const backfill = backfillSetting(process.env.BENCH_ONLINE_BACKFILL);
 
 function backfillSetting(raw: string | undefined): string {
-  if (raw === undefined || raw.trim() === '') return GENERATED_BACKFILL;
+  if (raw === undefined || raw.trim() === '') return GENERATED_THROTTLE;
   const m = /^batch=(\d+) pause=(\d+|auto)$/.exec(raw.trim());
   if (!m || Number(m[1]) < 1) throw new Error(`BENCH_ONLINE_BACKFILL must read "batch=<rows> pause=<ms|auto>" (got "${raw}")`);
   return `batch=${Number(m[1])} pause=${m[2] === 'auto' ? 'auto' : Number(m[2])}`;
@@ -104,12 +103,12 @@ async function generateFolders(ctx: BenchContext): Promise<Folders> {
     const dir = path.join(root, `release-n1-${op.name}`);
     cpSync(releaseN, dir, { recursive: true });
     const result = await generate({ dir, name: op.migrationName, schemaPath: modelsFile(op.nextModels), ...(await op.request()) });
-    if (backfill !== GENERATED_BACKFILL) {
+    if (backfill !== GENERATED_THROTTLE) {
       // As a reviewer may before the migration is applied: the backfill's batch size and pause.
       const file = result.migrations.find((m) => m.tag.endsWith('_backfill'))!.upPath;
       const text = readFileSync(file, 'utf8');
-      if (!text.includes(GENERATED_BACKFILL)) throw new Error(`${file}: the generated throttle "${GENERATED_BACKFILL}" was not found`);
-      writeFileSync(file, text.replace(GENERATED_BACKFILL, backfill));
+      if (!text.includes(GENERATED_THROTTLE)) throw new Error(`${file}: the generated throttle "${GENERATED_THROTTLE}" was not found`);
+      writeFileSync(file, text.replace(GENERATED_THROTTLE, backfill));
     }
     next.set(op.name, { releaseN, releaseNTag: first.migrations[first.migrations.length - 1]!.tag, dir, newest: result.migrations[result.migrations.length - 1]!.tag });
   }
@@ -372,7 +371,7 @@ async function runOne(ctx: BenchContext, cli: string, folders: Folders, op: Oper
   const expected: Expected = new Map([...live.expected].map(([id, v]) => [id, op.reads(v, applied ? 'applied' : 'failed')[0]!]));
   const c = await connect(db, 'dbship-bench-check');
   try {
-    run.rows = await checkRows(c, { table: 'items', key: 'id', column: op.finalColumn(applied), valueSql: op.finalValueSql?.(applied), expected, seededUpTo: rows, seededSql: op.seededSql(applied) });
+    run.rows = await checkRows(c, { table: 'items', key: 'id', valueSql: op.finalValue(applied), expected, seededUpTo: rows, seededSql: op.seededSql(applied) });
   } finally {
     await c.end().catch(() => {});
     await db.drop();
@@ -397,7 +396,7 @@ function partsNote(r: Run): string {
 
 /** The result rows of one run: one table per operation and approach. */
 function rowsOf(r: Run, peer: Run | undefined): ResultRow[] {
-  const subject = `${r.op.name}: ${r.approach}${r.approach.startsWith('dbship') && backfill !== GENERATED_BACKFILL ? ` (${backfill})` : ''}`;
+  const subject = `${r.op.name}: ${r.approach}${r.approach.startsWith('dbship') && backfill !== GENERATED_THROTTLE ? ` (${backfill})` : ''}`;
   const all = [r.phases.before, r.phases.during, r.phases.after];
   const requests = all.reduce((a, s) => a + s.requests, 0);
   const failed = all.reduce((a, s) => a + s.failed, 0);
@@ -447,7 +446,7 @@ export const benchmark: Benchmark = {
     + 'so the total rate stays the same; a request waits for the previous one and its latency counts from when it was due), '
     + `a quarter inserts, the rest updates of rows the client owns each read back (through the other release's column while both serve), statement_timeout ${STATEMENT_TIMEOUT_MS / 1000} s. `
     + `Release N alone ${WARMUP_MS / 1000} s (not reported), then ${BEFORE_MS / 1000} s (before); the change (during): dbship = \`dbship deploy\` of N+1 (expand + backfill as generated, `
-    + `${GENERATED_BACKFILL.replace('=', ' ').replace('=', ' ')} unless BENCH_ONLINE_BACKFILL says otherwise, contract deferred by N's heartbeat), N+1 starts, both serve ${BOTH_MS / 1000} s, N stops, the next deploy runs the contract; `
+    + `${GENERATED_THROTTLE.replace('=', ' ').replace('=', ' ')} unless BENCH_ONLINE_BACKFILL says otherwise, contract deferred by N's heartbeat), N+1 starts, both serve ${BOTH_MS / 1000} s, N stops, the next deploy runs the contract; `
     + `drizzle-kit = the SQL drizzle-kit writes for the change (an UPDATE first for the fill) in one transaction as drizzle-orm's migrator runs it, `
     + `then the same N+1 start, ${BOTH_MS / 1000} s of both, N stops; release N+1 alone ${AFTER_MS / 1000} s (after). Lost or divergent: every row `
     + 'of the table compared in SQL with the last value acknowledged for it, or its seed. Lock wait: pg_stat_activity sampled every 20 ms. '

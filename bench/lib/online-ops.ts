@@ -70,10 +70,8 @@ export interface Operation {
   readonly n1: ReleaseColumn;
   /** What a read may return after `written` was acknowledged, as text (the fill depends on when). */
   reads(written: string | number | null, state: ChangeState): Array<string | null>;
-  /** The physical column that holds the value at the end, and the seeded rows' value (SQL over t.id). */
-  finalColumn(applied: boolean): string;
-  /** An SQL expression over `t` that reads the value at the end, when it is not one column (a split). */
-  finalValueSql?(applied: boolean): string | undefined;
+  /** The value at the end, as SQL over the row `t` (the column that holds it, or the split's parts joined), and the seeded rows' value (SQL over t.id). */
+  finalValue(applied: boolean): string;
   seededSql(applied: boolean): string;
 }
 
@@ -92,7 +90,7 @@ export const OPERATIONS: readonly Operation[] = [
     n: { column: 'name', value: (w, i) => `N-w${w}-${i}` },
     n1: { column: 'full_name', value: (w, i) => `N1-w${w}-${i}` },
     reads: (written) => [text(written)],
-    finalColumn: (applied) => (applied ? 'full_name' : 'name'),
+    finalValue: (applied) => (applied ? 't.full_name' : 't.name'),
     seededSql: () => SEEDED_NAME,
   },
   {
@@ -107,7 +105,7 @@ export const OPERATIONS: readonly Operation[] = [
     n: { column: 'score', value: (w, i) => 1_000_000 * (w + 1) + i },
     n1: { column: 'score', value: (w, i) => 500_000_000 + 1_000_000 * (w + 1) + i },
     reads: (written) => [text(written)],
-    finalColumn: () => 'score',
+    finalValue: () => 't.score',
     seededSql: () => 't.id % 100000',
   },
   {
@@ -125,7 +123,7 @@ export const OPERATIONS: readonly Operation[] = [
       if (written !== null) return [String(written)];
       return state === 'before' || state === 'failed' ? [null] : state === 'applied' ? [FILL] : [null, FILL];
     },
-    finalColumn: () => 'name',
+    finalValue: () => 't.name',
     seededSql: (applied) => (applied ? `CASE WHEN t.id % 7 = 0 THEN '${FILL}' ELSE 'Seed ' || t.id END` : SEEDED_NAME),
   },
   {
@@ -141,7 +139,7 @@ export const OPERATIONS: readonly Operation[] = [
     n: { column: 'name', value: (w, i) => `N-w${w}-${i}` },
     n1: { column: 'name', value: (w, i) => `N1-w${w}-${i}` },
     reads: (written) => [text(written)],
-    finalColumn: () => 'name',
+    finalValue: () => 't.name',
     seededSql: () => SEEDED_NAME,
   },
   {
@@ -167,8 +165,7 @@ export const OPERATIONS: readonly Operation[] = [
       value: (w, i) => `N1-w${w} ${i}`,
     },
     reads: (written) => [text(written)],
-    finalColumn: () => 'id',
-    finalValueSql: (applied) => (applied ? `nullif(concat_ws(' ', t.first_name, t.last_name), '')` : 't.name'),
+    finalValue: (applied) => (applied ? `nullif(concat_ws(' ', t.first_name, t.last_name), '')` : 't.name'),
     seededSql: () => SEEDED_NAME,
   },
 ];

@@ -85,9 +85,10 @@ export interface RowCheck {
  * may exist; every acknowledged row must exist. Done in one SQL statement, so millions of rows
  * need not travel to the client.
  */
-export async function checkRows(db: Queryable, options: { table: string; key: string; column: string; valueSql?: string | undefined; expected: Expected; seededUpTo: number; seededSql: string }): Promise<RowCheck> {
+export async function checkRows(db: Queryable, options: { table: string; key: string; column?: string; valueSql?: string | undefined; expected: Expected; seededUpTo: number; seededSql: string }): Promise<RowCheck> {
   // The value as read: the column, or an expression over `t` (the parts of a split column, joined).
-  const value = options.valueSql ?? `t.${options.column}`;
+  const value = options.valueSql ?? (options.column ? `t.${options.column}` : undefined);
+  if (value === undefined) throw new Error('checkRows needs the column or an SQL expression for the value');
   const ids = [...options.expected.keys()];
   const values = ids.map((id) => options.expected.get(id) ?? null);
   const wrong = `
