@@ -58,10 +58,10 @@ async function call(stats: Stats, base: string, method: string, path: string, bo
 }
 
 /**
- * One client of one release: creates users, renames rows it owns (ids ≡ worker mod WORKERS
- * among the seeded ones, and its own creations) and reads each write back through `readBack`,
- * the other release when both serve. No two workers write the same row, so the last
- * acknowledged value of each row is known.
+ * One client of one release: creates users, renames rows it owns (its residue of the seeded ids,
+ * and its own creations) and reads each write back through `readBack`, the other release when
+ * both serve. No two clients of either release write the same row, so the last acknowledged value
+ * of each row is known and a read-back can only differ if the releases disagree.
  */
 async function client(s: OnlineScenario, expected: Expected, label: 'N' | 'N1', worker: number, base: () => string, readBack: () => string | null, stats: Stats, stop: () => boolean): Promise<void> {
   const owned: number[] = [];
@@ -76,7 +76,10 @@ async function client(s: OnlineScenario, expected: Expected, label: 'N' | 'N1', 
       }
       continue;
     }
-    const seeded = 1 + worker + WORKERS * Math.floor(Math.random() * (SEEDED / WORKERS - 1));
+    // Six clients (two releases of WORKERS each) own disjoint residues of the seeded ids: N's worker
+    // w the ids ≡ w, N+1's worker w the ids ≡ WORKERS + w (mod 2 × WORKERS).
+    const slot = worker + (label === 'N1' ? WORKERS : 0);
+    const seeded = 1 + slot + 2 * WORKERS * Math.floor(Math.random() * (SEEDED / (2 * WORKERS) - 1));
     const id = i % 4 === 1 && owned.length > 0 ? owned[Math.floor(Math.random() * owned.length)]! : seeded;
     const name = s.value(label, worker, i);
     const done = await call(stats, base(), 'PATCH', `/users/${id}`, { name });
