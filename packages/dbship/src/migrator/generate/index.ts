@@ -130,6 +130,7 @@ async function planModelChange(options: GenerateOptions, prev: Snapshot, first: 
   }
   if (options.retype) {
     refuseRenameAmbiguities(ambiguities);
+    await loadParser();
     return planOnlineRetype(options.name, prev, cur, options.retype, first);
   }
   if (options.fill) {

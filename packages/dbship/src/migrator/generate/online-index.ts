@@ -19,6 +19,11 @@ export interface IndexRebuild {
   readonly target: SnapshotIndex;
   /** Its name while the old one still exists. */
   readonly temp: string;
+  /**
+   * The index as built in the window, when its columns differ from `target`'s: a type change builds
+   * it on the shadow column, which takes the column's name at the contract (the index follows).
+   */
+  readonly build?: SnapshotIndex | undefined;
   /** Set for a unique constraint: the contract adds it `USING INDEX` (which renames the index). */
   readonly constraint?: { readonly nullsNotDistinct: boolean } | undefined;
 }
@@ -66,16 +71,10 @@ export function dropIndexSql(t: IndexTable, name: string, concurrently = true): 
 export function withTempIndexes(snapshot: Snapshot, t: IndexTable, rebuilds: readonly IndexRebuild[]): Snapshot {
   const copy = structuredClone(snapshot);
   const table = copy.tables[t.key]!;
-  for (const r of rebuilds) table.indexes[r.temp] = { ...structuredClone(r.target), name: r.temp, concurrently: false };
+  for (const r of rebuilds) table.indexes[r.temp] = { ...structuredClone(r.build ?? r.target), name: r.temp, concurrently: false };
   return copy;
 }
 
-/**
- * The no-transaction migration that builds the temporary indexes concurrently (each statement on
- * its own: writes go on while it builds). A build stopped midway leaves its index INVALID; the next
- * run drops it (it is this migration's own) and builds it again. Its down file drops them
- * concurrently. Its snapshot is `snapshot` with the temporary indexes.
- */
 /**
  * The first statement of an online index step: the build runs in this session's own backend, with
  * no parallel workers, so it never takes every core from the app's queries (measured on 2 cores:
@@ -85,13 +84,25 @@ export function withTempIndexes(snapshot: Snapshot, t: IndexTable, rebuilds: rea
 export const ONE_BUILD_WORKER = 'SET max_parallel_maintenance_workers = 0;';
 export const ONE_BUILD_WORKER_NOTE = '-- The build uses one backend and no parallel workers, leaving the other cores to the app.';
 
-export function indexStepMigration(name: string, t: IndexTable, rebuilds: readonly IndexRebuild[], snapshot: Snapshot, header: readonly string[]): PlannedMigration {
+const REPEATABLE_DROP = '-- dbship:allow no-transaction-multiple-statements each statement is safe to repeat: IF EXISTS skips an index already dropped\n';
+const REPEATABLE = '-- dbship:allow no-transaction-multiple-statements each statement is safe to repeat: a build skips an index that exists (an INVALID leftover is dropped first), and validating a valid constraint does nothing\n';
+
+/**
+ * The no-transaction migration that builds the temporary indexes concurrently (each statement on
+ * its own: writes go on while it builds), then runs `validations` (VALIDATE CONSTRAINT of the
+ * window's checks, which need the backfill done). A build stopped midway leaves its index INVALID;
+ * the next run drops it (it is this migration's own) and builds it again. Its down file drops them
+ * concurrently. Its snapshot is `snapshot` with the temporary indexes.
+ */
+export function indexStepMigration(name: string, t: IndexTable, rebuilds: readonly IndexRebuild[], snapshot: Snapshot, header: readonly string[], validations: readonly string[] = []): PlannedMigration {
+  // Every statement is safe to repeat, which is what the lint rule on several statements asks.
+  const statements = [...rebuilds.map((r) => createIndexSql(t, r.build ?? r.target, r.temp, { concurrently: true, nullsNotDistinct: r.constraint?.nullsNotDistinct })), ...validations];
   return {
     name,
     header: [`-- ${NO_TRANSACTION}`, ...header, ONE_BUILD_WORKER_NOTE],
-    up: [ONE_BUILD_WORKER, ...rebuilds.map((r) => createIndexSql(t, r.target, r.temp, { concurrently: true, nullsNotDistinct: r.constraint?.nullsNotDistinct }))],
+    up: [ONE_BUILD_WORKER, ...statements.map((x, i) => (i === 1 ? `${REPEATABLE}${x}` : x))],
     downHeader: [`-- ${NO_TRANSACTION}`, '-- Drops the indexes built for the new column, without blocking writes.'],
-    down: rebuilds.map((r) => dropIndexSql(t, r.temp)),
+    down: rebuilds.map((r, i) => `${i === 1 ? REPEATABLE_DROP : ''}${dropIndexSql(t, r.temp)}`),
     transactional: false,
     snapshot: { ...withTempIndexes(snapshot, t, rebuilds), id: randomUUID(), prevId: snapshot.id },
   };

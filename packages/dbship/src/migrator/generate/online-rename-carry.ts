@@ -67,11 +67,10 @@ export function carryOver(prev: Snapshot, cur: Snapshot, r: RenameRequest): Carr
   table.columns = Object.fromEntries(Object.entries(table.columns).map(([k, c]) => (k === r.from ? [r.to, structuredClone(target)] : [k, c])));
   const indexes: IndexRebuild[] = [];
   const oldIndexes: CarryOver['oldIndexes'] = [];
-  const plain = (columns: readonly string[]): SnapshotIndex['columns'] => columns.map((c) => ({ expression: c, isExpression: false, asc: true, nulls: 'last' }));
   if (column.isUnique) {
     const final = target.uniqueName ?? `${before.name}_${r.to}_unique`;
-    indexes.push({ target: { name: final, columns: plain([r.to]), isUnique: true, method: 'btree', with: {} }, temp: tempName(final), constraint: { nullsNotDistinct: column.nullsNotDistinct ?? false } });
-    oldIndexes.push({ index: { name: column.uniqueName ?? `${before.name}_${r.from}_unique`, columns: plain([r.from]), isUnique: true }, constraint: { nullsNotDistinct: column.nullsNotDistinct ?? false } });
+    indexes.push({ target: { name: final, columns: plainColumns([r.to]), isUnique: true, method: 'btree', with: {} }, temp: tempName(final), constraint: { nullsNotDistinct: column.nullsNotDistinct ?? false } });
+    oldIndexes.push({ index: { name: column.uniqueName ?? `${before.name}_${r.from}_unique`, columns: plainColumns([r.from]), isUnique: true }, constraint: { nullsNotDistinct: column.nullsNotDistinct ?? false } });
   }
   const swap = (cols: readonly string[]) => cols.map((c) => (c === r.from ? r.to : c));
   for (const u of Object.values(before.uniqueConstraints ?? {}).filter((x) => x.columns.includes(r.from))) {
@@ -79,8 +78,8 @@ export function carryOver(prev: Snapshot, cur: Snapshot, r: RenameRequest): Carr
     const match = Object.values(after.uniqueConstraints ?? {}).find((x) => withoutName({ columns: x.columns, nullsNotDistinct: x.nullsNotDistinct ?? false }) === withoutName(want));
     if (!match) mismatch(r, `the unique constraint ${u.name} has no counterpart on "${r.to}" in the models`);
     move(table, 'uniqueConstraints', u.name, match);
-    indexes.push({ target: { name: match.name, columns: plain(want.columns), isUnique: true, method: 'btree', with: {} }, temp: tempName(match.name), constraint: { nullsNotDistinct: want.nullsNotDistinct } });
-    oldIndexes.push({ index: { name: u.name, columns: plain(u.columns), isUnique: true }, constraint: { nullsNotDistinct: want.nullsNotDistinct } });
+    indexes.push({ target: { name: match.name, columns: plainColumns(want.columns), isUnique: true, method: 'btree', with: {} }, temp: tempName(match.name), constraint: { nullsNotDistinct: want.nullsNotDistinct } });
+    oldIndexes.push({ index: { name: u.name, columns: plainColumns(u.columns), isUnique: true }, constraint: { nullsNotDistinct: want.nullsNotDistinct } });
   }
   for (const i of Object.values(before.indexes).filter((x) => usesColumn(x, r.from))) {
     const want = rewriteIndex(i, before.name, r);
@@ -124,7 +123,11 @@ export function carryOver(prev: Snapshot, cur: Snapshot, r: RenameRequest): Carr
   return { notNull, default: column.default === undefined ? null : String(column.default), indexes, constraints, oldConstraints, oldIndexes, renamed, window };
 }
 
-function usesColumn(i: SnapshotIndex, column: string): boolean {
+/** Plain (not expression) index columns, ascending. */
+export const plainColumns = (columns: readonly string[]): SnapshotIndex['columns'] => columns.map((c) => ({ expression: c, isExpression: false, asc: true, nulls: 'last' }));
+
+/** True when the index's columns, expressions or predicate reference `column`. */
+export function usesColumn(i: SnapshotIndex, column: string): boolean {
   return i.columns.some((c) => (c.isExpression ? mentionsColumn(c.expression, column) : c.expression === column)) || (i.where !== undefined && i.where !== '' && mentionsColumn(i.where, column));
 }
 

@@ -51,12 +51,23 @@ export function contractDown(o: RenameObjects, carry: CarryOver, t: IndexTable, 
     ...(d ? [`ALTER TABLE ${rel(o)} ALTER COLUMN ${q(o.from)} SET DEFAULT ${d.sql};`] : []),
     `${allow('mixed-ddl-and-data', "one UPDATE under the ADD COLUMN's lock (docs/online-changes.md)")}${copyBack(o)}`,
     ...(carry.notNull ? [`${allow('set-not-null', "the column was NOT NULL before it (a scan under the ADD COLUMN's lock)")}ALTER TABLE ${rel(o)} ALTER COLUMN ${q(o.from)} SET NOT NULL;`] : []),
-    ...carry.oldConstraints.map((s) => `${allow('constraint-without-not-valid', 'the old column\'s constraint, checked in this (not online) transaction')}${s}`),
-    ...carry.oldIndexes.map((i) => i.constraint
-      ? `${allow('add-unique-constraint', 'the old column\'s unique constraint, built in this (not online) transaction')}ALTER TABLE ${rel(o)} ADD CONSTRAINT ${q(i.index.name)} UNIQUE${i.constraint.nullsNotDistinct ? ' NULLS NOT DISTINCT' : ''} (${i.index.columns.map((c) => q(c.expression)).join(', ')});`
-      : `${allow('create-index-without-concurrently', 'the old column\'s index, rebuilt in this (not online) transaction')}${createIndexSql(t, i.index, i.index.name, { concurrently: false })}`),
+    ...oldObjectsBack(t, carry, what),
     ...(d ? [defaultFunction(o, d), setMarkerDefault(o, d)] : []),
     syncFunction(o),
     syncTrigger(o),
+  ];
+}
+
+/**
+ * A contract's down file, once the old column is back and filled: its constraints and indexes as
+ * they were (checked and built in that transaction, which is not online, as the rest of the file).
+ */
+export function oldObjectsBack(t: IndexTable, carry: Pick<CarryOver, 'oldConstraints' | 'oldIndexes'>, what: string): string[] {
+  const allow = (rule: string, why: string) => `-- dbship:allow ${rule} undoing the contract of ${what}: ${why}\n`;
+  return [
+    ...carry.oldConstraints.map((s) => `${allow('constraint-without-not-valid', 'the old column\'s constraint, checked in this (not online) transaction')}${s}`),
+    ...carry.oldIndexes.map((i) => i.constraint
+      ? `${allow('add-unique-constraint', 'the old column\'s unique constraint, built in this (not online) transaction')}ALTER TABLE ${q(t.schema)}.${q(t.table)} ADD CONSTRAINT ${q(i.index.name)} UNIQUE${i.constraint.nullsNotDistinct ? ' NULLS NOT DISTINCT' : ''} (${i.index.columns.map((c) => q(c.expression)).join(', ')});`
+      : `${allow('create-index-without-concurrently', 'the old column\'s index, rebuilt in this (not online) transaction')}${createIndexSql(t, i.index, i.index.name, { concurrently: false })}`),
   ];
 }

@@ -7,6 +7,11 @@ import type { Snapshot, SnapshotColumn, SnapshotTable } from '../folder/snapshot
 import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../sql/identifier.js';
 import { castGuard, castPlan, type CastGuard, type CastOptions, type CastPlan } from './online-cast.js';
 import { primaryKey, refuse, sameSchema } from './online-common.js';
+import { mentionsColumn } from './online-column-refs.js';
+import { usesColumn } from './online-rename-carry.js';
+import { finalizeIndexes, indexStepMigration, unfinalizeIndexes, type IndexTable } from './online-index.js';
+import { oldObjectsBack } from './online-rename-steps.js';
+import { retypeCarry, type RetypeCarry } from './online-retype-carry.js';
 import { planKeyRetype } from './online-retype-key.js';
 import { syncName } from './online-sql.js';
 import type { PlannedMigration } from './plan.js';
@@ -89,16 +94,19 @@ export function baseType(type: string): string {
 }
 
 /**
- * Plans a widening type change as three migrations, without the table rewrite and the ACCESS
- * EXCLUSIVE lock of `ALTER COLUMN ... TYPE`: `<name>_expand` adds a shadow column of the new type
- * that a trigger sets from the column on every write (both releases keep writing the column by its
- * name: its old type still holds every value they write); `<name>_backfill` fills the shadow for
- * the existing rows; `<name>_contract` swaps them in one short transaction (the shadow takes the
- * name, NOT NULL proved by a validated check, the default) and drops the old column, once no
- * release older than the expand is seen. A single-column primary key takes five steps
- * (online-retype-key.ts) and is widened only. Refuses what it does not carry over: a composite
- * key, a generated, unique, indexed, foreign-key or check-constrained column. How values convert
- * (a plain cast, a guarded narrowing cast, AT TIME ZONE, --using) is online-cast.ts's `castPlan`.
+ * Plans a type change as three migrations (four when the column is indexed), without the table
+ * rewrite and the ACCESS EXCLUSIVE lock of `ALTER COLUMN ... TYPE`: `<name>_expand` adds a shadow
+ * column of the new type that a trigger sets from the column on every write (both releases keep
+ * writing the column by its name), with NOT VALID copies of the column's foreign keys and checks;
+ * `<name>_backfill` fills the shadow for the existing rows; `<name>_index` builds the column's
+ * indexes and unique constraints on the shadow CONCURRENTLY and validates the copies;
+ * `<name>_contract` swaps them in one short transaction (the shadow takes the name, NOT NULL
+ * proved by a validated check, the default, the copies their names) and drops the old column, once
+ * no release older than the expand is seen. A single-column primary key takes five steps
+ * (online-retype-key.ts) and is widened only. Refuses what it does not carry over: a column of a
+ * composite key, a generated column, a column other tables' foreign keys reference. How values
+ * convert (a plain cast, a guarded narrowing cast, AT TIME ZONE, --using) is online-cast.ts's
+ * `castPlan`.
  */
 export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r: RetypeRequest, first: number): PlannedMigration[] {
   const before = prev.tables[r.table];
@@ -123,40 +131,59 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
   assertSupported(before, column, r);
   const o = retypeObjects(name, before, column, target, r, first, cast);
   if (column.primaryKey) return planKeyRetype(name, prev, cur, o);
+  const carry = retypeCarry(prev, r.table, r.column, o.shadow);
+  const t: IndexTable = { schema: o.schema, table: o.table, key: r.table };
+  const steps = carry.indexes.length > 0 ? 4 : 3;
   const [rel, c, s] = [o.rel, q(r.column), q(o.shadow)];
-  const [expand, backfill] = expandAndBackfill(name, prev, o, 3);
+  const [expand, backfill] = expandAndBackfill(name, prev, o, steps, carry);
   const allow = (rule: string) => `-- dbship:allow ${rule} contract of ${o.what}: the shadow column takes the name once no release older than ${o.expandTag} is seen\n`;
+  // The window's checks (NOT NULL, the copied foreign keys and checks) are validated by the index
+  // step when there is one, so that the contract only changes the catalog; else by the contract.
+  const validations = [...(column.notNull ? [o.check] : []), ...carry.constraints.map((k) => k.temp)].map((k) => `ALTER TABLE ${rel} VALIDATE CONSTRAINT ${q(k)};`);
+  const index = carry.indexes.length === 0 ? [] : [indexStepMigration(`${name}_index`, t, carry.indexes, backfill.snapshot, [
+    `-- Online type change, step 3 of 4 (indexes): builds the indexes of "${r.column}" on "${o.shadow}" under temporary names,`,
+    '-- each CONCURRENTLY (writes go on while it builds); the contract gives them their final names. An interrupted build',
+    '-- leaves an INVALID index, which the next run drops and builds again.',
+    ...(validations.length > 0 ? ['-- Then the checks of the shadow are validated (scans that let reads and writes go on; repeatable).'] : []),
+  ], validations)];
   const swap = [
     ...o.guard.validate,
-    ...(column.notNull ? [`ALTER TABLE ${rel} VALIDATE CONSTRAINT ${q(o.check)};`] : []),
+    ...(index.length === 0 ? validations : []),
     ...o.dropTrigger,
     `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${c} TO ${q(o.old)};`,
     `${allow('rename-column')}ALTER TABLE ${rel} RENAME COLUMN ${s} TO ${c};`,
-    ...(column.notNull ? [`ALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`, `ALTER TABLE ${rel} DROP CONSTRAINT ${q(o.check)};`] : []),
+    ...(column.notNull ? [`${index.length > 0 ? `-- dbship:allow set-not-null proved by the check "${o.check}", which the index step validated: no scan\n` : ''}ALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`, `ALTER TABLE ${rel} DROP CONSTRAINT ${q(o.check)};`] : []),
     ...(target.default !== undefined ? [`ALTER TABLE ${rel} ALTER COLUMN ${c} SET DEFAULT ${String(target.default)};`] : []),
     `${allow('drop-column')}ALTER TABLE ${rel} DROP COLUMN ${q(o.old)};`,
+    ...finalizeIndexes(t, carry.indexes),
+    ...carry.constraints.map((k) => `ALTER TABLE ${rel} RENAME CONSTRAINT ${q(k.temp)} TO ${q(k.final)};`),
   ];
   const unswap = [
+    ...unfinalizeIndexes(t, carry.indexes).map((x) => (x.startsWith('CREATE') ? `-- dbship:allow create-index-without-concurrently undoing the contract of ${o.what}: the index of the window, rebuilt in this (not online) transaction\n${x}` : x)),
+    ...carry.constraints.map((k) => `ALTER TABLE ${rel} RENAME CONSTRAINT ${q(k.final)} TO ${q(k.temp)};`),
     `-- dbship:allow rename-column undoing the contract of ${o.what}: the column goes back to being the shadow\nALTER TABLE ${rel} RENAME COLUMN ${c} TO ${s};`,
     `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP NOT NULL;`,
     `ALTER TABLE ${rel} ALTER COLUMN ${s} DROP DEFAULT;`,
     `ALTER TABLE ${rel} ADD COLUMN ${c} ${column.type}${column.default !== undefined ? ` DEFAULT ${String(column.default)}` : ''};`,
     `-- dbship:allow mixed-ddl-and-data undoing the contract of ${o.what}: one UPDATE under the ADD COLUMN's lock (docs/online-changes.md)\nUPDATE ${rel} SET ${c} = ${o.cast.backward(s)};`,
     ...(column.notNull ? [`-- dbship:allow set-not-null undoing the contract of ${o.what}: the column was NOT NULL before it (a scan under the ADD COLUMN's lock)\nALTER TABLE ${rel} ALTER COLUMN ${c} SET NOT NULL;`] : []),
+    ...oldObjectsBack(t, carry, o.what),
     ...o.addCheck,
     ...o.trigger,
   ];
+  const lastSnap = index[0]?.snapshot ?? backfill.snapshot;
   return [
     expand,
     backfill,
+    ...index,
     {
       name: `${name}_contract`,
-      header: [`-- ${CONTRACT} expand=${o.expandTag}`, '-- Online type change, step 3 of 3 (contract): the shadow column takes the name, in one short transaction (renames,', '-- no rewrite; NOT NULL proved by the validated check). Runs only once no release older than the expand is seen.'],
+      header: [`-- ${CONTRACT} expand=${o.expandTag}`, `-- Online type change, step ${steps} of ${steps} (contract): the shadow column takes the name, in one short transaction (renames,`, `-- no rewrite; NOT NULL proved by the validated check${carry.indexes.length > 0 ? '; the indexes built by step 3 take their names' : ''}). Runs only once no release older than the expand is seen.`],
       up: swap,
-      downHeader: [`-- Back to the state after the expand. The UPDATE rewrites the whole table while holding the lock of ADD COLUMN:`, '-- a rollback after the contract is not online, and fails if a value no longer fits the old type.'],
+      downHeader: [`-- Back to the state after the ${index.length > 0 ? 'index step' : 'expand'}. The UPDATE rewrites the whole table while holding the lock of ADD COLUMN:`, '-- a rollback after the contract is not online, and fails if a value no longer fits the old type.'],
       down: unswap,
       transactional: true,
-      snapshot: { ...cur, prevId: backfill.snapshot.id },
+      snapshot: { ...cur, prevId: lastSnap.id },
     },
   ];
 }
@@ -188,20 +215,22 @@ function retypeObjects(name: string, before: SnapshotTable, column: SnapshotColu
 }
 
 /** The expand and backfill steps (1 and 2 of `steps`), shared by a plain column and a key. */
-export function expandAndBackfill(name: string, prev: Snapshot, o: RetypeObjects, steps: number): [PlannedMigration, PlannedMigration] {
+export function expandAndBackfill(name: string, prev: Snapshot, o: RetypeObjects, steps: number, carry?: RetypeCarry): [PlannedMigration, PlannedMigration] {
   const [rel, c, s, key] = [o.rel, q(o.r.column), q(o.shadow), q(o.key)];
   const both = structuredClone(prev);
   const table = both.tables[o.r.table]!;
   table.columns[o.shadow] = { name: o.shadow, type: o.toType, primaryKey: false, notNull: false };
   if (o.column.notNull) table.checkConstraints = { ...(table.checkConstraints ?? {}), [o.check]: { name: o.check, value: `${s} IS NOT NULL` } };
   if (o.guard.check) table.checkConstraints = { ...(table.checkConstraints ?? {}), [o.guard.check.name]: o.guard.check };
+  carry?.window(table);
+  const copies = (carry?.constraints ?? []).map((k) => `ALTER TABLE ${rel} ADD CONSTRAINT ${q(k.temp)} ${k.definition} NOT VALID;`);
   const expandSnap = { ...both, id: randomUUID(), prevId: prev.id };
   const backfillSnap = { ...structuredClone(both), id: randomUUID(), prevId: expandSnap.id };
   return [
     {
       name: `${name}_expand`,
       header: [`-- ${EXPAND} ${o.what}`, `-- Online type change, step 1 of ${steps} (expand): a shadow column "${o.shadow}" of the new type, set from "${o.r.column}" by a`, '-- trigger on every write; both releases keep writing the column by its name (its old type holds every value).', `-- Conversion: ${o.cast.note}.`],
-      up: [`ALTER TABLE ${rel} ADD COLUMN ${s} ${o.toType};`, ...o.trigger, ...o.addCheck],
+      up: [`ALTER TABLE ${rel} ADD COLUMN ${s} ${o.toType};`, ...o.trigger, ...o.addCheck, ...copies],
       downHeader: ['-- Instant rollback before the contract: the column was never changed.'],
       down: [...(o.column.notNull ? [`ALTER TABLE ${rel} DROP CONSTRAINT IF EXISTS ${q(o.check)};`] : []), ...o.guard.drop, ...o.dropTrigger, `ALTER TABLE ${rel} DROP COLUMN IF EXISTS ${s};`],
       transactional: true,
@@ -225,12 +254,17 @@ function assertSupported(table: SnapshotTable, c: SnapshotColumn, r: RetypeReque
   if (c.generated) why.push('it is a generated column');
   if (!c.primaryKey && (c.identity || serial)) why.push('it is an identity or serial column that is not the primary key');
   if (c.primaryKey && (c.identity?.type !== undefined) && serial) why.push('it is both serial and identity');
-  if (c.isUnique) why.push('it is unique');
   const used = (cols: readonly string[] | undefined) => cols?.includes(r.column) ?? false;
-  if (Object.values(table.indexes).some((i) => i.columns.some((x) => x.isExpression ? x.expression.includes(r.column) : x.expression === r.column))) why.push('an index uses it');
-  if (Object.values(table.foreignKeys).some((f) => used(f.columnsFrom))) why.push('a foreign key uses it');
-  if (Object.values(table.compositePrimaryKeys ?? {}).some((k) => used(k.columns)) || Object.values(table.uniqueConstraints ?? {}).some((u) => used(u.columns))) why.push('a key or unique constraint uses it');
-  if (Object.values(table.checkConstraints ?? {}).some((k) => k.value.includes(r.column))) why.push('a check constraint may use it');
+  if (Object.values(table.compositePrimaryKeys ?? {}).some((k) => used(k.columns))) why.push('it is part of a composite primary key');
+  // A plain column's indexes and constraints are carried over to the shadow (online-retype-carry.ts);
+  // the key's own step moves the key and what references it, nothing else.
+  if (c.primaryKey) {
+    if (c.isUnique) why.push('it is unique');
+    if (Object.values(table.indexes).some((i) => usesColumn(i, r.column))) why.push('an index uses it');
+    if (Object.values(table.foreignKeys).some((f) => used(f.columnsFrom))) why.push('a foreign key uses it');
+    if (Object.values(table.uniqueConstraints ?? {}).some((u) => used(u.columns))) why.push('a unique constraint uses it');
+    if (Object.values(table.checkConstraints ?? {}).some((k) => mentionsColumn(k.value, r.column))) why.push('a check constraint uses it');
+  }
   if (why.length === 0) return;
-  refuse(`the online type change of ${r.table}.${r.column} is not supported yet: ${why.join('; ')}`, 'this version swaps a plain column or a single-column primary key (with its identity or sequence and the foreign keys that reference it); rebuilding other indexes and constraints on the shadow column is not built yet (docs/online-changes.md).', 'change the type by hand with expand/contract (docs/workflow.md).');
+  refuse(`the online type change of ${r.table}.${r.column} is not supported yet: ${why.join('; ')}`, 'this version swaps a column with its indexes and constraints, or a single-column primary key with its identity or sequence and the foreign keys that reference it; a composite key, a generated column and other indexes on a key are not carried over yet (docs/online-changes.md).', 'change the type by hand with expand/contract (docs/workflow.md).');
 }
