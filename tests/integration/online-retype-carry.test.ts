@@ -9,74 +9,22 @@ import { startReleaseHeartbeat } from '../../packages/dbship/src/release-heartbe
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { makeProject, NOW, type Project } from '../helpers/generate-fixture.js';
 import { cliEnv, runCliProcess } from '../helpers/migrations.js';
-
-/**
- * The usual sequel of widening a key: the referencing column. accounts.id is widened to bigint
- * (the key's five steps), then entries.account_id, which has a foreign key (ON DELETE CASCADE), an
- * index, a unique constraint with another column and a check, is widened with its objects: four
- * steps, the last of which only changes the catalog.
- */
-function models(key: 'integer' | 'bigint', child: 'integer' | 'bigint'): string {
-  const type = (t: string, name: string) => (t === 'bigint' ? `bigint('${name}', { mode: 'number' })` : `integer('${name}')`);
-  return `import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgTable, text, unique } from 'drizzle-orm/pg-core';
-export const accounts = pgTable('accounts', {
-  id: ${type(key, 'id')}.primaryKey().generatedAlwaysAsIdentity(),
-  name: text('name').notNull(),
-});
-export const entries = pgTable('entries', {
-  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  accountId: ${type(child, 'account_id')}.notNull().references(() => accounts.id, { onDelete: 'cascade' }),
-  slot: integer('slot').notNull(),
-  note: text('note'),
-}, (t) => [
-  index('entries_account_id_idx').on(t.accountId),
-  unique('entries_account_slot_unique').on(t.accountId, t.slot),
-  check('entries_account_id_positive', sql\`\${t.accountId} > 0\`),
-]);`;
-}
-
-/** entries' columns, constraints (with validity), indexes (with validity) and triggers, as text lines. */
-async function entriesShape(db: TestDatabase): Promise<string[]> {
-  const { rows } = await db.query<{ line: string }>(`
-    SELECT 'column ' || attname || ' ' || format_type(atttypid, atttypmod) || CASE WHEN attnotnull THEN ' not null' ELSE '' END AS line
-      FROM pg_attribute WHERE attrelid = 'entries'::regclass AND attnum > 0 AND NOT attisdropped
-    UNION ALL SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE ' (not validated)' END
-      FROM pg_constraint WHERE conrelid = 'entries'::regclass
-    UNION ALL SELECT 'index ' || c.relname || ' ' || pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' (INVALID)' END
-      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'entries'::regclass
-    UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgrelid = 'entries'::regclass AND NOT tgisinternal
-    ORDER BY 1`);
-  return rows.map((r) => r.line);
-}
-
-async function rows(db: TestDatabase): Promise<string> {
-  return (await db.query<{ t: string }>(`SELECT string_agg(id || ':' || account_id || ':' || slot || ':' || coalesce(note, '-'), ',' ORDER BY id) AS t FROM entries`)).rows[0]!.t;
-}
+import { CARRY_STEPS, carryModels, entriesShape, entryRows, widenedKeyProject, widenedShape } from '../helpers/online-retype-carry.js';
 
 describe('online type change of a foreign-key column with its index, unique constraint and check (entries.account_id integer -> bigint)', () => {
   let db: TestDatabase;
   let pool: pg.Pool;
   let p: Project;
   let original: string[];
-  const steps = ['0006_widen_entry_account_expand', '0007_widen_entry_account_backfill', '0008_widen_entry_account_index', '0009_widen_entry_account_contract'];
+  const steps = [...CARRY_STEPS];
 
   before(async () => {
     db = await createTestDatabase('online_retype_carry');
     pool = new pg.Pool({ ...clientConfig(db.connection, 'online-retype-carry-test'), max: 2 });
-    p = makeProject({ history: false });
-    await generate({ dir: p.dir, name: 'init', schemaPath: p.models(models('integer', 'integer')), now: NOW });
-    let r = await runCliProcess(['deploy'], cliEnv(db.url, p.dir));
-    assert.equal(r.code, 0, r.stderr);
-    await db.query(`INSERT INTO accounts (name) SELECT 'account ' || g FROM generate_series(1, 1500) AS g`);
-    await db.query(`INSERT INTO entries (account_id, slot, note) SELECT a.id, s, CASE WHEN s = 2 THEN NULL ELSE 'entry ' || s END FROM accounts a, generate_series(1, 2) AS s`);
-    original = await entriesShape(db);
     // The key first (five steps), applied whole: no release is running in this test yet.
-    const key = await generate({ dir: p.dir, name: 'widen_account_id', schemaPath: p.models(models('bigint', 'integer')), now: NOW, retype: parseRetype('accounts.id') });
-    assert.equal(key.migrations.length, 5);
-    assert.match(key.notes?.join(' ') ?? '', /public\.entries\.account_id \(referencing the key\) keeps type integer.*--retype entries\.account_id/);
-    r = await runCliProcess(['deploy'], cliEnv(db.url, p.dir));
-    assert.equal(r.code, 0, r.stderr);
+    const key = await widenedKeyProject(db);
+    ({ p, original } = key);
+    assert.match(key.keyNotes.join(' '), /public\.entries\.account_id \(referencing the key\) keeps type integer.*--retype entries\.account_id/);
   });
   after(async () => {
     await pool?.end();
@@ -84,10 +32,10 @@ describe('online type change of a foreign-key column with its index, unique cons
   });
 
   it('generates four steps that check accepts, with no finding', async () => {
-    const result = await generate({ dir: p.dir, name: 'widen_entry_account', schemaPath: p.models(models('bigint', 'bigint')), now: NOW, retype: parseRetype('entries.account_id') });
+    const result = await generate({ dir: p.dir, name: 'widen_entry_account', schemaPath: p.models(carryModels('bigint', 'bigint')), now: NOW, retype: parseRetype('entries.account_id') });
     assert.deepEqual(result.migrations.map((m) => m.tag), steps);
     assert.deepEqual(result.findings, []);
-    const report = await check({ dir: p.dir, schemaPath: makeProject({ history: false }).models(models('bigint', 'bigint')) });
+    const report = await check({ dir: p.dir, schemaPath: makeProject({ history: false }).models(carryModels('bigint', 'bigint')) });
     assert.deepEqual(report.problems, []);
   });
 
@@ -117,12 +65,12 @@ describe('online type change of a foreign-key column with its index, unique cons
   });
 
   it('the contract swaps the column and gives every copy its name; cascades and checks still hold; its down file goes back', async () => {
-    const before = await rows(db);
+    const before = await entryRows(db);
     const r = await runCliProcess(['deploy'], cliEnv(db.url, p.dir));
     assert.equal(r.code, 0, r.stderr);
-    const widened = original.map((l) => l.replace('column account_id integer not null', 'column account_id bigint not null')).sort();
+    const widened = widenedShape(original);
     assert.deepEqual(await entriesShape(db), widened, 'the same objects under the same names, on a bigint column');
-    assert.equal(await rows(db), before, 'every row kept');
+    assert.equal(await entryRows(db), before, 'every row kept');
     const drift = await runCliProcess(['drift'], cliEnv(db.url, p.dir));
     assert.equal(drift.code, 0, drift.stdout + drift.stderr);
     await assert.rejects(db.query(`INSERT INTO entries (account_id, slot) VALUES (0, 1)`), (e: { code?: string }) => e.code === '23514');
