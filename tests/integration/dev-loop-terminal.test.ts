@@ -157,6 +157,7 @@ describe('a slow migration, and Ctrl-C during one, in a terminal', { skip }, () 
 
     const again = await term.run('npm run db -- upgrade');
     assert.match(again, /warning: dropped the INVALID index public\.users_nickname_idx, left by an interrupted run of 0003_users_nickname; building it again/);
+    assert.match(again, /warning: 0003_users_nickname resumes at its statement on line 3: 1 of its 2 statement\(s\) were committed by an earlier run/);
     assert.match(again, /Applied 0003_users_nickname/);
     assert.deepEqual((await db.query(index)).rows, [{ valid: true }]);
     if (process.env.DBSHIP_LOOP_TRANSCRIPT) writeFileSync(`${process.env.DBSHIP_LOOP_TRANSCRIPT}.slow`, `${term.screen()}\n`);

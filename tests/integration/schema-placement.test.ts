@@ -60,7 +60,7 @@ describe('schema placement with the shipped credentials (a role named like the t
     assert.equal(r.code, 0, r.stderr);
     const tables = await tablesBySchema(db);
     assert.ok(tables.public?.includes('users'), JSON.stringify(tables));
-    assert.deepEqual(tables.dbship, ['backfills', 'history', 'lock_holder', 'migrations', 'releases']);
+    assert.deepEqual(tables.dbship, ['backfills', 'history', 'lock_holder', 'migrations', 'releases', 'unit_progress']);
     const again = await runCliProcess(['deploy', '--wait', '10s'], shippedEnv(db));
     assert.equal(again.code, 0, again.stderr);
   });
@@ -79,7 +79,7 @@ describe('the tracking schema configured to another name (DBSHIP_SCHEMA)', () =>
     const r = await runCliProcess(['deploy', '--wait', '10s'], env);
     assert.equal(r.code, 0, r.stderr);
     const tables = await tablesBySchema(db);
-    assert.deepEqual(tables.ops_tracking, ['backfills', 'history', 'lock_holder', 'migrations', 'releases']);
+    assert.deepEqual(tables.ops_tracking, ['backfills', 'history', 'lock_holder', 'migrations', 'releases', 'unit_progress']);
     assert.equal(tables.dbship, undefined);
     assert.ok(tables.public?.includes('users'), JSON.stringify(tables));
     const status = await runCliProcess(['status', '--json'], env);

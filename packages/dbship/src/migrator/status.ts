@@ -16,6 +16,8 @@ import { describeRelease, olderThan, recentReleases } from './runtime/releases.j
 import { readProgress } from './runtime/backfill.js';
 import type { MigrationFile } from './folder/files.js';
 import type pg from 'pg';
+import { partialRun, stoppedRuns, type Resume } from './runtime/unit-progress.js';
+import { upTarget } from './upgrade.js';
 
 export interface StatusRow {
   readonly name: string;
@@ -24,6 +26,8 @@ export interface StatusRow {
   readonly appliedAt: string | null;
   readonly appliedBy: string | null;
   readonly checksum: string | null;
+  /** A pending migration that a run stopped part-way (no-transaction, or its own COMMIT): how far it got. */
+  readonly partial?: Resume | undefined;
 }
 
 export interface StatusResult {
@@ -58,14 +62,20 @@ export async function status(config: EngineSettings, options: Pick<RunOptions, '
   return withReadSession(config, async (client) => {
     const analysis = analyze(files, await readApplied(client));
     const holder = await findLockHolder(client);
-    const rows = analysis.entries.map((e) => ({
-      name: e.name,
-      state: e.state,
-      outOfOrder: e.outOfOrder,
-      appliedAt: e.applied ? e.applied.appliedAt.toISOString() : null,
-      appliedBy: e.applied ? e.applied.appliedBy : null,
-      checksum: e.file?.checksum ?? e.applied?.checksum ?? null,
-    }));
+    const rows: StatusRow[] = [];
+    const stopped = await stoppedRuns(client);
+    for (const e of analysis.entries) {
+      const partial = e.state === 'pending' && e.file && stopped.has(e.name) ? await partialRun(client, upTarget(e.file)) : null;
+      rows.push({
+        name: e.name,
+        state: e.state,
+        outOfOrder: e.outOfOrder,
+        appliedAt: e.applied ? e.applied.appliedAt.toISOString() : null,
+        appliedBy: e.applied ? e.applied.appliedBy : null,
+        checksum: e.file?.checksum ?? e.applied?.checksum ?? null,
+        ...(partial ? { partial } : {}),
+      });
+    }
     const counts = { applied: 0, modified: 0, pending: 0, missing: 0, unknown: 0 };
     for (const r of rows) counts[r.state]++;
     const seen = await recentReleases(client, config.migrations.releaseWindowMs);

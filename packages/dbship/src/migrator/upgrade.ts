@@ -136,6 +136,7 @@ export function applySettings(config: EngineSettings, name: string, options: Pic
     blockers,
     signal: options.signal,
     onRetry: (info) => options.onEvent?.({ type: 'retry', name, ...info }),
+    onResume: ({ skipped, total, line }) => options.onEvent?.({ type: 'warning', message: `${name} resumes at its statement on line ${line}: ${skipped} of its ${total} statement(s) were committed by an earlier run that stopped part-way, and are not run again` }),
   };
 }
 

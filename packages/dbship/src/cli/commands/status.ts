@@ -18,7 +18,7 @@ export const command: Command = {
     } else {
       const width = Math.max(10, ...result.rows.map((r) => r.name.length));
       for (const r of result.rows) {
-        const note = r.outOfOrder ? '  (out of order)' : '';
+        const note = `${r.outOfOrder ? '  (out of order)' : ''}${r.partial ? `  (stopped part-way: ${r.partial.skipped} of ${r.partial.total} statements committed; the next run resumes at line ${r.partial.line})` : ''}`;
         const when = r.appliedAt ? `  ${r.appliedAt} by ${r.appliedBy}` : '';
         ctx.out(`${r.state.padEnd(8)} ${r.name.padEnd(width)}${when}${note}`);
       }

@@ -10,6 +10,7 @@ import { offSearchPath } from './off-search-path.js';
 import { commentOnlyNotice, runnableStatements, transactionUnits, type SelfManagedPlan, type TransactionUnit } from '../sql/runnable.js';
 import { locate, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { lineColumn, type SqlStatement } from '../sql/split.js';
+import { readUnitProgress, recordUnitProgress, resumeOf, unitHash, unitsOf, type Resume } from './unit-progress.js';
 
 export interface ApplySettings {
   /** `lock_timeout` of one attempt (ms): how long app queries may queue behind a waiting statement. */
@@ -32,6 +33,11 @@ export interface ApplySettings {
   readonly durableCommit?: boolean | undefined;
   /** Names the sessions a waiting statement is blocked by (none: not named). */
   readonly blockers?: BlockerWatch | undefined;
+  /**
+   * Told when a migration that does not run as one transaction resumes: `skipped` of its `total`
+   * statements were committed by an earlier run that stopped part-way, and are not run again.
+   */
+  readonly onResume?: ((info: Resume) => void) | undefined;
   /** Told before each retry after a lock timeout; `blocker` names who held the lock. */
   readonly onRetry?: ((info: { attempt: number; delayMs: number; statement: string; blocker?: string | undefined }) => void) | undefined;
 }
@@ -56,27 +62,16 @@ const MESSAGE_DURATION_MS_SQL = 'round(extract(epoch FROM clock_timestamp() - st
  * - transactional (default): every statement and the tracking rows in ONE transaction, so the
  *   migration is applied entirely or not at all; a lock timeout rolls back and retries the whole
  *   migration with backoff, up to `lockRetries` times.
- * - `-- dbship:no-transaction`: statements one by one outside a transaction (CREATE INDEX
- *   CONCURRENTLY); a lock-timed-out statement is retried alone, and an INVALID index a failed
- *   statement left behind is dropped before the retry or the error.
+ * - `-- dbship:no-transaction` (or its own COMMIT): unit by unit, each recorded as it commits, so
+ *   that a stopped run resumes after them; see {@link applyInUnits}.
  * Every statement runs under `lock_timeout` and `statement_timeout`. Retries stop after
  * `lockRetries` or when the next one would pass `lockRetryBudgetMs`. Returns the duration (ms).
  */
 export async function applyMigration(client: pg.ClientBase, target: MigrationTarget, settings: ApplySettings, record: Recorder, recordSql?: RecordSql): Promise<number> {
-  const statements = await runnableStatements(target);
-  const plan = transactionUnits(statements, target.transactional);
-  if (plan === null) {
-    if (target.transactional && recordSql) return applyInOneMessage(client, target, statements, settings, record, recordSql);
-    return target.transactional
-      ? applyInTransaction(client, target, statements, settings, record)
-      : applyInUnits(client, target, statements.map((stmt) => ({ inTransaction: false, begin: 'BEGIN', statements: [stmt] })), settings, record);
-  }
-  // A file that only wraps itself in BEGIN ... COMMIT stays one transaction with its tracking rows.
-  const [only] = plan.units;
-  if (target.transactional && plan.units.length === 1 && only!.inTransaction && only!.begin === 'BEGIN') {
-    return applyInTransaction(client, target, [...only!.statements], settings, record);
-  }
-  return applyInUnits(client, { ...target, transactional: false }, plan.units, settings, record);
+  const { statements, units } = await unitsOf(target);
+  if (units !== null) return applyInUnits(client, { ...target, transactional: false }, units, settings, record);
+  if (target.transactional && recordSql) return applyInOneMessage(client, target, statements, settings, record, recordSql);
+  return applyInTransaction(client, target, statements, settings, record);
 }
 
 /**
@@ -84,10 +79,8 @@ export async function applyMigration(client: pg.ClientBase, target: MigrationTar
  * or null when it runs as one transaction: no such statement, or only a BEGIN ... COMMIT wrapper.
  */
 async function selfManagedPlan(target: MigrationTarget): Promise<SelfManagedPlan | null> {
-  if (!target.transactional) return null;
-  const plan = transactionUnits(await runnableStatements(target), true);
-  const oneTransaction = plan === null || (plan.units.length === 1 && plan.units[0]!.inTransaction && plan.units[0]!.begin === 'BEGIN');
-  return oneTransaction ? null : plan;
+  if (!target.transactional || (await unitsOf(target)).units === null) return null;
+  return transactionUnits(await runnableStatements(target), true);
 }
 
 /**
@@ -166,16 +159,22 @@ async function applyInTransaction(client: pg.ClientBase, target: MigrationTarget
 /**
  * Runs `units` in order outside one enclosing transaction: a unit in a transaction is retried as a
  * whole after a lock timeout (rolled back first); a statement on its own is retried alone, and an
- * INVALID index it left is dropped first. The tracking rows are written at the end, in their own
- * transaction: a failure part-way leaves the finished units applied and the migration pending.
+ * INVALID index it left is dropped first. Each committed unit is recorded (unit-progress.ts), and a
+ * run resumes after the units an earlier, stopped run committed. The tracking rows are written at
+ * the end, in their own transaction: a failure part-way leaves the finished units applied and the
+ * migration pending.
  */
 async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, units: readonly TransactionUnit[], settings: ApplySettings, record: Recorder): Promise<number> {
   const started = performance.now();
   const total = units.reduce((n, u) => n + u.statements.length, 0);
-  let done = 0;
+  const hashes = units.map(unitHash);
+  const { at: resumed, resume } = resumeOf(target, units, await readUnitProgress(client, target));
+  let done = resume?.skipped ?? 0;
+  if (resume) settings.onResume?.(resume);
   await client.query(`SET lock_timeout = ${settings.lockTimeoutMs}; SET statement_timeout = ${settings.statementTimeoutMs}`);
   try {
-    for (const unit of units) {
+    for (const [index, unit] of units.entries()) {
+      if (index < resumed) continue;
       const firstAttempt = performance.now();
       let seen: string | undefined;
       for (let attempt = 1; ; attempt++) {
@@ -192,6 +191,8 @@ async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, unit
             await client.query(stmt.text);
             sample?.cancel();
           }
+          // In the unit's transaction, the record commits with the work; alone, right after it.
+          await recordUnitProgress(client, target, hashes.slice(0, index + 1));
           if (unit.inTransaction) await client.query('COMMIT');
           break;
         } catch (err) {
@@ -212,6 +213,7 @@ async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, unit
     const durationMs = Math.round(performance.now() - started);
     await client.query('BEGIN');
     try {
+      // Recording the migration forgets its unit progress (tracking.ts), in this transaction.
       await record(client, durationMs);
       await client.query('COMMIT');
     } catch (err) {
@@ -253,8 +255,8 @@ function interruptedOutsideTransaction(target: MigrationTarget, stmt: SqlStateme
   const { line } = lineColumn(target.sql, stmt.offset);
   return new DbshipError('INTERRUPTED', `${base.message} during ${target.name}, which runs outside a transaction, at its statement on line ${line}`, {
     details: locate(target, stmt.offset),
-    why: `${done} of its ${total} statement(s) had completed and stay applied (each committed on its own); the statement in progress was cancelled, and a CREATE INDEX CONCURRENTLY leaves its index behind, INVALID. The migration is not recorded as applied.`,
-    fix: `run again: ${target.name} is still pending and runs again from its first statement (keep its statements idempotent, e.g. IF NOT EXISTS); the next run drops the INVALID index its own statement left and builds it again.`,
+    why: `${done} of its ${total} statement(s) had completed and stay applied (each committed on its own, and recorded as done); the statement in progress was cancelled, and a CREATE INDEX CONCURRENTLY leaves its index behind, INVALID. The migration is not recorded as applied.`,
+    fix: `run again: ${target.name} is still pending; the next run skips the ${done} completed statement(s), drops the INVALID index its own statement left, and resumes at the statement on line ${line}.`,
   });
 }
 

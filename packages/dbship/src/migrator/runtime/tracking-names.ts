@@ -14,12 +14,14 @@ export interface TrackingNames {
   readonly releases: string;
   /** Progress of online backfills, committed with each batch. */
   readonly backfills: string;
+  /** Units committed by a run of a no-transaction migration that stopped part-way (unit-progress.ts). */
+  readonly unitProgress: string;
 }
 
 /** The quoted names of the tracking tables in `schema`. */
 export function trackingNames(schema: string = DEFAULT_TRACKING_SCHEMA): TrackingNames {
   const s = escapeIdentifier(schema);
-  return { schemaName: schema, schema: s, migrations: `${s}.migrations`, history: `${s}.history`, lockHolder: `${s}.lock_holder`, releases: `${s}.releases`, backfills: `${s}.backfills` };
+  return { schemaName: schema, schema: s, migrations: `${s}.migrations`, history: `${s}.history`, lockHolder: `${s}.lock_holder`, releases: `${s}.releases`, backfills: `${s}.backfills`, unitProgress: `${s}.unit_progress` };
 }
 
 const bySession = new WeakMap<object, TrackingNames>();

@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS ${t.backfills} (
   started_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
+CREATE TABLE IF NOT EXISTS ${t.unitProgress} (
+  name        text NOT NULL,
+  direction   text NOT NULL,
+  units_done  text[] NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (name, direction)
+);
 `;
 }
 
@@ -135,6 +142,16 @@ export async function recordApplied(
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [row.name, row.checksum, actor.host, actor.image, row.durationMs, row.lockWaitMs, row.kind],
   );
+  await forgetUnitProgress(client, row.name);
+}
+
+/**
+ * A migration recorded as applied, baselined or reverted has no partial run left to resume (its
+ * next run in either direction starts at its first statement): its unit progress goes, in the
+ * same transaction as the tracking row.
+ */
+async function forgetUnitProgress(client: Queryable, name: string): Promise<void> {
+  await client.query(`DELETE FROM ${trackingOf(client).unitProgress} WHERE name = $1`, [name]);
 }
 
 /**
@@ -153,13 +170,15 @@ export function recordAppliedSql(
   return `WITH recorded AS (
   INSERT INTO ${t.migrations} (name, checksum, applied_by, image, duration_ms, lock_wait_ms, kind)
   VALUES (${quoteLiteral(row.name)}, ${quoteLiteral(row.checksum)}, ${quoteLiteral(actor.host)}, ${image}, ${durationMsSql}, ${lockWaitMs}, 'applied')
-  RETURNING name, checksum, applied_by, image, duration_ms, lock_wait_ms)
+  RETURNING name, checksum, applied_by, image, duration_ms, lock_wait_ms),
+forgotten AS (DELETE FROM ${t.unitProgress} WHERE name = ${quoteLiteral(row.name)})
 INSERT INTO ${t.history} (name, action, checksum, previous_checksum, by_host, image, duration_ms, lock_wait_ms, reason)
 SELECT name, 'apply', checksum, NULL, applied_by, image, duration_ms, lock_wait_ms, NULL FROM recorded`;
 }
 
 export async function removeApplied(client: Queryable, name: string): Promise<void> {
   await client.query(`DELETE FROM ${trackingOf(client).migrations} WHERE name = $1`, [name]);
+  await forgetUnitProgress(client, name);
 }
 
 /** Replaces the recorded checksum of `name` (repair); false when the row no longer holds `from`. */

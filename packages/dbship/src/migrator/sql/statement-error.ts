@@ -59,7 +59,7 @@ export function statementError(target: MigrationTarget, stmt: SqlStatement, err:
   const rolledBack = target.transactional
     ? `nothing of ${target.name} was applied (its transaction was rolled back).`
     : extra.appliedBefore > 0
-      ? `${target.name} runs without a transaction: its first ${extra.appliedBefore} statement(s) stay applied; it is not recorded, so it runs again next time (make its statements idempotent, e.g. IF NOT EXISTS).`
+      ? `${target.name} runs without a transaction: its first ${extra.appliedBefore} statement(s) stay applied and are recorded as done; the migration is not recorded, and the next run resumes at this statement (once fixed here, the earlier ones are not run again).`
       : `nothing of ${target.name} was applied.`;
   if (code === SqlState.LockNotAvailable) return lockRetriesExhausted(target, kind, details, rolledBack, err, extra);
   if (code === SqlState.QueryCanceled) {

@@ -8,8 +8,9 @@ export const rule: LintRule = {
   summary: 'a `-- dbship:no-transaction` migration with more than one statement',
   why:
     'Without a transaction each statement commits on its own. If a later statement fails, the earlier ones stay ' +
-    'applied but the migration is not recorded, so the next deploy runs the file again from the top and the first ' +
-    'statement fails with "already exists".',
+    'applied but the migration is not recorded. dbship records each committed statement and the next deploy ' +
+    'resumes at the failed one, but a statement that committed in the instant before its record (a kill -9 right ' +
+    'then) runs again and fails with "already exists" unless it is safe to repeat.',
   fix:
     'Put one statement in each no-transaction migration (typically one CREATE INDEX CONCURRENTLY), or make every ' +
     'statement safe to repeat (IF NOT EXISTS / IF EXISTS).',
@@ -18,6 +19,6 @@ export const rule: LintRule = {
     // A DO block is one statement to the server, however many it runs inside.
     const counted = perFile(ctx.statements, 'non-set-statements', () => ctx.statements.filter((s) => s.tag !== 'VariableSetStmt' && s.enclosing === undefined));
     if (counted[1] !== stmt) return [];
-    return [{ message: `this no-transaction migration has ${counted.length} statements; if one fails, those before it stay applied and the file is run again from the top` }];
+    return [{ message: `this no-transaction migration has ${counted.length} statements; if one fails, those before it stay applied, and one that was interrupted just after it committed runs again` }];
   },
 };
