@@ -8,16 +8,22 @@ import { cliEnv, runCliProcess } from './migrations.js';
 /** How the key of `accounts` gets its values: an identity column, or serial (a `nextval` default). */
 export type KeyKind = 'identity' | 'serial';
 
-/** accounts (the key being widened) and entries (a foreign key to it, which stays integer). */
-export function keyModels(kind: KeyKind, wide: boolean): string {
+/**
+ * accounts (the key being widened) and entries (a foreign key to it, which stays integer). With
+ * `keyName` the key is declared as a named one-column `primaryKey({ columns: [t.id], name })` in
+ * the table's extras, as an adopted database's key often is, instead of an inline `.primaryKey()`.
+ */
+export function keyModels(kind: KeyKind, wide: boolean, keyName?: string): string {
+  const inline = keyName === undefined ? '.primaryKey()' : '';
   const key = kind === 'identity'
-    ? `${wide ? "bigint('id', { mode: 'number' })" : "integer('id')"}.primaryKey().generatedAlwaysAsIdentity()`
-    : `${wide ? "bigserial('id', { mode: 'number' })" : "serial('id')"}.primaryKey()`;
-  return `import { bigint, bigserial, integer, pgTable, serial, text } from 'drizzle-orm/pg-core';
+    ? `${wide ? "bigint('id', { mode: 'number' })" : "integer('id')"}${inline}.generatedAlwaysAsIdentity()`
+    : `${wide ? "bigserial('id', { mode: 'number' })" : "serial('id')"}${inline}`;
+  const extras = keyName === undefined ? '' : `, (t) => [primaryKey({ columns: [t.id], name: ${JSON.stringify(keyName)} })]`;
+  return `import { bigint, bigserial, integer, pgTable, primaryKey, serial, text } from 'drizzle-orm/pg-core';
 export const accounts = pgTable('accounts', {
   id: ${key},
   name: text('name').notNull(),
-});
+}${extras});
 export const entries = pgTable('entries', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
   accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
@@ -29,16 +35,17 @@ export const KEY_STEPS = ['0001_widen_account_id_expand', '0002_widen_account_id
 
 /**
  * Release N deployed (`0000_init`) with `rows` accounts and one entry each, then the key retype
- * generated (not applied). Returns the project and the models of release N+1.
+ * generated (not applied). Returns the project and the models of release N+1. `keyName`: see
+ * {@link keyModels}.
  */
-export async function keyRetypeProject(db: TestDatabase, kind: KeyKind, rows: number): Promise<{ p: Project; wide: string }> {
+export async function keyRetypeProject(db: TestDatabase, kind: KeyKind, rows: number, keyName?: string): Promise<{ p: Project; wide: string }> {
   const p = makeProject({ history: false });
-  await generate({ dir: p.dir, name: 'init', schemaPath: p.models(keyModels(kind, false)), now: NOW });
+  await generate({ dir: p.dir, name: 'init', schemaPath: p.models(keyModels(kind, false, keyName)), now: NOW });
   const r = await runCliProcess(['deploy'], cliEnv(db.url, p.dir));
   assert.equal(r.code, 0, r.stderr);
   await db.query(`INSERT INTO accounts (name) SELECT 'account ' || g FROM generate_series(1, ${rows}) AS g`);
   await db.query(`INSERT INTO entries (account_id, note) SELECT id, 'entry of ' || id FROM accounts`);
-  const wide = p.models(keyModels(kind, true));
+  const wide = p.models(keyModels(kind, true, keyName));
   const result = await generate({ dir: p.dir, name: 'widen_account_id', schemaPath: wide, now: NOW, retype: parseRetype('accounts.id') });
   assert.deepEqual(result.migrations.map((m) => m.tag), [...KEY_STEPS]);
   assert.deepEqual(result.findings, []);
@@ -53,6 +60,11 @@ export async function keyShape(db: TestDatabase): Promise<{ type: string; primar
       FROM pg_attribute a WHERE a.attrelid = 'accounts'::regclass AND a.attname = 'id' AND NOT a.attisdropped`);
   const row = r.rows[0]!;
   return { type: row.type, primaryKey: row.pk, identity: row.identity, sequence: row.sequence };
+}
+
+/** The names of accounts' primary key constraints (one, or none while a contract is half done). */
+export async function primaryKeyNames(db: TestDatabase): Promise<string[]> {
+  return (await db.query<{ conname: string }>(`SELECT conname FROM pg_constraint WHERE conrelid = 'accounts'::regclass AND contype = 'p' ORDER BY 1`)).rows.map((x) => x.conname);
 }
 
 /** Columns of accounts besides id and name (the shadow and the old column while a change is open). */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { clientConfig } from '../../packages/dbship/src/db/pool.js';
+import type { DbshipError } from '../../packages/dbship/src/errors.js';
 import { loadMigrations, readinessTarget } from '../../packages/dbship/src/migrator/folder/files.js';
 import { check } from '../../packages/dbship/src/migrator/generate/check.js';
 import { generate } from '../../packages/dbship/src/migrator/generate/index.js';
@@ -10,7 +11,7 @@ import { startReleaseHeartbeat } from '../../packages/dbship/src/release-heartbe
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { makeProject, NOW, type Project } from '../helpers/generate-fixture.js';
 import { cliEnv, runCliProcess } from '../helpers/migrations.js';
-import { entriesForeignKey, extraColumns, invalidIndexNames, KEY_STEPS, keyedRows, keyModels, keyRetypeProject, keyShape, type KeyKind } from '../helpers/online-retype-key.js';
+import { entriesForeignKey, extraColumns, invalidIndexNames, KEY_STEPS, keyedRows, keyModels, keyRetypeProject, keyShape, primaryKeyNames, type KeyKind } from '../helpers/online-retype-key.js';
 
 const ROWS = 10_000;
 const [, , INDEX, CONTRACT, VALIDATE] = KEY_STEPS;
@@ -117,13 +118,106 @@ for (const kind of ['identity', 'serial'] as KeyKind[]) {
   });
 }
 
-describe('online type change of a primary key: what is refused', () => {
-  it('a composite key, and a narrowing of the key', async () => {
+// A key adopted from another tool or an existing database keeps its own constraint name, which
+// drizzle models as a one-column primaryKey({ columns: [t.id], name }) (the column itself is not
+// primaryKey in the snapshot). It was refused as "part of a composite primary key", and the
+// contract would have re-created it as accounts_pkey.
+for (const kind of ['identity', 'serial'] as KeyKind[]) {
+  describe(`online type change of a named primary key (${kind}): primaryKey({ columns: [t.id], name: 'accounts_pk' })`, () => {
+    const NAMED_ROWS = 1_000;
+    let db: TestDatabase;
+    let p: Project;
+    let wide: string;
+    let seeded: { accounts: string; entries: string };
+
+    before(async () => {
+      db = await createTestDatabase(`online_retype_named_key_${kind}`);
+      ({ p, wide } = await keyRetypeProject(db, kind, NAMED_ROWS, 'accounts_pk'));
+      seeded = await keyedRows(db);
+    });
+    after(async () => {
+      await db?.drop();
+    });
+
+    it('the five steps name the key accounts_pk, in the contract and its down file', async () => {
+      assert.deepEqual(await primaryKeyNames(db), ['accounts_pk']);
+      assert.deepEqual((await check({ dir: p.dir, schemaPath: wide })).problems, []);
+      const [up, down] = [p.read(`${CONTRACT}.sql`), p.read(`${CONTRACT}.down.sql`)];
+      assert.match(up, /DROP CONSTRAINT "accounts_pk";/);
+      assert.match(up, /ADD CONSTRAINT "accounts_pk" PRIMARY KEY USING INDEX "accounts_id_dbship_new_key";/);
+      assert.match(down, /DROP CONSTRAINT "accounts_pk";/);
+      assert.match(down, /ADD CONSTRAINT "accounts_pk" PRIMARY KEY \("id"\);/);
+      assert.doesNotMatch(up + down, /accounts_pkey/);
+      assert.match(p.read(`${KEY_STEPS[1]}.sql`), /key=id /, 'the backfill batches by the named key');
+    });
+
+    it('deploy (no release seen): a bigint key named accounts_pk, the foreign key re-added and validated, no drift', async () => {
+      const r = await runCliProcess(['deploy'], cliEnv(db.url, p.dir));
+      assert.equal(r.code, 0, r.stderr);
+      const applied = (await db.query<{ name: string }>('SELECT name FROM dbship.migrations ORDER BY name')).rows.map((x) => x.name);
+      assert.deepEqual(applied, ['0000_init', ...KEY_STEPS]);
+      const shape = await keyShape(db);
+      assert.deepEqual([shape.type, shape.primaryKey, shape.identity, shape.sequence], ['bigint', true, kind === 'identity' ? 'a' : '', 'public.accounts_id_seq']);
+      assert.deepEqual(await primaryKeyNames(db), ['accounts_pk']);
+      assert.deepEqual(await extraColumns(db), []);
+      assert.deepEqual(await entriesForeignKey(db), { validated: true });
+      assert.deepEqual(await keyedRows(db), seeded, 'every id, name and child row unchanged');
+      const next = await db.query<{ id: string }>(`INSERT INTO accounts (name) VALUES ('after') RETURNING id`);
+      assert.equal(Number(next.rows[0]!.id), NAMED_ROWS + 1, 'the sequence kept its position');
+      await assert.rejects(db.query(`INSERT INTO entries (account_id) VALUES (-1)`), /violates foreign key constraint/);
+      const drift = await runCliProcess(['drift'], cliEnv(db.url, p.dir));
+      assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+    });
+
+    it('the contract\'s down file brings back the integer key under the same name, and the contract runs again', async () => {
+      const kept = await keyedRows(db);
+      const down = await runCliProcess(['downgrade', '--steps', '2', '--yes'], cliEnv(db.url, p.dir));
+      assert.equal(down.code, 0, down.stderr);
+      const shape = await keyShape(db);
+      assert.deepEqual([shape.type, shape.primaryKey], ['integer', true]);
+      assert.deepEqual(await primaryKeyNames(db), ['accounts_pk']);
+      assert.deepEqual(await extraColumns(db), ['id_dbship_new']);
+      assert.deepEqual(await entriesForeignKey(db), { validated: true });
+      assert.deepEqual(await keyedRows(db), kept);
+      const drift = await runCliProcess(['drift'], cliEnv(db.url, p.dir));
+      assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+      const again = await runCliProcess(['deploy'], cliEnv(db.url, p.dir));
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal((await keyShape(db)).type, 'bigint');
+      assert.deepEqual(await primaryKeyNames(db), ['accounts_pk']);
+      assert.deepEqual(await entriesForeignKey(db), { validated: true });
+    });
+  });
+}
+
+describe('online type change of a named primary key whose column is not declared notNull()', () => {
+  it('the expand still adds the shadow\'s NOT NULL check that the contract proves SET NOT NULL by', async () => {
+    // The snapshot records such a column as nullable; PostgreSQL makes a key column NOT NULL.
+    const models = (t: string) => `import { bigint, integer, pgTable, primaryKey } from 'drizzle-orm/pg-core';
+export const accounts = pgTable('accounts', { id: ${t} }, (t) => [primaryKey({ columns: [t.id], name: 'accounts_pk' })]);`;
     const p = makeProject({ history: false });
-    const composite = (t: string) => `import { bigint, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-export const pairs = pgTable('pairs', { a: ${t}('a'${t === 'bigint' ? ", { mode: 'number' }" : ''}).notNull(), b: integer('b').notNull(), note: text('note') }, (t) => [primaryKey({ columns: [t.a, t.b] })]);`;
-    await generate({ dir: p.dir, name: 'init', schemaPath: p.models(composite('integer')), now: NOW });
-    await assert.rejects(generate({ dir: p.dir, name: 'widen', schemaPath: p.models(composite('bigint')), now: NOW, retype: parseRetype('pairs.a') }), /it is part of a composite primary key/);
+    await generate({ dir: p.dir, name: 'init', schemaPath: p.models(models("integer('id')")), now: NOW });
+    const result = await generate({ dir: p.dir, name: 'widen_account_id', schemaPath: p.models(models("bigint('id', { mode: 'number' })")), now: NOW, retype: parseRetype('accounts.id') });
+    assert.deepEqual(result.migrations.map((m) => m.tag), [...KEY_STEPS]);
+    assert.match(p.read(`${KEY_STEPS[0]}.sql`), /ADD CONSTRAINT "id_dbship_new_not_null" CHECK \("id_dbship_new" IS NOT NULL\) NOT VALID;/);
+    assert.match(p.read(`${CONTRACT}.sql`), /DROP CONSTRAINT "id_dbship_new_not_null";[^]*ADD CONSTRAINT "accounts_pk" PRIMARY KEY USING INDEX/);
+  });
+});
+
+describe('online type change of a primary key: what is refused', () => {
+  it('a composite key (named or not), a named key past 63 bytes, and a narrowing of the key', async () => {
+    const composite = (t: string, name: string) => `import { bigint, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+export const pairs = pgTable('pairs', { a: ${t}('a'${t === 'bigint' ? ", { mode: 'number' }" : ''}).notNull(), b: integer('b').notNull(), note: text('note') }, (t) => [primaryKey({ columns: [t.a, t.b]${name ? `, name: '${name}'` : ''} })]);`;
+    for (const [name, shown] of [['', 'pairs_a_b_pk'], ['pairs_pk', 'pairs_pk']]) {
+      const p = makeProject({ history: false });
+      await generate({ dir: p.dir, name: 'init', schemaPath: p.models(composite('integer', name!)), now: NOW });
+      await assert.rejects(generate({ dir: p.dir, name: 'widen', schemaPath: p.models(composite('bigint', name!)), now: NOW, retype: parseRetype('pairs.a') }), new RegExp(`it is part of a composite primary key \\(${shown}: a, b\\)`));
+    }
+    const long = `accounts_${'k'.repeat(60)}`;
+    const l = makeProject({ history: false });
+    await generate({ dir: l.dir, name: 'init', schemaPath: l.models(keyModels('identity', false, long)), now: NOW });
+    await assert.rejects(generate({ dir: l.dir, name: 'widen', schemaPath: l.models(keyModels('identity', true, long)), now: NOW, retype: parseRetype('accounts.id') }),
+      (err: DbshipError) => /the key's constraint name would pass 63 bytes/.test(err.message) && err.why!.includes(long));
     const q = makeProject({ history: false });
     await generate({ dir: q.dir, name: 'init', schemaPath: q.models(keyModels('identity', true)), now: NOW });
     await assert.rejects(generate({ dir: q.dir, name: 'narrow', schemaPath: q.models(keyModels('identity', false)), now: NOW, retype: parseRetype('accounts.id') }), /bigint -> integer of public\.accounts\.id is not supported yet/);

@@ -19,6 +19,17 @@ export function primaryKey(table: SnapshotTable, tableKey: string): string {
   return keys[0]!;
 }
 
+/**
+ * The name of the primary key constraint when `column` alone is the table's key, else null: for an
+ * inline `.primaryKey()` the name PostgreSQL gives it, `<table>_pkey`; for a one-column
+ * `primaryKey({ columns, name })` the snapshot's name (an adopted database's key often has its own).
+ */
+export function keyConstraint(table: SnapshotTable, column: string): string | null {
+  if (table.columns[column]?.primaryKey) return `${table.name}_pkey`;
+  const named = Object.values(table.compositePrimaryKeys ?? {}).find((k) => k.columns.length === 1 && k.columns[0] === column);
+  return named?.name ?? null;
+}
+
 /** The two snapshots describe the same schema (ids apart). */
 export function sameSchema(a: Snapshot, b: Snapshot): boolean {
   const strip = (s: Snapshot) => JSON.stringify(sortKeys({ ...s, id: '', prevId: '' }));

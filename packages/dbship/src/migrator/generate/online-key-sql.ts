@@ -14,7 +14,7 @@ export interface Referencing {
 /** What the contract of a key retype and its down file name. */
 export interface KeyParts {
   readonly o: RetypeObjects;
-  /** The primary key constraint, `<table>_pkey`. */
+  /** The primary key constraint: `<table>_pkey`, or the name of a `primaryKey({ columns, name })`. */
   readonly pkey: string;
   /** The shadow's unique index, built by the index step; the key's index after the contract. */
   readonly index: string;

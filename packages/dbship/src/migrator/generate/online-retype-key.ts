@@ -20,12 +20,15 @@ import { ONE_BUILD_WORKER, ONE_BUILD_WORKER_NOTE } from './online-index.js';
  * the foreign keys NOT VALID, drops the old column); `<name>_validate` validates those foreign keys
  * (a scan under SHARE UPDATE EXCLUSIVE). Contract and validate wait for the previous release.
  * The referencing columns keep their type: a foreign key holds between integer and bigint.
+ * `pkey` is the key constraint's name (online-common.ts `keyConstraint`), which the contract keeps.
  */
-export function planKeyRetype(name: string, prev: Snapshot, cur: Snapshot, o: RetypeObjects): PlannedMigration[] {
-  const pkey = `${o.table}_pkey`;
+export function planKeyRetype(name: string, prev: Snapshot, cur: Snapshot, o: RetypeObjects, pkey: string): PlannedMigration[] {
   const index = indexName(o.table, o.shadow, o.sync);
   if (identifierBytes(pkey) > MAX_IDENTIFIER_BYTES) {
-    refuse(`the online type change of ${o.r.table}.${o.r.column} is not supported yet: the key's constraint name would pass 63 bytes`, 'the contract re-creates the primary key under the name PostgreSQL gave it, <table>_pkey, which is truncated for a table name this long.', 'change the type by hand with expand/contract (docs/workflow.md).');
+    const why = pkey === `${o.table}_pkey`
+      ? 'the contract re-creates the primary key under the name PostgreSQL gave it, <table>_pkey, which is truncated for a table name this long.'
+      : `the contract re-creates the primary key under the models' name for it, ${pkey}, which PostgreSQL truncated to 63 bytes.`;
+    refuse(`the online type change of ${o.r.table}.${o.r.column} is not supported yet: the key's constraint name would pass 63 bytes`, why, 'change the type by hand with expand/contract (docs/workflow.md).');
   }
   const refs = referencing(prev, o);
   const parts: KeyParts = { o, pkey, index, refs };

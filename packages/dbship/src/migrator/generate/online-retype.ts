@@ -6,7 +6,7 @@ import { migrationTag } from '../folder/layout.js';
 import type { Snapshot, SnapshotColumn, SnapshotTable } from '../folder/snapshot.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../sql/identifier.js';
 import { castGuard, castPlan, type CastGuard, type CastOptions, type CastPlan } from './online-cast.js';
-import { primaryKey, refuse, sameSchema } from './online-common.js';
+import { keyConstraint, primaryKey, refuse, sameSchema } from './online-common.js';
 import { mentionsColumn } from './online-column-refs.js';
 import { usesColumn } from './online-rename-carry.js';
 import { finalizeIndexes, indexStepMigration, unfinalizeIndexes, type IndexTable } from './online-index.js';
@@ -119,7 +119,8 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
     refuse(`the online type change ${column.type} -> ${target.type} of ${r.table}.${r.column} is not supported yet`, 'this version carries over built-in types only (integers, varchar / text, timestamp <-> timestamptz, or a --using expression).', 'change the type by hand with expand/contract (docs/workflow.md).');
   }
   const serialChange = column.type in SERIALS || target.type in SERIALS;
-  if (column.primaryKey && (!widens(baseType(column.type), baseType(target.type)) || r.using || r.zone || (serialChange && !(column.type in SERIALS && target.type in SERIALS)))) {
+  const pkey = keyConstraint(before, r.column);
+  if (pkey !== null && (!widens(baseType(column.type), baseType(target.type)) || r.using || r.zone || (serialChange && !(column.type in SERIALS && target.type in SERIALS)))) {
     refuse(`the online type change ${column.type} -> ${target.type} of ${r.table}.${r.column} is not supported yet: it is the primary key`, 'a primary key is carried over by widening only (smallint -> integer -> bigint, serial -> bigserial), where every existing value and every referencing value fits unchanged.', 'change the key\'s type by hand with expand/contract (docs/workflow.md).');
   }
   const cast = castPlan(baseType(column.type), baseType(target.type), r, `${r.table}.${r.column}`);
@@ -128,9 +129,11 @@ export function planOnlineRetype(name: string, prev: Snapshot, cur: Snapshot, r:
   if (!sameSchema(retyped, cur)) {
     refuse(`the models change more than the type of ${r.table}.${r.column}`, 'an online change is generated on its own, so that its three steps are exactly that change and nothing else waits for its contract.', 'make the other model changes in a separate `generate` run, before or after.');
   }
-  assertSupported(before, column, r);
-  const o = retypeObjects(name, before, column, target, r, first, cast);
-  if (column.primaryKey) return planKeyRetype(name, prev, cur, o);
+  assertSupported(before, column, r, pkey !== null);
+  // A key column is NOT NULL whatever the snapshot says: a primaryKey({ columns }) key's column
+  // need not be declared notNull(), and the key's contract proves NOT NULL by the shadow's check.
+  const o = retypeObjects(name, before, pkey !== null ? { ...column, notNull: true } : column, target, r, first, cast);
+  if (pkey !== null) return planKeyRetype(name, prev, cur, o, pkey);
   const carry = retypeCarry(prev, r.table, r.column, o.shadow);
   const t: IndexTable = { schema: o.schema, table: o.table, key: r.table };
   const steps = carry.indexes.length > 0 ? 4 : 3;
@@ -248,17 +251,19 @@ export function expandAndBackfill(name: string, prev: Snapshot, o: RetypeObjects
   ];
 }
 
-function assertSupported(table: SnapshotTable, c: SnapshotColumn, r: RetypeRequest): void {
+/** `isKey`: the column alone is the table's primary key, inline or as a one-column primaryKey({ columns }). */
+function assertSupported(table: SnapshotTable, c: SnapshotColumn, r: RetypeRequest, isKey: boolean): void {
   const why: string[] = [];
   const serial = c.type in SERIALS;
   if (c.generated) why.push('it is a generated column');
-  if (!c.primaryKey && (c.identity || serial)) why.push('it is an identity or serial column that is not the primary key');
-  if (c.primaryKey && (c.identity?.type !== undefined) && serial) why.push('it is both serial and identity');
+  if (!isKey && (c.identity || serial)) why.push('it is an identity or serial column that is not the primary key');
+  if (isKey && (c.identity?.type !== undefined) && serial) why.push('it is both serial and identity');
   const used = (cols: readonly string[] | undefined) => cols?.includes(r.column) ?? false;
-  if (Object.values(table.compositePrimaryKeys ?? {}).some((k) => used(k.columns))) why.push('it is part of a composite primary key');
+  const composite = Object.values(table.compositePrimaryKeys ?? {}).find((k) => k.columns.length > 1 && used(k.columns));
+  if (composite) why.push(`it is part of a composite primary key (${composite.name}: ${composite.columns.join(', ')})`);
   // A plain column's indexes and constraints are carried over to the shadow (online-retype-carry.ts);
   // the key's own step moves the key and what references it, nothing else.
-  if (c.primaryKey) {
+  if (isKey) {
     if (c.isUnique) why.push('it is unique');
     if (Object.values(table.indexes).some((i) => usesColumn(i, r.column))) why.push('an index uses it');
     if (Object.values(table.foreignKeys).some((f) => used(f.columnsFrom))) why.push('a foreign key uses it');
