@@ -12,8 +12,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { deploy } from '../../packages/dbship/src/migrator/deploy.js';
 import { detectDrift, failingDifferences } from '../../packages/dbship/src/migrator/drift/index.js';
+import { generate } from '../../packages/dbship/src/migrator/generate/index.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { makeProject, NOW } from '../helpers/generate-fixture.js';
 import { cliEnv, runCliProcess, writeMigrations } from '../helpers/migrations.js';
 
 const ORGS = 'organizations_with_a_rather_long_descriptive_name';
@@ -191,5 +193,29 @@ describe('drift on a schema drizzle-kit and a real history leave', () => {
     } finally {
       if (kept !== null) writeFileSync(list, kept);
     }
+  });
+});
+
+describe('regression: a composite primary key over columns the models leave nullable is not drift', () => {
+  let db: TestDatabase;
+  before(async () => (db = await createTestDatabase('drift_composite_pk')));
+  after(async () => db.drop());
+
+  it('deploys and reports no drift: PostgreSQL makes key columns NOT NULL, the snapshot does not say so', async () => {
+    // drizzle-kit writes the columns without NOT NULL and the key as a table constraint; the server
+    // sets NOT NULL on both. deploy failed here with exit 6 ("NOT NULL in the database, nullable in the models").
+    const p = makeProject({ history: false });
+    await generate({ dir: p.dir, name: 'init', now: NOW, schemaPath: p.models(`import { integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+export const postTags = pgTable('post_tags', { postId: integer('post_id'), tag: text('tag'), note: text('note') }, (t) => [primaryKey({ columns: [t.postId, t.tag] })]);`) });
+    assert.match(readFileSync(path.join(p.dir, '0000_init.sql'), 'utf8'), /"post_id" integer,\n/);
+    const deployed = await runCliProcess(['deploy'], cliEnv(db.url, p.dir));
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const drift = await runCliProcess(['drift'], cliEnv(db.url, p.dir));
+    assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+    // A real difference on such a column is still found.
+    await db.query('ALTER TABLE post_tags ALTER COLUMN note SET NOT NULL');
+    const changed = await runCliProcess(['drift'], cliEnv(db.url, p.dir));
+    assert.equal(changed.code, 6, changed.stderr);
+    assert.match(changed.stdout + changed.stderr, /column public\.post_tags\.note is NOT NULL in the database, nullable in the models/);
   });
 });

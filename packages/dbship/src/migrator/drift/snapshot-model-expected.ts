@@ -31,7 +31,13 @@ export function expectedModel(snapshot: DrizzleSnapshot | null): SchemaModel {
 function expectedTable(t: SnapshotTable): TableModel {
   const schema = t.schema || 'public';
   const columns = new Map<string, ColumnModel>();
-  for (const c of Object.values(t.columns)) columns.set(c.name, expectedColumn(c));
+  // PostgreSQL makes every primary key column NOT NULL; drizzle-kit's snapshot says so for an
+  // inline .primaryKey() only, not for primaryKey({ columns }) over columns without .notNull().
+  const keyColumns = new Set(expectedPrimaryKey(t)?.columns ?? []);
+  for (const c of Object.values(t.columns)) {
+    const column = expectedColumn(c);
+    columns.set(c.name, keyColumns.has(c.name) ? { ...column, notNull: true } : column);
+  }
   const uniques = new Map<string, UniqueModel>();
   for (const u of Object.values(t.uniqueConstraints ?? {})) {
     uniques.set(u.name, { name: u.name, columns: [...u.columns], nullsNotDistinct: u.nullsNotDistinct === true });
