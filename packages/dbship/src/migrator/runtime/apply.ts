@@ -68,16 +68,14 @@ const MESSAGE_DURATION_MS_SQL = 'round(extract(epoch FROM clock_timestamp() - st
  * `lockRetries` or when the next one would pass `lockRetryBudgetMs`. Returns the duration (ms).
  */
 export async function applyMigration(client: pg.ClientBase, target: MigrationTarget, settings: ApplySettings, record: Recorder, recordSql?: RecordSql): Promise<number> {
-  const { statements, units } = await unitsOf(target);
+  const { statements, units, wrapped } = await unitsOf(target);
   if (units !== null) return applyInUnits(client, { ...target, transactional: false }, units, settings, record);
-  if (target.transactional && recordSql) return applyInOneMessage(client, target, statements, settings, record, recordSql);
+  // A file wrapped in its own BEGIN ... COMMIT keeps running statement by statement.
+  if (target.transactional && recordSql && !wrapped) return applyInOneMessage(client, target, statements, settings, record, recordSql);
   return applyInTransaction(client, target, statements, settings, record);
 }
 
-/**
- * How a transactional file that writes its own BEGIN / COMMIT runs (see {@link transactionUnits}),
- * or null when it runs as one transaction: no such statement, or only a BEGIN ... COMMIT wrapper.
- */
+/** How a transactional file with its own BEGIN / COMMIT runs; null when it runs as one transaction. */
 async function selfManagedPlan(target: MigrationTarget): Promise<SelfManagedPlan | null> {
   if (!target.transactional || (await unitsOf(target)).units === null) return null;
   return transactionUnits(await runnableStatements(target), true);
@@ -228,8 +226,8 @@ async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, unit
 
 /**
  * Before running `target`: says how a file with its own COMMIT runs (or that a file of comments
- * only changes nothing), and, for anything that does
- * not run as one transaction, drops its own INVALID leftovers and refuses other INVALID indexes.
+ * only changes nothing), and, for anything that does not run as one transaction, drops its own
+ * INVALID leftovers and refuses other INVALID indexes.
  */
 export async function checkBeforeApplying(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
   const plan = await selfManagedPlan(target);

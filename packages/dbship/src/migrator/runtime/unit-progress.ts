@@ -57,19 +57,19 @@ export async function recordUnitProgress(client: Queryable, target: MigrationTar
 
 /**
  * The statements of `target`, and the units it runs as when it does not run as one transaction
- * (null when it does: a transactional file, or one only wrapped in BEGIN ... COMMIT). A
+ * (null when it does: a transactional file, or one only `wrapped` in BEGIN ... COMMIT). A
  * no-transaction file runs each statement as its own unit; a file with its own COMMIT as the
  * blocks that COMMIT and BEGIN delimit.
  */
-export async function unitsOf(target: MigrationTarget): Promise<{ statements: SqlStatement[]; units: readonly TransactionUnit[] | null }> {
+export async function unitsOf(target: MigrationTarget): Promise<{ statements: SqlStatement[]; units: readonly TransactionUnit[] | null; wrapped: boolean }> {
   const statements = await runnableStatements(target);
   const plan = transactionUnits(statements, target.transactional);
   if (plan === null) {
-    return { statements, units: target.transactional ? null : statements.map((stmt) => ({ inTransaction: false, begin: 'BEGIN', statements: [stmt] })) };
+    return { statements, units: target.transactional ? null : statements.map((stmt) => ({ inTransaction: false, begin: 'BEGIN', statements: [stmt] })), wrapped: false };
   }
   const [only] = plan.units;
-  if (target.transactional && plan.units.length === 1 && only!.inTransaction && only!.begin === 'BEGIN') return { statements: [...only!.statements], units: null };
-  return { statements, units: plan.units };
+  if (target.transactional && plan.units.length === 1 && only!.inTransaction && only!.begin === 'BEGIN') return { statements: [...only!.statements], units: null, wrapped: true };
+  return { statements, units: plan.units, wrapped: false };
 }
 
 /** Where a run of `units` resumes: the statements an earlier run committed, of how many, and the line it goes on from. */
