@@ -179,13 +179,16 @@ async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, unit
       if (index < resumed) continue;
       const firstAttempt = performance.now();
       let seen: string | undefined;
+      // Any INVALID index that appears after this is the unit's own leftover.
+      const before = unit.inTransaction ? [] : await invalidIndexes(client);
       for (let attempt = 1; ; attempt++) {
         const first = unit.statements[0]!;
         if (settings.signal?.aborted) throw done > 0 ? interruptedOutsideTransaction(target, first, done, total, settings.signal) : interrupted(settings.signal);
-        const before = unit.inTransaction ? [] : await invalidIndexes(client);
         let current = first;
         let sample: BlockerSample | undefined;
         try {
+          // A leftover the last attempt could not drop is dropped first, or this attempt fails too.
+          if (attempt > 1 && !unit.inTransaction) await dropNewInvalidIndexes(client, before, true);
           if (unit.inTransaction) await client.query(unit.begin);
           for (const stmt of unit.statements) {
             current = stmt;
