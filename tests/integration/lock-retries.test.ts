@@ -63,6 +63,32 @@ describe('lock timeouts: short attempts that name their blocker', () => {
     });
   }
 
+  it('a CREATE INDEX CONCURRENTLY IF NOT EXISTS retried behind a writer is not recorded over its own INVALID index', async () => {
+    // The failed build leaves its index INVALID, and dropping it waits for the same writer; a retry
+    // over the leftover would let IF NOT EXISTS skip the build and record the migration as applied.
+    const blocker = await openBlocker();
+    const dir = writeMigrations([{ name: 'busy_name_idx', sql: '-- dbship:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS busy_name_idx ON busy (name);\n' }]);
+    const invalid = async () => (await db.query("SELECT count(*)::int AS n FROM pg_index WHERE indexrelid = to_regclass('busy_name_idx') AND NOT indisvalid")).rows[0]!.n;
+    try {
+      const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir, { MIGRATE_LOCK_RETRY_BUDGET: '3s' }));
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /error\[LOCK_RETRIES_EXHAUSTED\]: migration 0000_busy_name_idx could not get its table lock/);
+      assert.equal((await db.query('SELECT 1 FROM dbship.migrations')).rowCount, 0, 'not recorded as applied');
+    } finally {
+      await blocker.client.query('ROLLBACK');
+      await blocker.client.end();
+    }
+    try {
+      // Once the writer is gone, the next run drops the leftover and builds the index.
+      const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await invalid(), 0);
+      assert.ok((await db.query("SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('busy_name_idx') AND indisvalid")).rowCount === 1, 'the index is built and valid');
+    } finally {
+      await db.query('DROP INDEX IF EXISTS busy_name_idx; TRUNCATE dbship.migrations');
+    }
+  });
+
   it('with the shipped defaults, retries in short attempts and lands once the transaction ends', async () => {
     const blocker = await openBlocker();
     const dir = writeMigrations([{ name: 'alter_busy', sql: 'ALTER TABLE busy ADD COLUMN note text;\n' }]);

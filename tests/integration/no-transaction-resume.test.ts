@@ -104,6 +104,24 @@ describe('a no-transaction migration that stops part-way resumes at the statemen
     assert.deepEqual(await recorded(db), ['0000_killed']);
   });
 
+  it('a resumed run sets again the session settings of the statements it skips: the file\'s SET lock_timeout = 0 before its builds holds', async () => {
+    await db.query('TRUNCATE dbship.migrations');
+    // A file that ends the migration's transaction, then sets lock_timeout for what follows (as
+    // files do before CREATE INDEX CONCURRENTLY); SET LOCAL inside its block ends with the block.
+    const sql = (tail: string) => `CREATE TABLE seen (lock_timeout text, statement_timeout text);\nSET LOCAL statement_timeout = 1234;\nCOMMIT;\nSET lock_timeout = 0;\n${tail}\n`;
+    const dir = writeMigrations([{ name: 'settings', sql: sql('SELECT 1/0;') }]);
+    await expectError(upgrade(testConfig(db, dir)), 'MIGRATION_FAILED');
+    writeFileSync(path.join(dir, '0000_settings.sql'), sql(`INSERT INTO seen SELECT current_setting('lock_timeout'), current_setting('statement_timeout');`));
+    const events: EngineEvent[] = [];
+    await upgrade(testConfig(db, dir), { onEvent: (e) => events.push(e) });
+    assert.ok(warnings(events).some((w) => /0000_settings resumes at its statement on line 5: 3 of its 4 statement/.test(w)), warnings(events).join('\n'));
+    const seen = (await db.query<{ lock_timeout: string; statement_timeout: string }>('SELECT * FROM seen')).rows;
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.lock_timeout, '0', 'the skipped SET lock_timeout = 0 is in force, as in a run from the first statement');
+    assert.notEqual(seen[0]!.statement_timeout, '1234ms', 'a SET LOCAL of a committed block is not made again');
+    assert.deepEqual(await recorded(db), ['0000_settings']);
+  });
+
   it('a file with its own COMMIT resumes after its committed transaction block; a downgrade forgets what an earlier run left', async () => {
     await db.query('TRUNCATE dbship.migrations');
     const sql = (tail: string) => `CREATE TABLE own_commit (x int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY own_commit_x_idx ON own_commit (x);\n${tail}\n`;

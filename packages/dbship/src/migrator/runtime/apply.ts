@@ -10,7 +10,7 @@ import { offSearchPath } from './off-search-path.js';
 import { commentOnlyNotice, runnableStatements, transactionUnits, type SelfManagedPlan, type TransactionUnit } from '../sql/runnable.js';
 import { locate, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { lineColumn, type SqlStatement } from '../sql/split.js';
-import { readUnitProgress, recordUnitProgress, resumeOf, unitHash, unitsOf, type Resume } from './unit-progress.js';
+import { readUnitProgress, recordUnitProgress, resumeOf, sessionSettings, unitHash, unitsOf, type Resume } from './unit-progress.js';
 
 export interface ApplySettings {
   /** `lock_timeout` of one attempt (ms): how long app queries may queue behind a waiting statement. */
@@ -171,17 +171,22 @@ async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, unit
   if (resume) settings.onResume?.(resume);
   await client.query(`SET lock_timeout = ${settings.lockTimeoutMs}; SET statement_timeout = ${settings.statementTimeoutMs}`);
   try {
+    // The settings the skipped units made hold for the rest of the file, as in a run from the start.
+    for (const stmt of sessionSettings(units.slice(0, resumed))) await client.query(stmt.text);
     for (const [index, unit] of units.entries()) {
       if (index < resumed) continue;
       const firstAttempt = performance.now();
       let seen: string | undefined;
+      // Any INVALID index that appears after this is the unit's own leftover.
+      const before = unit.inTransaction ? [] : await invalidIndexes(client);
       for (let attempt = 1; ; attempt++) {
         const first = unit.statements[0]!;
         if (settings.signal?.aborted) throw done > 0 ? interruptedOutsideTransaction(target, first, done, total, settings.signal) : interrupted(settings.signal);
-        const before = unit.inTransaction ? [] : await invalidIndexes(client);
         let current = first;
         let sample: BlockerSample | undefined;
         try {
+          // A leftover the last attempt could not drop is dropped first, or this attempt fails too.
+          if (attempt > 1 && !unit.inTransaction) await dropNewInvalidIndexes(client, before, true);
           if (unit.inTransaction) await client.query(unit.begin);
           for (const stmt of unit.statements) {
             current = stmt;

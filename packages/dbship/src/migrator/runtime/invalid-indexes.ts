@@ -37,16 +37,24 @@ export async function invalidIndexes(client: pg.ClientBase): Promise<string[]> {
   return (await invalidIndexList(client)).map((i) => i.qualified);
 }
 
-/** Drops the INVALID indexes that appeared since `before`: the failed statement's own leftovers. */
-export async function dropNewInvalidIndexes(client: pg.ClientBase, before: string[]): Promise<void> {
+/**
+ * Drops the INVALID indexes that appeared since `before`: the failed statement's own leftovers.
+ * Best effort, unless `strict`: then a drop that fails (it waits for the same writers as the build
+ * that timed out) throws, so that the statement does not run again over its leftover, which
+ * `IF NOT EXISTS` would keep, INVALID, and report as built.
+ */
+export async function dropNewInvalidIndexes(client: pg.ClientBase, before: string[], strict = false): Promise<void> {
   let now: string[];
   try {
     now = await invalidIndexes(client);
-  } catch {
+  } catch (err) {
+    if (strict) throw err;
     return;
   }
   for (const name of now.filter((n) => !before.includes(n))) {
-    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => {});
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch((err: unknown) => {
+      if (strict) throw err;
+    });
   }
 }
 

@@ -88,6 +88,21 @@ export function resumeOf(target: MigrationTarget, units: readonly TransactionUni
   return { at, resume: { skipped, total, line: lineColumn(target.sql, units[at]?.statements[0]?.offset ?? target.sql.length).line } };
 }
 
+/**
+ * The session settings among `units`, in order: SET and RESET, not SET LOCAL (it ended with its
+ * block) nor SET TRANSACTION. A setting outlives the statement that made it and the statements
+ * after it were written to run under it (a file's `SET lock_timeout = 0` before its CREATE INDEX
+ * CONCURRENTLY), so a resumed run makes again those of the units it skips.
+ */
+export function sessionSettings(units: readonly TransactionUnit[]): SqlStatement[] {
+  return units.flatMap((u) => u.statements.filter(isSessionSetting));
+}
+
+function isSessionSetting(stmt: SqlStatement): boolean {
+  const set = stmt.node?.VariableSetStmt as { name?: string; is_local?: boolean } | undefined;
+  return set !== undefined && set.is_local !== true && set.name !== 'TRANSACTION';
+}
+
 /** The migrations with units recorded by a stopped run, upward (none before the first deploy). */
 export async function stoppedRuns(client: Queryable): Promise<Set<string>> {
   const t = trackingOf(client);
