@@ -10,7 +10,7 @@ import { offSearchPath } from './off-search-path.js';
 import { commentOnlyNotice, runnableStatements, transactionUnits, type SelfManagedPlan, type TransactionUnit } from '../sql/runnable.js';
 import { locate, statementError, type MigrationTarget } from '../sql/statement-error.js';
 import { lineColumn, type SqlStatement } from '../sql/split.js';
-import { readUnitProgress, recordUnitProgress, resumeOf, sessionSettings, unitHash, unitsOf, type Resume } from './unit-progress.js';
+import { recordUnitProgress, resumeUnits, unitHash, unitsOf, type Resume } from './unit-progress.js';
 
 export interface ApplySettings {
   /** `lock_timeout` of one attempt (ms): how long app queries may queue behind a waiting statement. */
@@ -166,13 +166,10 @@ async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, unit
   const started = performance.now();
   const total = units.reduce((n, u) => n + u.statements.length, 0);
   const hashes = units.map(unitHash);
-  const { at: resumed, resume } = resumeOf(target, units, await readUnitProgress(client, target));
-  let done = resume?.skipped ?? 0;
-  if (resume) settings.onResume?.(resume);
   await client.query(`SET lock_timeout = ${settings.lockTimeoutMs}; SET statement_timeout = ${settings.statementTimeoutMs}`);
   try {
-    // The settings the skipped units made hold for the rest of the file, as in a run from the start.
-    for (const stmt of sessionSettings(units.slice(0, resumed))) await client.query(stmt.text);
+    const resumed = await resumeUnits(client, target, units, settings.onResume);
+    let done = units.slice(0, resumed).reduce((n, u) => n + u.statements.length, 0);
     for (const [index, unit] of units.entries()) {
       if (index < resumed) continue;
       const firstAttempt = performance.now();

@@ -89,6 +89,18 @@ export function resumeOf(target: MigrationTarget, units: readonly TransactionUni
 }
 
 /**
+ * Where a run of `units` starts: after the leading units an earlier, stopped run recorded (told to
+ * `onResume`), with the session settings those units made made again (they hold for the rest of
+ * the file, as in a run from the start). Returns the index of the first unit to run.
+ */
+export async function resumeUnits(client: Queryable, target: MigrationTarget, units: readonly TransactionUnit[], onResume?: (r: Resume) => void): Promise<number> {
+  const { at, resume } = resumeOf(target, units, await readUnitProgress(client, target));
+  if (resume) onResume?.(resume);
+  for (const stmt of sessionSettings(units.slice(0, at))) await client.query(stmt.text);
+  return at;
+}
+
+/**
  * The session settings among `units`, in order: SET and RESET, not SET LOCAL (it ended with its
  * block) nor SET TRANSACTION. A setting outlives the statement that made it and the statements
  * after it were written to run under it (a file's `SET lock_timeout = 0` before its CREATE INDEX
