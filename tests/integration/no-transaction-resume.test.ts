@@ -122,6 +122,30 @@ describe('a no-transaction migration that stops part-way resumes at the statemen
     assert.deepEqual(await recorded(db), ['0000_settings']);
   });
 
+  it('the drop of its own INVALID leftover waits for an open transaction at most MIGRATE_LOCK_RETRY_BUDGET, then fails naming the table', async () => {
+    await db.query('TRUNCATE dbship.migrations; CREATE TABLE w (x int); INSERT INTO w VALUES (1), (1)');
+    // A unique build over duplicates fails and leaves its index INVALID, as an interrupted run does.
+    await assert.rejects(db.query('CREATE UNIQUE INDEX CONCURRENTLY w_x_idx ON w (x)'));
+    await db.query('DELETE FROM w');
+    const dir = writeMigrations([{ name: 'unique_w', sql: '-- dbship:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY w_x_idx ON w (x);\n' }]);
+    const writer = new pg.Client(clientConfig(db.connection, 'test-writer'));
+    await writer.connect();
+    await writer.query('BEGIN; INSERT INTO w VALUES (2)');
+    try {
+      const r = await runCliProcess(['upgrade'], cliEnv(db.url, dir, { MIGRATE_LOCK_RETRY_BUDGET: '1s' }));
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /error\[LOCK_RETRIES_EXHAUSTED\]: could not drop the INVALID index public\.w_x_idx, left by an interrupted run of 0000_unique_w, within 1000 ms/);
+      assert.match(r.stderr, /every transaction open on public\.w has ended/);
+    } finally {
+      await writer.query('ROLLBACK');
+      await writer.end();
+    }
+    const again = await runCliProcess(['upgrade'], cliEnv(db.url, dir));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /dropped the INVALID index public\.w_x_idx/);
+    assert.deepEqual(await indexes(db, 'w'), ['w_x_idx']);
+  });
+
   it('a file with its own COMMIT resumes after its committed transaction block; a downgrade forgets what an earlier run left', async () => {
     await db.query('TRUNCATE dbship.migrations');
     const sql = (tail: string) => `CREATE TABLE own_commit (x int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY own_commit_x_idx ON own_commit (x);\n${tail}\n`;

@@ -172,7 +172,7 @@ async function revertAll(config: EngineSettings, session: LockedSession, planned
     try {
       options.onEvent?.({ type: 'reverting', name: file.name, transactional: target.transactional });
       await resetSession(client, config);
-      await checkBeforeApplying(client, target, options.onEvent);
+      await checkBeforeApplying(client, target, config.migrations.lockRetryBudgetMs, options.onEvent);
       const durationMs = await applyMigration(client, target, applySettings(config, file.name, options, session.blockers), async (c, ms) => {
         await removeApplied(c, file.name);
         // Reverting an expand step drops the column its backfill filled: a half-done backfill's

@@ -90,7 +90,7 @@ export async function upgrade(config: EngineSettings, options: UpgradeOptions = 
       }
       const target = upTarget(file, options.cwd);
       await resetSession(client, config);
-      await checkBeforeApplying(client, target, options.onEvent);
+      await checkBeforeApplying(client, target, config.migrations.lockRetryBudgetMs, options.onEvent);
       options.onEvent?.({ type: 'applying', name: file.name, transactional: file.transactional });
       // Commits do not wait for the disk one by one; flushCommits below waits once for all.
       const settings = { ...applySettings(config, file.name, options, blockers), durableCommit: false };

@@ -231,12 +231,12 @@ async function applyInUnits(client: pg.ClientBase, target: MigrationTarget, unit
  * only changes nothing), and, for anything that does not run as one transaction, drops its own
  * INVALID leftovers and refuses other INVALID indexes.
  */
-export async function checkBeforeApplying(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
+export async function checkBeforeApplying(client: pg.ClientBase, target: MigrationTarget, waitMs: number, onEvent?: (e: EngineEvent) => void): Promise<void> {
   const plan = await selfManagedPlan(target);
   const notice = (plan && selfManagedNotice(target, plan)) ?? (await commentOnlyNotice(target));
   if (notice) onEvent?.({ type: 'warning', message: notice });
   // Anything that does not run as one transaction may have left an INVALID index when interrupted.
-  if (!target.transactional || plan) await assertNoInvalidIndexes(client, target, onEvent);
+  if (!target.transactional || plan) await assertNoInvalidIndexes(client, target, waitMs, onEvent);
 }
 
 /** The one line that says how a file with its own COMMIT runs. */

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { DbshipError } from '../../errors.js';
+import { sqlState, SqlState } from '../../db/sqlstate.js';
 import type { MigrationTarget } from '../sql/statement-error.js';
 import type { EngineEvent } from './events.js';
 
@@ -62,8 +63,8 @@ export async function dropNewInvalidIndexes(client: pg.ClientBase, before: strin
  * Refuses to run a no-transaction migration while an INVALID index exists, after dropping the
  * ones the migration's own statements left when a run of it was interrupted (it builds them again).
  */
-export async function assertNoInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
-  await dropOwnInvalidIndexes(client, target, onEvent);
+export async function assertNoInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, waitMs: number, onEvent?: (e: EngineEvent) => void): Promise<void> {
+  await dropOwnInvalidIndexes(client, target, waitMs, onEvent);
   const invalid = await invalidIndexes(client);
   if (invalid.length === 0) return;
   throw new DbshipError('INVALID_INDEX', `the database has INVALID index${invalid.length > 1 ? 'es' : ''} ${invalid.join(', ')}; not running ${target.name}`, {
@@ -86,16 +87,30 @@ async function invalidIndexList(client: pg.ClientBase): Promise<InvalidIndex[]> 
  * A `CREATE INDEX CONCURRENTLY` stopped midway (Ctrl-C, a killed pod) leaves its index INVALID.
  * When the pending migration's own statement builds an index of that name on that table, the
  * leftover is dbship's: it is dropped (and logged), and the migration builds it again. Other
- * INVALID indexes are left for the caller to report.
+ * INVALID indexes are left for the caller to report. The drop waits for the transactions open on
+ * the table (it blocks none of the app's reads and writes), up to `waitMs`; past that the run
+ * fails, naming the table, rather than wait without end.
  */
-async function dropOwnInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, onEvent?: (e: EngineEvent) => void): Promise<void> {
+async function dropOwnInvalidIndexes(client: pg.ClientBase, target: MigrationTarget, waitMs: number, onEvent?: (e: EngineEvent) => void): Promise<void> {
   const built = indexesBuiltBy(target.sql);
   if (built.length === 0) return;
   for (const index of await invalidIndexList(client)) {
     const own = built.some((b) => b.name === index.name && b.table === index.table && (b.schema === undefined || b.schema === index.schema));
     if (!own) continue;
     const qualified = `${client.escapeIdentifier(index.schema)}.${client.escapeIdentifier(index.name)}`;
-    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified}`);
+    await client.query(`SET lock_timeout = ${Math.max(1, Math.round(waitMs))}`);
+    try {
+      await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified}`);
+    } catch (err) {
+      if (sqlState(err) !== SqlState.LockNotAvailable) throw err;
+      throw new DbshipError('LOCK_RETRIES_EXHAUSTED', `could not drop the INVALID index ${index.schema}.${index.name}, left by an interrupted run of ${target.name}, within ${waitMs} ms`, {
+        why: `DROP INDEX CONCURRENTLY waits until every transaction open on ${index.schema}.${index.table} has ended, and one stayed open (an idle-in-transaction session, or a long query); nothing of ${target.name} ran.`,
+        fix: 'end or wait out that transaction (pg_stat_activity shows it), then run again; MIGRATE_LOCK_RETRY_BUDGET sets how long the drop may wait.',
+        cause: err,
+      });
+    } finally {
+      await client.query('RESET lock_timeout').catch(() => {});
+    }
     onEvent?.({ type: 'warning', message: `dropped the INVALID index ${index.schema}.${index.name}, left by an interrupted run of ${target.name}; building it again` });
   }
 }
