@@ -46,6 +46,11 @@ describe('planUpgrade', () => {
     assert.deepEqual(plan([a, b, c], [], { to: 'a' }), ['0000_a']);
   });
   it('refuses an unknown --to', () => refused(() => plan([a], [], { to: 'zzz' }), 'UNKNOWN_MIGRATION'));
+  it('names a few of a long history\'s migrations for an unknown --to: those close to it and the newest', () => {
+    const history = Array.from({ length: 300 }, (_, i) => file(i, i === 42 ? 'add_invoices' : `step_${i}`));
+    assert.throws(() => plan(history, [], { to: 'invoices' }), (e: unknown) => e instanceof DbshipError
+      && e.fix === 'use one of: 0042_add_invoices, 0297_step_297, 0298_step_298, 0299_step_299 (`dbship status` lists all 300).');
+  });
   it('refuses a changed file', () => refused(() => plan([a, b], [row('0000_a', 1, 'x')]), 'CHECKSUM_MISMATCH'));
   it('refuses a deleted file', () => refused(() => plan([a, c], [row('0000_a', 1), row('0001_b', 2), row('0002_c', 3)]), 'MISSING_FILE'));
   it('refuses out-of-order unless allowed', () => {

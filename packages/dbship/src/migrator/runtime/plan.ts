@@ -121,10 +121,23 @@ export function findInBuild(files: readonly MigrationFile[], name: string): Migr
   const file = findByName(files, name, (f) => f.name);
   if (!file) {
     throw new DbshipError('UNKNOWN_MIGRATION', `no migration named "${name}" in this build`, {
-      fix: `use one of: ${files.map((f) => f.name).join(', ') || '(none)'}.`,
+      fix: `use one of: ${someNames(files, name)}.`,
     });
   }
   return file;
+}
+
+/**
+ * The build's migration names for a message: all of them when there are few; else those that
+ * contain `name` and the newest, with where to see the rest (a real history has hundreds).
+ */
+function someNames(files: readonly MigrationFile[], name: string): string {
+  if (files.length === 0) return '(none)';
+  if (files.length <= 10) return files.map((f) => f.name).join(', ');
+  const needle = name.toLowerCase();
+  const close = files.filter((f) => f.name.toLowerCase().includes(needle)).slice(0, 5);
+  const newest = files.slice(-3).filter((f) => !close.includes(f));
+  return `${[...close, ...newest].map((f) => f.name).join(', ')} (\`dbship status\` lists all ${files.length})`;
 }
 
 function list(names: string[]): string {
