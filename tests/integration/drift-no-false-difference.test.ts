@@ -134,3 +134,134 @@ describe('no false drift: column types, enums, arrays and their defaults', () =>
     await assertDrift(d, /column public\.kitchen\.num_p: type is numeric\(7,2\) in the database, numeric\(7,0\) in the models/);
   });
 });
+
+/** Defaults and a check whose constants the server stores in its own spelling. */
+const LITERALS = `import { sql } from 'drizzle-orm';
+import { boolean, date, integer, interval, numeric, pgTable, real, time, timestamp, inet, uuid, jsonb, text, doublePrecision, check } from 'drizzle-orm/pg-core';
+export const lits = pgTable('lits', {
+  id: integer('id').primaryKey(),
+  ts: timestamp('ts', { mode: 'string' }).default('2020-01-01'),
+  tsz: timestamp('tsz', { mode: 'string', withTimezone: true }).default('2020-01-01 00:00:00+00'),
+  iv: interval('iv').default('1 hour'),
+  iv2: interval('iv2').default('90 minutes'),
+  d: date('d').default('2020-1-2'),
+  tm: time('tm').default('9:00'),
+  num: numeric('num').default('1.5'),
+  num2: numeric('num2', { precision: 10, scale: 2 }).default('1'),
+  r: real('r').default(1e-7),
+  dp: doublePrecision('dp').default(1e21),
+  ip: inet('ip').default('10.0.0.1/32'),
+  u: uuid('u').default('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'),
+  jb: jsonb('jb').default({ b: 1, a: 2 }),
+  b: boolean('b').default(sql\`'t'\`),
+  t: text('t').default(sql\`'x' || 'y'\`),
+}, (t) => [check('lits_num_check', sql\`\${t.num} > 0.50\`)]);`;
+
+describe('no false drift: constants the server prints in its own spelling', () => {
+  let d: Deployed;
+  before(async () => (d = await deployModels('nofalse_literals', LITERALS)));
+  after(async () => d?.db.drop());
+
+  it('deploys and drift finds no difference', async () => assertNoDrift(d));
+
+  it('regression: the server reads both texts alike; another value is still a difference', async () => {
+    // drift reported, among nine others, "column public.lits.iv: default is '01:00:00'::interval in
+    // the database, '1 hour' in the models" and "column public.lits.u: default is
+    // 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid in the database, 'A0EEBC99-...' in the models".
+    assert.match(d.up, /"iv" interval DEFAULT '1 hour'/);
+    await d.db.query("ALTER TABLE lits ALTER COLUMN iv SET DEFAULT '2 hours', ALTER COLUMN ts SET DEFAULT '2020-01-02'");
+    const drift = await d.drift();
+    assert.equal(drift.code, 6, drift.stdout + drift.stderr);
+    assert.match(drift.stdout, /column public\.lits\.iv: default is '02:00:00'::interval in the database, '1 hour' in the models/);
+    assert.match(drift.stdout, /column public\.lits\.ts: default is '2020-01-02 00:00:00'::timestamp without time zone in the database, '2020-01-01' in the models/);
+    assert.match(drift.stdout + drift.stderr, /2 differences between the database and the models/);
+  });
+});
+
+/** Identity, generated columns, keys, uniques, foreign keys, checks, sequences, another schema. */
+const CONSTRAINTS = `import { sql } from 'drizzle-orm';
+import { bigint, check, foreignKey, index, integer, pgSchema, pgSequence, pgTable, primaryKey, smallint, text, unique, uniqueIndex, varchar, timestamp, jsonb } from 'drizzle-orm/pg-core';
+
+export const billing = pgSchema('billing');
+export const counter = pgSequence('counter', { startWith: 100, increment: 5, minValue: 1, maxValue: 100000, cache: 10, cycle: true });
+export const plain = pgSequence('plain_seq');
+export const billSeq = billing.sequence('bill_seq', { startWith: -10, increment: -1, minValue: -1000, maxValue: -1 });
+
+export const accounts = billing.table('accounts', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity({ startWith: 1000, increment: 2, minValue: 1000, maxValue: 999999, cache: 5, cycle: true }),
+  code: varchar('code', { length: 12 }).notNull().unique(),
+  region: text('region').notNull(),
+  n: integer('n').notNull(),
+}, (t) => [unique('accounts_region_n_key').on(t.region, t.n).nullsNotDistinct()]);
+
+export const people = pgTable('people', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  small: smallint('small').generatedAlwaysAsIdentity(),
+  managerId: bigint('manager_id', { mode: 'number' }).references((): any => people.id, { onDelete: 'set null', onUpdate: 'cascade' }),
+  accountId: integer('account_id').references(() => accounts.id, { onDelete: 'restrict' }),
+  first: text('first').notNull(),
+  last: text('last').notNull(),
+  full: text('full').generatedAlwaysAs(sql\`first || ' ' || last\`),
+  fullLen: integer('full_len').generatedAlwaysAs((): any => sql\`length(\${people.first}) + length(\${people.last})\`),
+  email: text('email').unique('people_email_uq'),
+  phone: text('phone').unique('people_phone_uq', { nulls: 'not distinct' }),
+  age: integer('age'),
+  score: integer('score').default(0),
+  status: text('status').default('new'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  data: jsonb('data'),
+}, (t) => [
+  check('people_age_check', sql\`\${t.age} >= 0 AND \${t.age} < 150\`),
+  check('people_status_check', sql\`\${t.status} IN ('new', 'active', 'gone')\`),
+  check('people_name_check', sql\`length(\${t.first}) > 0 OR \${t.last} <> ''\`),
+  check('people_score_check', sql\`\${t.score} BETWEEN -10 AND 10\`),
+  check('people_email_check', sql\`\${t.email} LIKE '%@%'\`),
+  check('people_data_check', sql\`\${t.data} IS NULL OR jsonb_typeof(\${t.data}) = 'object'\`),
+  check('people_regex_check', sql\`\${t.first} ~ '^[A-Z]'\`),
+  check('people_created_check', sql\`\${t.createdAt} > '2000-01-01'::timestamptz\`),
+  check('people_not_check', sql\`NOT (\${t.first} = \${t.last})\`),
+  check('people_coalesce_check', sql\`coalesce(\${t.score}, 0) >= -10\`),
+  unique('people_first_last_uq').on(t.first, t.last),
+  unique().on(t.last, t.age),
+]);
+
+export const memberships = pgTable('memberships', {
+  personId: bigint('person_id', { mode: 'number' }).notNull(),
+  accountId: integer('account_id').notNull(),
+  role: text('role'),
+  since: timestamp('since'),
+}, (t) => [
+  primaryKey({ name: 'memberships_pk', columns: [t.personId, t.accountId] }),
+  foreignKey({ columns: [t.personId], foreignColumns: [people.id], name: 'memberships_person_fk' }).onDelete('cascade'),
+  foreignKey({ columns: [t.accountId], foreignColumns: [accounts.id] }).onDelete('no action').onUpdate('restrict'),
+]);
+
+export const grants = pgTable('grants', {
+  personId: bigint('person_id', { mode: 'number' }),
+  accountId: integer('account_id'),
+  what: text('what'),
+  defaulted: integer('defaulted').default(0),
+}, (t) => [
+  primaryKey({ columns: [t.personId, t.accountId, t.what] }),
+  foreignKey({ columns: [t.personId, t.accountId], foreignColumns: [memberships.personId, memberships.accountId] }).onDelete('set default').onUpdate('set null'),
+]);
+
+export const single = pgTable('single', {
+  a: integer('a'),
+  b: text('b'),
+}, (t) => [primaryKey({ columns: [t.a] })]);`;
+
+describe('no false drift: identity, generated columns, constraints and sequences', () => {
+  let d: Deployed;
+  before(async () => (d = await deployModels('nofalse_constraints', CONSTRAINTS)));
+  after(async () => d?.db.drop());
+
+  it('deploys and drift finds no difference', async () => assertNoDrift(d));
+
+  it('regression: a timestamptz constant in a check is printed in the server\'s form; another instant is still a difference', async () => {
+    // drift reported "check constraint people_created_check on public.people is CHECK (created_at >
+    // '2000-01-01 00:00:00+00'::timestamp with time zone) in the database, CHECK ("people"."created_at" > '2000-01-01'::timestamptz) in the models".
+    await d.db.query("ALTER TABLE people DROP CONSTRAINT people_created_check, ADD CONSTRAINT people_created_check CHECK (created_at > '2000-01-02'::timestamptz)");
+    await assertDrift(d, /check constraint people_created_check on public\.people is CHECK \(created_at > '2000-01-02 [^']*'::timestamp with time zone\) in the database/);
+  });
+});
