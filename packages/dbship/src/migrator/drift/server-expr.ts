@@ -1,7 +1,7 @@
 import { isSingleExpression, prepareExpressions, sameExpression } from './expr.js';
 import { sqlIdent } from './difference.js';
 import type { CatalogClient } from './catalog.js';
-import type { CheckModel, ColumnModel, SchemaModel, TableModel } from './model.js';
+import type { CheckModel, ColumnModel, IndexModel, SchemaModel, TableModel } from './model.js';
 
 /**
  * The server's own reading of expressions that the parser-based comparison (expr.ts) finds
@@ -14,7 +14,8 @@ import type { CheckModel, ColumnModel, SchemaModel, TableModel } from './model.j
  * the expected text is replaced by the live one when the server prints both the same.
  *
  * Column defaults and generated expressions are cast to the column's type first, as the server
- * coerced them when they were stored; checks are read over their table. Only texts the parser
+ * coerced them when they were stored; checks, index predicates and index expressions are read
+ * over their table. Only texts the parser
  * reads as one expression are sent; a text the server refuses stays a difference.
  */
 export async function reconcileExpressions(client: CatalogClient, expected: SchemaModel, actual: SchemaModel): Promise<SchemaModel> {
@@ -62,6 +63,10 @@ function candidates(expected: SchemaModel, actual: SchemaModel): Pair[] {
         out.push(columnPair(e, ec, ec.generatedAs, ac.generatedAs, (c, text) => ({ ...c, generatedAs: text })));
       }
     }
+    for (const [name, ei] of e.indexes) {
+      const ai = a.indexes.get(name);
+      if (ai) out.push(...indexPairs(e, ei, ai));
+    }
     for (const [name, ek] of e.checks) {
       const ak = a.checks.get(name);
       if (ak && ek.expression !== ak.expression) {
@@ -85,6 +90,28 @@ function columnPair(
       return { ...t, columns };
     },
   };
+}
+
+/** The predicate and the expression keys (position by position) of an index both sides have. */
+function indexPairs(table: TableModel, e: IndexModel, a: IndexModel): Pair[] {
+  const out: Pair[] = [];
+  const set = (t: TableModel, change: (i: IndexModel) => IndexModel): TableModel => {
+    const indexes = new Map(t.indexes);
+    indexes.set(e.name, change(indexes.get(e.name)!));
+    return { ...t, indexes };
+  };
+  if (e.where !== null && a.where !== null && e.where !== a.where) {
+    const live = a.where;
+    out.push({ table, expected: e.where, actual: live, apply: (t) => set(t, (i) => ({ ...i, where: live })) });
+  }
+  e.columns.forEach((ec, k) => {
+    const ac = a.columns[k];
+    if (!ec.isExpression || !ac?.isExpression || ec.expression === ac.expression) return;
+    const live = ac.expression;
+    const columns = (i: IndexModel) => i.columns.map((c, n) => (n === k ? { ...c, expression: live } : c));
+    out.push({ table, expected: ec.expression, actual: live, apply: (t) => set(t, (i) => ({ ...i, columns: columns(i) })) });
+  });
+  return out;
 }
 
 function withCheck(t: TableModel, check: CheckModel): TableModel {
