@@ -418,3 +418,143 @@ describe('no false drift: quoted names, expressions, and objects drift does not 
     await assertDrift(d, /column Shop\.Items\.qty: default is 2 in the database, 1 in the models/);
   });
 });
+
+/**
+ * A history of four model versions over the same tables, each generated and deployed in turn:
+ * the ALTER paths and dbship's safe forms (NOT NULL through a NOT VALID check, NOT VALID foreign
+ * keys and checks validated in a later file, CREATE INDEX CONCURRENTLY in a no-transaction file,
+ * unique constraints attached with USING INDEX, NULLS NOT DISTINCT included), an enum value added,
+ * types widened, defaults set, identity and columns added and dropped, a composite key added to
+ * a table with nullable columns. Generated with allowUnsafe: the lint's refusals are about locks on
+ * large tables, not about the schema the migrations reach. The new enum value is used as a default
+ * only one step after it is added: in the same transaction PostgreSQL refuses it (55P04).
+ */
+const HISTORY = [
+`import { sql } from 'drizzle-orm';
+import { check, index, integer, pgEnum, pgTable, serial, text, timestamp, varchar, numeric, boolean, jsonb } from 'drizzle-orm/pg-core';
+export const mood = pgEnum('mood', ['sad', 'ok']);
+export const parents = pgTable('parents', { id: serial('id').primaryKey(), code: text('code') });
+export const things = pgTable('things', {
+  id: serial('id').primaryKey(),
+  name: text('name'),
+  qty: integer('qty').default(1),
+  price: numeric('price', { precision: 8, scale: 2 }),
+  label: varchar('label', { length: 20 }),
+  m: mood('m'),
+  parentId: integer('parent_id'),
+  old: text('old'),
+  flag: boolean('flag'),
+}, (t) => [index('things_name_idx').on(t.name)]);`,
+`import { sql } from 'drizzle-orm';
+import { check, index, integer, pgEnum, pgTable, serial, text, timestamp, varchar, numeric, boolean, jsonb, unique, uniqueIndex } from 'drizzle-orm/pg-core';
+export const mood = pgEnum('mood', ['sad', 'ok', 'happy']);
+export const parents = pgTable('parents', { id: serial('id').primaryKey(), code: text('code').unique() });
+export const things = pgTable('things', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull(),
+  qty: integer('qty').default(5).notNull(),
+  price: numeric('price', { precision: 12, scale: 2 }),
+  label: varchar('label', { length: 40 }).default('x'),
+  m: mood('m').default('ok'),
+  parentId: integer('parent_id').references(() => parents.id, { onDelete: 'cascade' }),
+  old: text('old'),
+  flag: boolean('flag').default(true).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  meta: jsonb('meta').default({}),
+  big: integer('big').generatedByDefaultAsIdentity(),
+}, (t) => [
+  index('things_name_idx').on(t.name, t.qty),
+  uniqueIndex('things_label_uidx').on(t.label).where(sql\`\${t.flag}\`),
+  check('things_qty_check', sql\`\${t.qty} > 0\`),
+  unique('things_name_label_key').on(t.name, t.label),
+]);`,
+`import { sql } from 'drizzle-orm';
+import { check, index, integer, pgEnum, pgTable, serial, text, timestamp, varchar, numeric, boolean, jsonb, unique, uniqueIndex, primaryKey, foreignKey } from 'drizzle-orm/pg-core';
+export const mood = pgEnum('mood', ['sad', 'ok', 'happy']);
+export const parents = pgTable('parents', { id: serial('id').primaryKey(), code: text('code').unique(), region: text('region'), n: integer('n') }, (t) => [
+  unique('parents_region_n_key').on(t.region, t.n).nullsNotDistinct(),
+  index('parents_code_desc_idx').on(t.code.desc().nullsLast()).with({ fillfactor: 80 }),
+  index('parents_lower_code_idx').on(sql\`lower(\${t.code})\`).where(sql\`\${t.n} > 0\`),
+  index('parents_code_pattern_idx').on(t.code.op('text_pattern_ops')),
+]);
+export const things = pgTable('things', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull(),
+  qty: integer('qty').default(5).notNull(),
+  price: numeric('price', { precision: 12, scale: 2 }),
+  label: varchar('label', { length: 40 }).default('x'),
+  m: mood('m').default('happy'),
+  parentId: integer('parent_id').references(() => parents.id, { onDelete: 'cascade' }),
+  old: text('old'),
+  flag: boolean('flag').default(true).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  meta: jsonb('meta').default({}),
+  big: integer('big').generatedByDefaultAsIdentity(),
+  email: text('email').unique('things_email_key', { nulls: 'not distinct' }),
+}, (t) => [
+  index('things_name_idx').on(t.name, t.qty),
+  uniqueIndex('things_label_uidx').on(t.label).where(sql\`\${t.flag}\`),
+  check('things_qty_check', sql\`\${t.qty} > 0\`),
+  unique('things_name_label_key').on(t.name, t.label),
+  index('things_meta_idx').using('gin', t.meta),
+]);
+export const links = pgTable('links', { a: integer('a').notNull(), b: integer('b').notNull() });`,
+`import { sql } from 'drizzle-orm';
+import { check, index, integer, pgEnum, pgTable, serial, text, timestamp, varchar, numeric, boolean, jsonb, unique, uniqueIndex, primaryKey, foreignKey } from 'drizzle-orm/pg-core';
+export const mood = pgEnum('mood', ['sad', 'ok', 'happy']);
+export const parents = pgTable('parents', { id: serial('id').primaryKey(), code: text('code').unique(), region: text('region'), n: integer('n') }, (t) => [
+  unique('parents_region_n_key').on(t.region, t.n).nullsNotDistinct(),
+  index('parents_code_desc_idx').on(t.code.desc().nullsLast()).with({ fillfactor: 80 }),
+  index('parents_lower_code_idx').on(sql\`lower(\${t.code})\`).where(sql\`\${t.n} > 0\`),
+  index('parents_code_pattern_idx').on(t.code.op('text_pattern_ops')),
+]);
+export const things = pgTable('things', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull(),
+  qty: integer('qty').default(5).notNull(),
+  price: numeric('price', { precision: 12, scale: 2 }),
+  label: varchar('label', { length: 40 }).default('x'),
+  m: mood('m').default('happy'),
+  parentId: integer('parent_id').references(() => parents.id, { onDelete: 'cascade' }),
+  flag: boolean('flag').default(true).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  meta: jsonb('meta').default({}),
+  big: integer('big').generatedByDefaultAsIdentity(),
+  email: text('email').unique('things_email_key', { nulls: 'not distinct' }),
+}, (t) => [
+  index('things_name_idx').on(t.name, t.qty),
+  uniqueIndex('things_label_uidx').on(t.label).where(sql\`\${t.flag}\`),
+  check('things_qty_check', sql\`\${t.qty} > 0 AND \${t.qty} < 100000\`),
+  unique('things_name_label_key').on(t.name, t.label),
+]);
+export const links = pgTable('links', { a: integer('a'), b: integer('b'), note: text('note') }, (t) => [primaryKey({ columns: [t.a, t.b] }), foreignKey({ columns: [t.a], foreignColumns: [parents.id] }).onDelete('set null')]);`,
+];
+
+describe('no false drift: a history of ALTERs through the safe forms generate writes', () => {
+  let db: TestDatabase;
+  let project: Project;
+  before(async () => {
+    db = await createTestDatabase('nofalse_history');
+    project = makeProject({ history: false });
+  });
+  after(async () => db?.drop());
+
+  it('every step deploys (deploy checks drift) and drift finds no difference at the end', async () => {
+    for (const [step, models] of HISTORY.entries()) {
+      const result = await generate({ dir: project.dir, name: `step_${step}`, now: () => NOW() + step * 1000, schemaPath: project.models(models), allowUnsafe: true });
+      assert.equal(result.status, 'written');
+      const deployed = await runCliProcess(['deploy'], cliEnv(db.url, project.dir));
+      assert.equal(deployed.code, 0, `step ${step}: ${deployed.stdout}${deployed.stderr}`);
+    }
+    const drift = await runCliProcess(['drift'], cliEnv(db.url, project.dir));
+    assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+    assert.match(drift.stdout, /No drift/);
+  });
+
+  it('a unique constraint rebuilt without NULLS NOT DISTINCT is still a difference', async () => {
+    await db.query('ALTER TABLE parents DROP CONSTRAINT parents_region_n_key, ADD CONSTRAINT parents_region_n_key UNIQUE (region, n)');
+    const drift = await runCliProcess(['drift'], cliEnv(db.url, project.dir));
+    assert.equal(drift.code, 6, drift.stdout + drift.stderr);
+    assert.match(drift.stdout, /unique constraint parents_region_n_key on public\.parents is UNIQUE \(region, n\) in the database, UNIQUE NULLS NOT DISTINCT \(region, n\) in the models/);
+  });
+});
