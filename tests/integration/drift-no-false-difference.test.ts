@@ -558,3 +558,83 @@ describe('no false drift: a history of ALTERs through the safe forms generate wr
     assert.match(drift.stdout, /unique constraint parents_region_n_key on public\.parents is UNIQUE \(region, n\) in the database, UNIQUE NULLS NOT DISTINCT \(region, n\) in the models/);
   });
 });
+
+/**
+ * Names past 63 bytes (table, columns, enum, generated unique, index and key names), sequences
+ * (descending, from zero, cycling), identity and serial in another schema, arrays of char, varchar,
+ * timestamptz, interval, numeric and uuid with defaults, checks with casts, ANY and jsonb
+ * operators, gist with an operator class, a default operator class named explicitly, storage
+ * parameters of btree and gin, a text search expression index.
+ */
+const LONG_NAMES_AND_MORE = `import { sql } from 'drizzle-orm';
+import { bigint, boolean, char, check, foreignKey, index, inet, integer, interval, jsonb, numeric, pgEnum, pgSchema, pgSequence, pgTable, point, primaryKey, serial, text, timestamp, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+
+const L = 'a_table_name_that_is_rather_long_for_sure';
+export const longEnum = pgEnum('an_enum_name_that_is_quite_long_indeed_for_postgres_identifiers_yz', ['a']);
+export const down = pgSequence('countdown', { increment: -1 });
+export const zero = pgSequence('from_zero', { startWith: 0, minValue: 0 });
+export const big = pgSequence('big_one', { startWith: 5, maxValue: 100, cycle: true, cache: 3 });
+export const long = pgTable(L, {
+  idOfTheRowWithAVeryLongColumnNameToo: serial('an_id_column_with_a_rather_long_name_as_well_for_good_measure_zz').primaryKey(),
+  k: integer('a_key_column_with_a_rather_long_name_as_well_for_good_measure_qq'),
+  other: integer('other_column_with_another_long_name'),
+  e: longEnum('e'),
+}, (t) => [
+  unique().on(t.other, t.k),
+  index().on(t.k, t.other),
+  uniqueIndex('uidx_on_other_and_key_with_a_name_longer_than_sixty_three_bytes_in_all').on(t.k, t.other),
+  check(\`\${L}_check\`, sql\`\${t.k} > 0\`),
+]);
+export const child = pgTable('child_table_with_a_long_name_that_points_at_the_long_one', {
+  a: integer('a_column_pointing_at_the_long_table_key_column_for_fk'),
+  b: integer('b_column_pointing_at_the_long_table_other_column'),
+}, (t) => [
+  primaryKey({ columns: [t.a, t.b] }),
+  foreignKey({ columns: [t.a, t.b], foreignColumns: [long.other, long.k], name: 'child_long_fk' }),
+]);
+export const sch = pgSchema('schema_with_identity');
+export const sch1 = sch.table('ident', { id: bigint('id', { mode: 'bigint' }).generatedAlwaysAsIdentity({ startWith: 10 }).primaryKey(), s: serial('s') });
+
+export const arr = pgTable('arr', {
+  id: integer('id').primaryKey(),
+  cs: char('cs', { length: 2 }).array(),
+  vs: varchar('vs').array(),
+  ts: timestamp('ts', { withTimezone: true, precision: 3 }).array(),
+  ivs: interval('ivs').array().default(sql\`'{1 hour}'::interval[]\`),
+  nums: numeric('nums', { precision: 10, scale: 2 }).array().default(['1.5']),
+  uus: uuid('uus').array().default(sql\`ARRAY[]::uuid[]\`),
+  status: varchar('status', { length: 10 }).default('a'),
+  ip: inet('ip'),
+  pt: point('pt'),
+  n: integer('n'),
+  doc: jsonb('doc'),
+  on: boolean('on').default(false),
+  title: text('title'),
+}, (t) => [
+  check('arr_status_check', sql\`\${t.status} IN ('a', 'b')\`),
+  check('arr_status2_check', sql\`\${t.status}::text = ANY (ARRAY['a', 'b', 'c'])\`),
+  check('arr_doc_check', sql\`\${t.doc} ? 'k' OR \${t.doc} @> '{"a": 1}'\`),
+  check('arr_nums_check', sql\`cardinality(\${t.nums}) < 10\`),
+  index('arr_ip_gist_idx').using('gist', t.ip.op('inet_ops')),
+  index('arr_pt_gist_idx').using('gist', t.pt),
+  index('arr_n_ops_idx').on(t.n.op('int4_ops')),
+  index('arr_dedup_idx').on(t.n).with({ deduplicate_items: false }),
+  index('arr_gin_fast_idx').using('gin', t.doc).with({ fastupdate: false, gin_pending_list_limit: 128 }),
+  index('arr_tsv_idx').using('gin', sql\`to_tsvector('english', \${t.title})\`),
+  index('arr_status_part_idx').on(t.n).where(sql\`\${t.status} IN ('a', 'b') AND \${t.on}\`),
+  uniqueIndex('arr_lower_title_uidx').on(sql\`lower(\${t.title})\`, t.n.desc()),
+  index('arr_coalesce_idx').on(sql\`coalesce(\${t.n}, 0)\`, sql\`(\${t.doc} -> 'x')\`),
+]);`;
+
+describe('no false drift: long names, sequences, arrays, more index and check forms', () => {
+  let d: Deployed;
+  before(async () => (d = await deployModels('nofalse_long', LONG_NAMES_AND_MORE)));
+  after(async () => d?.db.drop());
+
+  it('deploys and drift finds no difference', async () => assertNoDrift(d));
+
+  it('a sequence changed by hand is still a difference', async () => {
+    await d.db.query('ALTER SEQUENCE countdown INCREMENT BY -2');
+    await assertDrift(d, /sequence public\.countdown: the definition is INCREMENT BY -2 /);
+  });
+});
