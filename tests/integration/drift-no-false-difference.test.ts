@@ -139,7 +139,7 @@ describe('no false drift: column types, enums, arrays and their defaults', () =>
 
 /** Defaults and a check whose constants the server stores in its own spelling. */
 const LITERALS = `import { sql } from 'drizzle-orm';
-import { boolean, date, integer, interval, numeric, pgTable, real, time, timestamp, inet, uuid, jsonb, text, doublePrecision, check } from 'drizzle-orm/pg-core';
+import { bigint, boolean, char, check, date, doublePrecision, inet, integer, interval, json, jsonb, numeric, pgTable, real, text, time, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 export const lits = pgTable('lits', {
   id: integer('id').primaryKey(),
   ts: timestamp('ts', { mode: 'string' }).default('2020-01-01'),
@@ -157,7 +157,33 @@ export const lits = pgTable('lits', {
   jb: jsonb('jb').default({ b: 1, a: 2 }),
   b: boolean('b').default(sql\`'t'\`),
   t: text('t').default(sql\`'x' || 'y'\`),
-}, (t) => [check('lits_num_check', sql\`\${t.num} > 0.50\`)]);`;
+}, (t) => [check('lits_num_check', sql\`\${t.num} > 0.50\`)]);
+/** Function calls, casts, special SQL forms and operators as defaults. */
+export const fx = pgTable('fx', {
+  id: integer('id').primaryKey(),
+  a: timestamp('a', { precision: 3 }).default(sql\`CURRENT_TIMESTAMP(3)\`),
+  b: timestamp('b').default(sql\`LOCALTIMESTAMP\`),
+  c: date('c').default(sql\`now()::date\`),
+  d: timestamp('d').default(sql\`timezone('utc', now())\`),
+  e: timestamp('e').default(sql\`(now() AT TIME ZONE 'utc')\`),
+  f: doublePrecision('f').default(sql\`extract(epoch from now())\`),
+  g: text('g').default(sql\`md5(random()::text)\`),
+  h: integer('h').default(sql\`(random() * 100)::int\`),
+  i: text('i').default(sql\`gen_random_uuid()::text\`),
+  j: json('j').default(sql\`'{"a": 1,  "b": 2}'::json\`),
+  k: jsonb('k').default(sql\`'[]'\`),
+  l: varchar('l', { length: 5 }).default(sql\`upper('ab')\`),
+  m: char('m', { length: 4 }).default('ab'),
+  n: numeric('n', { precision: 6, scale: 3 }).default('1.5'),
+  o: boolean('o').default(sql\`false\`),
+  p: time('p').default(sql\`CURRENT_TIME\`),
+  q: bigint('q', { mode: 'number' }).default(sql\`(extract(epoch from now()) * 1000)::bigint\`),
+  r: text('r').default(sql\`current_setting('application_name')\`),
+  s: text('s').default(sql\`'a' || E'\\\\n'\`),
+  t: timestamp('t', { withTimezone: true }).default(sql\`now() - interval '1 hour'\`),
+  u: text('u').default(sql\`concat('a', 'b')\`),
+  v: text('v').default(sql\`CASE WHEN true THEN 'y' ELSE 'n' END\`),
+});`;
 
 describe('no false drift: constants the server prints in its own spelling', () => {
   let d: Deployed;
