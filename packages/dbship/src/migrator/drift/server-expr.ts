@@ -1,7 +1,7 @@
 import { isSingleExpression, prepareExpressions, sameExpression } from './expr.js';
 import { sqlIdent } from './difference.js';
 import type { CatalogClient } from './catalog.js';
-import type { CheckModel, ColumnModel, IndexModel, SchemaModel, TableModel } from './model.js';
+import { qualify, type CheckModel, type ColumnModel, type IndexModel, type SchemaModel, type TableModel } from './model.js';
 
 /**
  * The server's own reading of expressions that the parser-based comparison (expr.ts) finds
@@ -15,8 +15,8 @@ import type { CheckModel, ColumnModel, IndexModel, SchemaModel, TableModel } fro
  *
  * Column defaults and generated expressions are cast to the column's type first, as the server
  * coerced them when they were stored; checks, index predicates and index expressions are read
- * over their table. Only texts the parser
- * reads as one expression are sent; a text the server refuses stays a difference.
+ * over their table. Only texts the parser reads as one expression are sent; a text the server
+ * refuses stays a difference.
  */
 export async function reconcileExpressions(client: CatalogClient, expected: SchemaModel, actual: SchemaModel): Promise<SchemaModel> {
   const pairs = candidates(expected, actual);
@@ -33,7 +33,7 @@ export async function reconcileExpressions(client: CatalogClient, expected: Sche
   if (agreed.size === 0) return expected;
   const tables = new Map(expected.tables);
   for (const pair of agreed) {
-    const key = `${pair.table.schema}.${pair.table.name}`;
+    const key = qualify(pair.table.schema, pair.table.name);
     tables.set(key, pair.apply(tables.get(key)!));
   }
   return { ...expected, tables };
