@@ -198,7 +198,7 @@ export const single = pgTable('single', {
  * CONCURRENTLY of a new table's index as a plain CREATE INDEX (the table is empty).
  */
 export const INDEXES = `import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgSchema, pgTable, text, timestamp, uniqueIndex, varchar, boolean, real } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgEnum, pgSchema, pgTable, real, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 
 export const app = pgSchema('app');
 
@@ -245,6 +245,26 @@ export const events = app.table('events', {
 }, (t) => [
   index('events_kind_at_idx').on(t.kind, t.at.desc()),
   uniqueIndex('events_kind_lower_uidx').on(sql\`lower(\${t.kind})\`).where(sql\`\${t.kind} <> 'x'\`),
+]);
+
+/** Directions with NULLS orders, an operator class, a predicate with storage parameters, an enum key. */
+export const st = pgEnum('st', ['a', 'b']);
+export const ix = pgTable('ix', {
+  id: integer('id').primaryKey(),
+  a: integer('a'),
+  b: text('b'),
+  s: st('s'),
+  v: varchar('v', { length: 10 }),
+}, (t) => [
+  // Not t.b.op('text_pattern_ops').desc(): drizzle-kit then writes the column without DESC while
+  // its snapshot says DESC, so the index really differs from the models (see the test file).
+  index('ix_combo_idx').using('btree', t.a.asc().nullsFirst(), t.b.op('text_pattern_ops')),
+  index('ix_all_idx').on(t.a.desc(), t.b).where(sql\`\${t.s} = 'a' AND \${t.v} LIKE 'x%'\`).with({ fillfactor: 50 }),
+  uniqueIndex('ix_enum_uidx').on(t.s, t.a).where(sql\`\${t.s} IS NOT NULL\`),
+  index('ix_sql_col_desc_idx').on(sql\`"b" DESC NULLS LAST\`),
+  index('ix_expr_desc_idx').on(sql\`(\${t.a} + 1)\`),
+  index('ix_v_idx').on(sql\`lower(\${t.v}::text)\`),
+  index('ix_in_idx').on(t.a).where(sql\`\${t.v} IN ('a', 'b')\`),
 ]);`;
 
 /**

@@ -10,6 +10,8 @@
  * - a json/jsonb default holding a string with a quote ({ k: "it's" }) and an array default with
  *   such an element (["it's"]): the quote is not doubled in the DEFAULT literal (an enum value
  *   or a text default with a quote is written correctly and is in the matrix).
+ * - an index column with both an operator class and a direction (t.b.op('text_pattern_ops').desc()):
+ *   the snapshot records DESC NULLS LAST, the SQL has neither, so drift rightly reports the index.
  * Drift compares no views, materialized views, policies or RLS flags (the catalog reads tables,
  * columns, constraints, indexes, enums and sequences only): the matrix has them only to show that
  * they are not mistaken for anything drift does compare.
