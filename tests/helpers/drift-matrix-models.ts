@@ -270,11 +270,12 @@ export const ix = pgTable('ix', {
 /**
  * Names that need quoting (upper case, a space), odd expressions in defaults, checks and a
  * generated column, arrays of varchar, enum and timestamp, a composite self-reference, identity
- * in a composite key in another schema, a sequence used by a default, and what drift does not
+ * in a composite key in another schema, a sequence used by a default, generated columns (a search
+ * vector, jsonb paths, arithmetic), and what drift does not
  * compare (a view, a materialized view, RLS, a policy).
  */
-export const NAMES_AND_EXPRESSIONS = `import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, numeric, pgEnum, pgMaterializedView, pgPolicy, pgRole, pgSchema, pgSequence, pgTable, pgView, primaryKey, serial, text, timestamp, unique, uniqueIndex, varchar, date, boolean } from 'drizzle-orm/pg-core';
+export const NAMES_AND_EXPRESSIONS = `import { sql, type SQL } from 'drizzle-orm';
+import { boolean, check, customType, date, foreignKey, index, integer, jsonb, numeric, pgEnum, pgMaterializedView, pgPolicy, pgSchema, pgSequence, pgTable, pgView, primaryKey, serial, text, timestamp, unique, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 
 export const status = pgEnum('Status', ['Draft', 'Live']);
 export const shop = pgSchema('Shop');
@@ -333,7 +334,25 @@ export const notes = pgTable('notes', {
 ]);
 
 export const liveOrders = pgView('live_orders').as((qb) => qb.select().from(Orders).where(sql\`\${Orders.st} = 'Live'\`));
-export const orderTotals = pgMaterializedView('order_totals').as((qb) => qb.select({ id: Orders.orderId, price: Orders.price }).from(Orders));`;
+export const orderTotals = pgMaterializedView('order_totals').as((qb) => qb.select({ id: Orders.orderId, price: Orders.price }).from(Orders));
+
+/** Generated columns: a search vector (with its gin index), jsonb paths, arithmetic, a date at a time zone. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+export const art = pgTable('art', {
+  id: integer('id').primaryKey(),
+  title: text('title').notNull(),
+  body: text('body'),
+  doc: jsonb('doc'),
+  search: tsvector('search').generatedAlwaysAs((): SQL => sql\`to_tsvector('english', coalesce(\${art.title}, '') || ' ' || coalesce(\${art.body}, ''))\`),
+  kind: text('kind').generatedAlwaysAs((): SQL => sql\`\${art.doc} ->> 'kind'\`),
+  sub: jsonb('sub').generatedAlwaysAs((): SQL => sql\`\${art.doc} -> 'sub'\`),
+  price: numeric('price', { precision: 10, scale: 2 }),
+  vat: numeric('vat', { precision: 10, scale: 2 }).generatedAlwaysAs((): SQL => sql\`round(\${art.price} * 0.2, 2)\`),
+  hasBody: boolean('has_body').generatedAlwaysAs((): SQL => sql\`\${art.body} IS NOT NULL\`),
+  at: timestamp('at', { withTimezone: true }),
+  day: date('day').generatedAlwaysAs((): SQL => sql\`(\${art.at} AT TIME ZONE 'UTC')::date\`),
+  len: integer('len').generatedAlwaysAs(sql\`char_length(title)\`),
+}, (t) => [index('art_search_idx').using('gin', t.search)]);`;
 
 /**
  * A history of four model versions over the same tables, each generated and deployed in turn:
