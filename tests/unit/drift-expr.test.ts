@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { canonicalArrayLiteral, prepareExpressions, sameExpression } from '../../packages/dbship/src/migrator/drift/expr.js';
+import { canonicalArrayLiteral, isSingleExpression, prepareExpressions, sameExpression } from '../../packages/dbship/src/migrator/drift/expr.js';
 
 before(prepareExpressions);
 
@@ -100,4 +100,11 @@ describe('canonicalArrayLiteral', () => {
   for (const [input, expected] of cases) {
     it(`${input} -> ${String(expected)}`, () => assert.equal(canonicalArrayLiteral(input), expected));
   }
+});
+
+describe('isSingleExpression (what drift may hand to the server inside its own statement)', () => {
+  const single = ["'1 hour'", "'x'::text", 'now()', 'a > 0 AND b < 1', "\"people\".\"age\" >= 0", '(SELECT 1)'];
+  const not = ['1 FROM t', '1; DROP TABLE t', '1) FROM t; --', '1 UNION SELECT 2', '1 WHERE true', '1, 2', '', '1 FOR UPDATE'];
+  for (const text of single) it(`${text} is one expression`, () => assert.equal(isSingleExpression(text), true));
+  for (const text of not) it(`${JSON.stringify(text)} is not`, () => assert.equal(isSingleExpression(text), false));
 });

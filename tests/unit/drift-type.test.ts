@@ -16,6 +16,10 @@ const same: [string, string][] = [
   ['numeric(10, 2)', 'numeric(10,2)'],
   ['decimal(10, 2)', 'numeric(10,2)'],
   ['numeric', 'numeric'],
+  // numeric(precision) without a scale: the server stores scale 0 and prints it.
+  ['numeric(7)', 'numeric(7,0)'],
+  ['decimal(7)', 'numeric(7,0)'],
+  ['numeric(7)[]', 'numeric(7,0)[]'],
   ['timestamp', 'timestamp without time zone'],
   ['timestamp (3)', 'timestamp(3) without time zone'],
   ['timestamp with time zone', 'timestamp with time zone'],
@@ -53,6 +57,8 @@ const different: [string, string][] = [
   ['integer', 'bigint'],
   ['text[]', 'text'],
   ['numeric(10, 2)', 'numeric(12,2)'],
+  ['numeric(7)', 'numeric(7,2)'],
+  ['numeric(7)', 'numeric'],
   ['char(3)', 'character(1)'],
   ['real', 'double precision'],
 ];

@@ -2,7 +2,8 @@
  * Drift: the live database compared with the models as the newest snapshot describes them.
  * It reads the catalog (catalog.ts, catalog-queries.ts), builds the expected model from the
  * snapshot (read by folder/snapshot.ts, turned into a model by snapshot-model-expected.ts), normalises types and expressions the way PostgreSQL stores them
- * (type.ts, expr.ts) and lists every difference (compare*.ts, difference.ts). Used by `drift` and
+ * (type.ts, expr.ts; texts those still find different are read by the server itself,
+ * server-expr.ts) and lists every difference (compare*.ts, difference.ts). Used by `drift` and
  * by `deploy`'s verification step; it never changes the database.
  */
 import type pg from 'pg';
@@ -28,6 +29,7 @@ import { connectionReason } from '../../db/sqlstate.js';
 import { migrationDb, withReadSession } from '../runtime/session.js';
 import { trackingOf } from '../runtime/tracking-names.js';
 import { expectedModel } from './snapshot-model-expected.js';
+import { reconcileExpressions } from './server-expr.js';
 
 export type { DriftDifference, DriftKind, DriftSeverity } from './model.js';
 export type { AcceptedDifference, AcceptedEntry } from './accepted.js';
@@ -96,7 +98,9 @@ export async function detectDrift(config: EngineSettings, options: DriftOptions 
     reference = referenceSnapshot(dir, journal, names);
     expected = withStoredNames(expectedModel(reference?.snapshot ?? null));
     const ignored = bookkeepingSchemas(options.trackingSchema ?? config.migrations.trackingSchema, expected, drizzle);
-    return readLive(client, db, driftScope(expected, ignored));
+    const read = await readLive(client, db, driftScope(expected, ignored), expected);
+    expected = read.expected;
+    return read;
   });
   const applied = live.applied ?? tags;
   const actual = withoutTrackingTables(live.actual, expected!, drizzle);
@@ -139,18 +143,21 @@ function referenceSnapshot(dir: string, journal: Journal, applied: readonly stri
 
 interface Live {
   readonly actual: SchemaModel;
+  /** The models, with expressions the server reads as the live ones replaced by the live text. */
+  readonly expected: SchemaModel;
   /** Names recorded in dbship.migrations; null when this role may not read it. */
   readonly applied: string[] | null;
 }
 
-async function readLive(client: pg.Client, db: DbConnection, scope: string[]): Promise<Live> {
+async function readLive(client: pg.Client, db: DbConnection, scope: string[], models: SchemaModel): Promise<Live> {
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`);
     const applied = await readAppliedNames(client);
     const actual = await readCatalog(client, scope);
+    const expected = await reconcileExpressions(client, models, actual);
     await client.query('COMMIT');
-    return { actual, applied };
+    return { actual, expected, applied };
   } catch (err) {
     throw catalogError(db, err);
   }

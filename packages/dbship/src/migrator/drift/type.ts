@@ -53,6 +53,8 @@ function canonicalBase(s: string): string {
   const base = ALIASES[name] ?? name;
   if (base === 'character' && name !== 'bpchar' && !args) return 'character(1)';
   if (base === 'bit' && !args) return 'bit(1)';
+  // numeric(p) is numeric(p,0): the server stores the scale and format_type() prints it.
+  if (base === 'numeric' && /^\(\d+\)$/.test(args)) return `numeric${args.slice(0, -1)},0)`;
   return `${base}${args}${zone}`;
 }
 
