@@ -82,7 +82,7 @@ export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cu
   let prevId = prev.id;
   for (const [i, step] of steps.entries()) {
     const snapshot = i === steps.length - 1 ? { ...cur, prevId } : relink(step.after, prevId);
-    const reverse = [...(step.extraDown ?? []), ...(await kit.generateMigration(step.after, step.before))];
+    const reverse = [...(step.extraDown ?? []), ...allowEnumRebuild(await kit.generateMigration(step.after, step.before), step.after, step.before)];
     const down = step.transactional ? reverse : concurrently(reverse);
     const { name: stepName, header, up: stepUp, downHeader, transactional } = step;
     plans.push({ name: stepName, header, up: stepUp, downHeader, down, transactional, snapshot });
@@ -91,7 +91,57 @@ export async function planDiff(kit: DrizzleKit, name: string, prev: Snapshot, cu
   return plans;
 }
 
+/** `ALTER TYPE ... ADD VALUE '<value>'`, as drizzle-kit writes it. */
+const ADD_VALUE = /^ALTER\s+TYPE\s+.+?\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'/is;
+
+/**
+ * The enum values the diff adds, when another statement of the same transaction uses one (a
+ * default, a check, an index predicate): PostgreSQL refuses a value added in the transaction that
+ * uses it (55P04 "unsafe use of new value"), so such a diff fails on deploy as drizzle-kit writes
+ * it. Those `ADD VALUE`s go first, in a migration of their own; null when none is used.
+ */
+function usedNewEnumValues(statements: readonly string[]): { addValues: string[]; rest: string[] } | null {
+  const addValues = statements.filter((x) => ADD_VALUE.test(x.trim()));
+  const rest = statements.filter((x) => !addValues.includes(x));
+  const literals = addValues.map((x) => `'${ADD_VALUE.exec(x.trim())![1]!}'`);
+  return literals.some((l) => rest.some((x) => x.includes(l))) ? { addValues, rest } : null;
+}
+
+/** `prev` with the enums' values as `cur` has them (the schema once the new values are committed). */
+function withEnumValues(prev: Snapshot, cur: Snapshot): Snapshot {
+  const copy = structuredClone(prev);
+  for (const [key, e] of Object.entries(cur.enums ?? {})) {
+    if (copy.enums?.[key]) copy.enums[key] = structuredClone(e);
+  }
+  return copy;
+}
+
+/**
+ * PostgreSQL cannot drop an enum value: drizzle-kit undoes an added value by converting each
+ * column of the type to text, re-creating the type and converting back. That is how a down file
+ * must do it (it is not online, like other down files that rebuild), so the conversions carry an
+ * allow line saying why instead of failing generate's lint.
+ */
+function allowEnumRebuild(down: readonly string[], from: Snapshot, to: Snapshot): string[] {
+  const removed = Object.entries(from.enums ?? {}).filter(([key, e]) => {
+    const kept = to.enums?.[key]?.values;
+    return kept !== undefined && e.values.some((v) => !kept.includes(v));
+  });
+  if (removed.length === 0) return [...down];
+  const names = removed.map(([, e]) => `${e.schema || 'public'}.${e.name}`).join(', ');
+  return down.map((x) => (/\bALTER\s+COLUMN\b.*\bSET\s+DATA\s+TYPE\b/is.test(x)
+    ? `-- dbship:allow column-type-rewrite undoing the values added to ${names}: PostgreSQL cannot drop an enum value, so the type is rebuilt and its columns converted (not online; fails if a row holds a removed value)\n${x}`
+    : x));
+}
+
 function splitSteps(name: string, prev: Snapshot, cur: Snapshot, safe: SafeFormPlan): Step[] {
+  const values = usedNewEnumValues(safe.transactional);
+  if (values) {
+    const withValues = withEnumValues(prev, cur);
+    const header = [`-- The enum values that ${name} uses, added and committed first: PostgreSQL refuses a value added in the transaction that uses it.`];
+    const rest = splitSteps(name, withValues, cur, { ...safe, transactional: values.rest });
+    return [{ name: `${name}_enum_values`, header, up: values.addValues, downHeader: [], transactional: true, before: prev, after: withValues }, ...rest];
+  }
   const afterDrops = withoutIndexes(prev, safe.dropped);
   const unattached = withoutUniques(cur, safe.attached);
   const built = withoutIndexes(unattached, safe.created);
