@@ -293,3 +293,15 @@ describe('generate: refusals', () => {
     await rejects(generate({ dir: p.dir, name: 'x', schemaPath: path.join(p.root, 'nope.ts') }), 'GENERATE_FAILED', /does not exist[\s\S]*--schema/);
   });
 });
+
+describe('generate: SQL drizzle-kit writes that does not parse', () => {
+  it('is a GENERATE_FAILED naming the statement, not a parser exception, and writes nothing', async () => {
+    // drizzle-kit does not double the quote inside a json default: DEFAULT '{"note":"it's"}'.
+    const p = makeProject({ history: false });
+    const models = `import { jsonb, pgTable, serial } from 'drizzle-orm/pg-core';
+export const notes = pgTable('notes', { id: serial('id').primaryKey(), meta: jsonb('meta').default({ note: "it's" }) });`;
+    await assert.rejects(generate({ dir: p.dir, name: 'init', schemaPath: p.models(models), now: NOW }), (e: unknown) =>
+      e instanceof DbshipError && e.code === 'GENERATE_FAILED' && /drizzle-kit wrote SQL that PostgreSQL cannot parse/.test(e.message) && e.details.some((d) => d.includes('"it\'s"')));
+    assert.equal(existsSync(path.join(p.dir, '0000_init.sql')), false);
+  });
+});

@@ -1,3 +1,4 @@
+import { DbshipError } from '../../errors.js';
 import { createHash } from 'node:crypto';
 import { quoteIdent } from '../../db/pool.js';
 import type { Snapshot } from '../folder/snapshot.js';
@@ -55,7 +56,17 @@ export function tableKey(schema: string | undefined, name: string): string {
 }
 
 function parseOne(sql: string): Stmt | undefined {
-  const tree = parseSql(sql) as { stmts?: Array<{ stmt: Stmt }> };
+  let tree: { stmts?: Array<{ stmt: Stmt }> };
+  try {
+    tree = parseSql(sql) as typeof tree;
+  } catch (err) {
+    throw new DbshipError('GENERATE_FAILED', `drizzle-kit wrote SQL that PostgreSQL cannot parse: ${err instanceof Error ? err.message : String(err)}`, {
+      details: [`statement: ${sql.length > 300 ? `${sql.slice(0, 300)}...` : sql}`],
+      why: 'drizzle-kit turns some model values into SQL without escaping them (e.g. a quote inside a json default or an array element); such a migration would fail on deploy. Nothing was written.',
+      fix: 'change the model value that the statement shows (e.g. avoid the quote, or give the default as sql`...` written by hand), or write this change with --custom.',
+      cause: err,
+    });
+  }
   return tree.stmts?.length === 1 ? tree.stmts[0]!.stmt : undefined;
 }
 
