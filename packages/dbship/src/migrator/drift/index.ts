@@ -189,7 +189,7 @@ function catalogError(db: DbConnection, err: unknown): DbshipError {
     ? `reading the catalog of ${describeDb(db)} took longer than ${STATEMENT_TIMEOUT}`
     : `reading the catalog of ${describeDb(db)} failed: ${(err as Error).message} (SQLSTATE ${state})`, {
     cause: err,
-    why: timedOut ? 'the server is overloaded, or a long-running DDL statement holds a lock on a catalog table.' : 'the server refused a read-only catalog query.',
-    fix: timedOut ? 'run `dbship drift` again when the database is less busy.' : 'check that the migration role may connect and read pg_catalog, then run `dbship drift` again.',
+    why: timedOut ? 'the server is overloaded, or a session holds an ACCESS EXCLUSIVE lock on one of the tables (a long ALTER TABLE, VACUUM FULL, LOCK TABLE) or on a catalog table: reading a table\'s defaults and constraints waits for it.' : 'the server refused a read-only catalog query.',
+    fix: timedOut ? 'find the holder (SELECT pid, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks WHERE granted AND mode = \'AccessExclusiveLock\')), and run `dbship drift` again once it is done or the database is less busy.' : 'check that the migration role may connect and read pg_catalog, then run `dbship drift` again.',
   });
 }
