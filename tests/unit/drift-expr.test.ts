@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { canonicalArrayLiteral, isSingleExpression, prepareExpressions, sameExpression } from '../../packages/dbship/src/migrator/drift/expr.js';
+import { canonicalArrayLiteral, prepareExpressions, sameExpression } from '../../packages/dbship/src/migrator/drift/expr.js';
+import { isSingleExpression } from '../../packages/dbship/src/migrator/drift/server-expr.js';
 
 before(prepareExpressions);
 

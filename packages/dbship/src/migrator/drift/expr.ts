@@ -57,24 +57,6 @@ export function expressionKey(text: string): string {
   return stableStringify(normalize(targets[0]?.ResTarget?.val));
 }
 
-/**
- * True when the text parses as exactly one expression (`SELECT <text>` is one statement with one
- * target), so that it can be placed in a statement without changing what the statement is.
- */
-export function isSingleExpression(text: string): boolean {
-  const parse = loadedParser();
-  if (!parse) throw new ParserNotLoaded();
-  try {
-    const tree = parse(`SELECT ${text}`) as ParseTree;
-    const select = tree.stmts?.[0]?.stmt?.SelectStmt as (Record<string, unknown> & { targetList?: unknown[] }) | undefined;
-    if (tree.stmts?.length !== 1 || select?.targetList?.length !== 1) return false;
-    // Only the target list: no FROM, WHERE, set operation or locking clause came in with the text.
-    return Object.keys(select).every((k) => k === 'targetList' || k === 'limitOption' || k === 'op');
-  } catch {
-    return false;
-  }
-}
-
 interface ParseTree {
   stmts?: { stmt?: { SelectStmt?: { targetList?: { ResTarget?: { val?: unknown } }[] } } }[];
 }

@@ -1,4 +1,5 @@
-import { isSingleExpression, prepareExpressions, sameExpression } from './expr.js';
+import { loadedParser } from '../sql/split.js';
+import { ParserNotLoaded, prepareExpressions, sameExpression } from './expr.js';
 import { sqlIdent } from './difference.js';
 import type { CatalogClient } from './catalog.js';
 import { qualify, type CheckModel, type ColumnModel, type IndexModel, type SchemaModel, type TableModel } from './model.js';
@@ -148,5 +149,23 @@ async function serverText(client: CatalogClient, table: TableModel, text: string
   } catch {
     await client.query('ROLLBACK TO SAVEPOINT dbship_expr');
     return null;
+  }
+}
+
+/**
+ * True when the text parses as exactly one expression (`SELECT <text>` is one statement with one
+ * target), so that it can be placed in a statement without changing what the statement is.
+ */
+export function isSingleExpression(text: string): boolean {
+  const parse = loadedParser();
+  if (!parse) throw new ParserNotLoaded();
+  try {
+    const tree = parse(`SELECT ${text}`) as { stmts?: { stmt?: { SelectStmt?: unknown } }[] };
+    const select = tree.stmts?.[0]?.stmt?.SelectStmt as (Record<string, unknown> & { targetList?: unknown[] }) | undefined;
+    if (tree.stmts?.length !== 1 || select?.targetList?.length !== 1) return false;
+    // Only the target list: no FROM, WHERE, set operation or locking clause came in with the text.
+    return Object.keys(select).every((k) => k === 'targetList' || k === 'limitOption' || k === 'op');
+  } catch {
+    return false;
   }
 }
