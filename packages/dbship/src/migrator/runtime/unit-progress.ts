@@ -32,14 +32,14 @@ export function unitHash(unit: TransactionUnit): string {
 }
 
 /** How many leading `hashes` a previous run recorded as committed (`done`, in order). */
-export function resumePoint(hashes: readonly string[], done: readonly string[]): number {
+function resumePoint(hashes: readonly string[], done: readonly string[]): number {
   let n = 0;
   while (n < hashes.length && n < done.length && hashes[n] === done[n]) n++;
   return n;
 }
 
 /** The committed units' hashes a previous run of `target` recorded (empty: none). */
-export async function readUnitProgress(client: Queryable, target: MigrationTarget): Promise<string[]> {
+async function readUnitProgress(client: Queryable, target: MigrationTarget): Promise<string[]> {
   const t = trackingOf(client);
   const r = await client.query<{ units_done: string[] }>(`SELECT units_done FROM ${t.unitProgress} WHERE name = $1 AND direction = $2`, [target.name, target.direction]);
   return r.rows[0]?.units_done ?? [];
@@ -80,7 +80,7 @@ export interface Resume {
 }
 
 /** Where `units` of `target` resume after the units recorded in `done` (null: at the first). */
-export function resumeOf(target: MigrationTarget, units: readonly TransactionUnit[], done: readonly string[]): { at: number; resume: Resume | null } {
+function resumeOf(target: MigrationTarget, units: readonly TransactionUnit[], done: readonly string[]): { at: number; resume: Resume | null } {
   const at = resumePoint(units.map(unitHash), done);
   if (at === 0) return { at, resume: null };
   const total = units.reduce((n, u) => n + u.statements.length, 0);
@@ -106,7 +106,7 @@ export async function resumeUnits(client: Queryable, target: MigrationTarget, un
  * after it were written to run under it (a file's `SET lock_timeout = 0` before its CREATE INDEX
  * CONCURRENTLY), so a resumed run makes again those of the units it skips.
  */
-export function sessionSettings(units: readonly TransactionUnit[]): SqlStatement[] {
+function sessionSettings(units: readonly TransactionUnit[]): SqlStatement[] {
   return units.flatMap((u) => u.statements.filter(isSessionSetting));
 }
 
